@@ -1,0 +1,251 @@
+//! The async client: one broker behind one typed interface, with every request checked against
+//! the broker's capabilities before it goes out.
+
+use std::sync::Arc;
+
+use tt_core::{
+    Broker, Capabilities, FeedStream, Funds, Holding, Instrument, MarketFeed, Order, OrderId,
+    OrderModification, OrderRequest, Positions, Profile, Result, StreamMode, Trade, Trading,
+};
+
+use crate::{AnyBroker, BrokerSettings};
+
+/// The async client.
+///
+/// Wraps one broker (a typed value such as `Zerodha`, an [`AnyBroker`] chosen by name, or any
+/// external type implementing the broker traits). Cloning is cheap and shares the broker.
+///
+/// Every operation is checked before the network: an order's segment, order type, product,
+/// validity and after-market flag against the broker's [`Capabilities`], a modification's new
+/// terms likewise, a subscription's mode and segments.
+///
+/// ```
+/// use tt_connect::{BrokerSettings, Client, Error};
+///
+/// # #[cfg(not(feature = "zerodha"))] fn main() {}
+/// # #[cfg(feature = "zerodha")]
+/// # fn main() -> Result<(), Error> {
+/// let client = Client::from_name("zerodha", BrokerSettings::new("api_key", "api_secret"))?;
+/// assert_eq!(client.name(), "zerodha");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Client<B> {
+    broker: Arc<B>,
+}
+
+impl<B> Clone for Client<B> {
+    fn clone(&self) -> Self {
+        Client {
+            broker: Arc::clone(&self.broker),
+        }
+    }
+}
+
+impl<B: Broker> Client<B> {
+    /// A client for a typed broker value.
+    pub fn new(broker: B) -> Self {
+        Client {
+            broker: Arc::new(broker),
+        }
+    }
+
+    /// The broker.
+    pub fn broker(&self) -> &B {
+        &self.broker
+    }
+
+    /// The broker's name (`zerodha`).
+    pub fn name(&self) -> &'static str {
+        self.broker.name()
+    }
+
+    /// The broker's capability matrix.
+    pub fn capabilities(&self) -> &Capabilities {
+        self.broker.capabilities()
+    }
+
+    /// Checks an order against the broker's capabilities without sending it.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::UnsupportedFeature`] naming the first unsupported term.
+    pub fn check_order(&self, order: &OrderRequest) -> Result<()> {
+        self.capabilities().verify_order(order)
+    }
+
+    /// Checks a modification on its own and against the broker's capabilities, without
+    /// sending it.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::InvalidOrder`] or [`tt_core::Error::UnsupportedFeature`].
+    pub fn check_modification(&self, change: &OrderModification) -> Result<()> {
+        change.check()?;
+        self.capabilities().verify_modification(change)
+    }
+}
+
+impl Client<AnyBroker> {
+    /// A client for a broker chosen by name (`"zerodha"`, `"upstox"`), for config-driven
+    /// programs.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::Config`] for an unknown name, for a broker whose cargo feature is not
+    /// enabled (the message names the feature), or for settings the broker needs but lacks.
+    pub fn from_name(name: &str, settings: BrokerSettings) -> Result<Self> {
+        AnyBroker::from_name(name, settings).map(Client::new)
+    }
+}
+
+impl<B: MarketFeed> Client<B> {
+    /// Streams ticks of `instruments` in `mode`, after checking the mode and each instrument's
+    /// segment against the broker's capabilities.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::UnsupportedFeature`] before connecting; the broker's connection errors
+    /// after.
+    pub async fn subscribe(
+        &self,
+        instruments: &[Instrument],
+        mode: StreamMode,
+    ) -> Result<FeedStream> {
+        let capabilities = self.capabilities();
+        capabilities.verify_stream_mode(mode)?;
+        for instrument in instruments {
+            capabilities.verify_segment(instrument.exchange())?;
+        }
+        self.broker.subscribe(instruments, mode).await
+    }
+}
+
+/// Declares each REST operation once: the async method on [`Client`] with its body, and the
+/// blocking method on [`crate::blocking::Client`] that runs it to completion. Adding an
+/// operation here is the only step needed for both clients to offer it.
+macro_rules! trading_operations {
+    ($(
+        $(#[$meta:meta])*
+        fn $name:ident(&$self:ident $(, $arg:ident: $ty:ty)*) -> $ret:ty $body:block
+    )*) => {
+        impl<B: Trading> Client<B> {
+            $(
+                $(#[$meta])*
+                pub async fn $name(&$self $(, $arg: $ty)*) -> Result<$ret> $body
+            )*
+        }
+
+        impl<B: Trading> crate::blocking::Client<B> {
+            $(
+                $(#[$meta])*
+                pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                    self.run(|client| client.$name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+trading_operations! {
+    /// The account holder's profile.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn profile(&self) -> Profile {
+        self.broker.profile().await
+    }
+
+    /// Funds and margins per segment group.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn funds(&self) -> Funds {
+        self.broker.funds().await
+    }
+
+    /// Demat holdings.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn holdings(&self) -> Vec<Holding> {
+        self.broker.holdings().await
+    }
+
+    /// Net and day positions.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn positions(&self) -> Positions {
+        self.broker.positions().await
+    }
+
+    /// Today's orders.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn orders(&self) -> Vec<Order> {
+        self.broker.orders().await
+    }
+
+    /// Every state an order went through, oldest first.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::OrderNotFound`], or any broker, network or session error.
+    fn order_history(&self, order_id: &OrderId) -> Vec<Order> {
+        self.broker.order_history(order_id).await
+    }
+
+    /// Places an order, after checking it against the broker's capabilities. Never retried:
+    /// when the outcome is unknown the error is [`tt_core::Error::OrderOutcomeUnknown`] with the
+    /// order's tag; find the order with [`Client::order_by_tag`] before trying again.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::UnsupportedFeature`] before the network; the broker's refusals after.
+    fn place_order(&self, order: &OrderRequest) -> OrderId {
+        self.check_order(order)?;
+        self.broker.place_order(order).await
+    }
+
+    /// Modifies an open order, after checking the change. Never retried.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::InvalidOrder`] or [`tt_core::Error::UnsupportedFeature`] before the
+    /// network; the broker's refusals after.
+    fn modify_order(&self, order_id: &OrderId, change: &OrderModification) -> OrderId {
+        self.check_modification(change)?;
+        self.broker.modify_order(order_id, change).await
+    }
+
+    /// Cancels an open order. Never retried.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::OrderNotFound`], [`tt_core::Error::Order`] for an order that is no
+    /// longer open, or any broker, network or session error.
+    fn cancel_order(&self, order_id: &OrderId) -> OrderId {
+        self.broker.cancel_order(order_id).await
+    }
+
+    /// Today's fills.
+    ///
+    /// # Errors
+    /// Any broker, network or session error.
+    fn trades(&self) -> Vec<Trade> {
+        self.broker.trades().await
+    }
+
+    /// The fills of one order.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::OrderNotFound`], or any broker, network or session error.
+    fn order_trades(&self, order_id: &OrderId) -> Vec<Trade> {
+        self.broker.order_trades(order_id).await
+    }
+
+    /// Looks an order up in today's order book by its client tag: the way to reconcile after
+    /// [`tt_core::Error::OrderOutcomeUnknown`]. `None` means the order never reached the broker.
+    ///
+    /// # Errors
+    /// Any broker, network or session error while reading the order book.
+    fn order_by_tag(&self, tag: &tt_core::ClientTag) -> Option<Order> {
+        let orders = self.broker.orders().await?;
+        Ok(orders.into_iter().find(|order| order.tag.as_ref() == Some(tag)))
+    }
+}

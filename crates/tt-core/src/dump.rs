@@ -1,0 +1,73 @@
+//! The broker-neutral record an instrument dump yields, one per row.
+//!
+//! Each broker crate parses its own dump format into [`DumpRecord`]s; the instrument master
+//! merges them into one canonical instrument per contract. Broker-specific identifiers travel in
+//! [`BrokerToken`] as opaque text, so the master never needs to know a broker's field names.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ContractSpec, Instrument};
+
+/// What a broker needs to trade and stream one instrument: its own token, and where the broker
+/// addresses instruments by symbol, that symbol and exchange code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BrokerToken {
+    /// The broker's token (Kite's `instrument_token`, Upstox's `instrument_key`).
+    pub token: String,
+    /// The broker's trading symbol, where orders are addressed by symbol.
+    pub symbol: Option<String>,
+    /// The broker's exchange code for the symbol, where it has one.
+    pub exchange: Option<String>,
+}
+
+/// One usable row of a broker's instrument dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpRecord {
+    /// The canonical instrument.
+    pub instrument: Instrument,
+    /// The descriptive name (company name, or the underlying's name), where given.
+    pub name: Option<String>,
+    /// Tick size, lot size and freeze quantity.
+    pub contract: ContractSpec,
+    /// The ISIN of an equity, where given.
+    pub isin: Option<String>,
+    /// The exchange's own token for the contract within its segment, used to join brokers' rows.
+    pub exchange_token: String,
+    /// The broker's identifiers.
+    pub token: BrokerToken,
+}
+
+/// A row or a whole dump that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DumpError {
+    /// One row could not be used (an unknown segment, a bad number); the rest of the dump is fine.
+    #[error("line {line}: skipped: {reason}")]
+    Row {
+        /// 1-based line (or array element) number.
+        line: u64,
+        /// Why the row was skipped.
+        reason: String,
+    },
+    /// The dump itself is broken (truncated, corrupt compression, not the expected format).
+    /// Nothing from it may be used.
+    #[error("line {line}: dump is corrupt: {reason}")]
+    Corrupt {
+        /// 1-based line (or array element) number where reading stopped.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl fmt::Display for BrokerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.exchange, &self.symbol) {
+            (Some(exchange), Some(symbol)) => write!(f, "{} ({exchange}:{symbol})", self.token),
+            (None, Some(symbol)) => write!(f, "{} ({symbol})", self.token),
+            _ => f.write_str(&self.token),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The vocabulary every tt-connect crate speaks.
+//!
+//! `tt-core` holds the domain and nothing else: no I/O, no broker field names. It defines
+//!
+//! - [`Exchange`] and the order terms ([`Side`], [`OrderType`], [`ProductType`], [`Validity`],
+//!   [`OrderStatus`]);
+//! - typed, validated instruments ([`Equity`], [`Index`], [`Future`], [`Option`], [`Currency`],
+//!   and [`Instrument`] over them) with one canonical text form;
+//! - exact money ([`Price`], [`Amount`]) and tick/lot checks;
+//! - the models brokers report ([`Order`], [`Trade`], [`Position`], [`Holding`], [`Tick`],
+//!   [`Profile`], [`Funds`]) and the [`OrderRequest`] a strategy builds;
+//! - the one [`Error`] type, whose variants know whether a retry can help;
+//! - [`Capabilities`], and the traits an adapter implements ([`Broker`], [`Trading`],
+//!   [`MarketFeed`], [`InstrumentSource`]).
+//!
+//! Users normally reach all of this through `tt-connect`, which re-exports it.
+//!
+//! Note that this crate's [`Option`] is an option *contract*; it shadows the prelude's `Option`
+//! wherever it is imported by name.
+
+mod account;
+mod broker;
+mod capabilities;
+mod dump;
+mod error;
+mod exchange;
+mod instrument;
+mod market;
+mod money;
+mod order;
+mod portfolio;
+mod secret;
+
+pub use account::{Funds, Profile, SegmentFunds};
+pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
+pub use capabilities::Capabilities;
+pub use dump::{BrokerToken, DumpError, DumpRecord};
+pub use error::{Error, Result};
+pub use exchange::{Exchange, UnknownExchange};
+pub use instrument::{
+    ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
+    InstrumentKind, IntoStrike, Option, OptionType, Symbol,
+};
+pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, StreamMode, Tick};
+pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
+pub use order::{
+    ClientTag, InvalidId, InvalidOrderReason, Order, OrderId, OrderModification, OrderRequest,
+    OrderRequestBuilder, OrderState, OrderStatus, OrderType, ProductType, Side, Trade, TradeId,
+    UnknownValidity, Validity, ValidityKind,
+};
+pub use portfolio::{Holding, Position, Positions};
+pub use secret::Secret;
+
+/// Re-exported so adapters and users name the same `async_trait` the traits were written with.
+pub use async_trait::async_trait;
+
+/// Re-exported so adapters can build a [`FeedStream`] without depending on `futures-core`.
+pub use futures_core::Stream;

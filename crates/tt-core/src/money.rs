@@ -1,0 +1,698 @@
+//! Exact money: [`Price`] for per-unit prices and tick sizes, [`Amount`] for totals.
+//!
+//! Both are fixed-point decimals with eight places after the point, so every price the brokers
+//! send (Kite's currency ticks go down to seven places) is held exactly and sums never drift the
+//! way binary floating point does. Prices arriving as JSON floats are rounded to eight places once,
+//! at the parse boundary, and exact from then on.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Number of decimal places every [`Price`] and [`Amount`] carries.
+pub const DECIMALS: u32 = 8;
+
+/// `10^DECIMALS`: the mantissa of one rupee.
+const SCALE: i64 = 100_000_000;
+
+/// The largest magnitude a [`Price`] may hold, in rupees. No listed instrument comes near it, and
+/// it leaves room to add prices together without overflowing the `i64` mantissa.
+const PRICE_LIMIT_RUPEES: i64 = 10_000_000_000;
+
+/// Why a text or a float could not become a [`Price`] or an [`Amount`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PriceError {
+    /// The input was NaN or infinite.
+    #[error("price must be a finite number, got {0}")]
+    NotFinite(String),
+    /// The input is beyond the range a price can hold.
+    #[error("price {0} is out of range (at most 10,000,000,000 in magnitude)")]
+    OutOfRange(String),
+    /// The text has more than eight decimal places.
+    #[error("price {0} has more than 8 decimal places")]
+    TooPrecise(String),
+    /// The text is not a plain decimal number such as `1022.5` or `-0.05`.
+    #[error("`{0}` is not a decimal number (expected digits with an optional sign and point)")]
+    Malformed(String),
+}
+
+/// A per-unit price (or a tick size) in rupees, exact to eight decimal places.
+///
+/// `Price` is `Copy`, compares and hashes by value (`24000` equals `24000.00`), prints without
+/// trailing zeros, and serialises as a JSON string (`"1022.5"`) so no JSON reader can round it.
+/// It deliberately has no `+`/`-` operators: totals are [`Amount`]s (`price * quantity`), and the
+/// checked methods cover the rare price arithmetic (tick rounding, differences).
+///
+/// ```
+/// use tt_core::Price;
+///
+/// let price: Price = "1022.50".parse()?;
+/// let tick: Price = "0.05".parse()?;
+/// assert!(price.is_multiple_of(tick));
+/// assert_eq!(price.to_string(), "1022.5");
+/// assert_eq!((price * 3_u32).to_string(), "3067.5");
+/// # Ok::<(), tt_core::PriceError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Price(i64);
+
+impl Price {
+    /// Zero rupees.
+    pub const ZERO: Price = Price(0);
+
+    /// The price with the given mantissa, in units of 10^-8 rupee.
+    ///
+    /// Returns `None` beyond the supported range.
+    pub const fn from_mantissa(mantissa: i64) -> Option<Price> {
+        if mantissa > PRICE_LIMIT_RUPEES * SCALE || mantissa < -PRICE_LIMIT_RUPEES * SCALE {
+            None
+        } else {
+            Some(Price(mantissa))
+        }
+    }
+
+    /// The mantissa, in units of 10^-8 rupee.
+    pub const fn mantissa(self) -> i64 {
+        self.0
+    }
+
+    /// A price given as an integer count of `1/divisor` rupee, as binary market feeds send them
+    /// (Kite: paise with divisor 100, CDS with divisor 10,000,000).
+    ///
+    /// Exact whenever `divisor` divides 10^8 (every power of ten up to 10^8 does). Returns `None`
+    /// for a zero divisor, a divisor that does not divide 10^8, or a value out of range.
+    pub const fn from_scaled(value: i64, divisor: i64) -> Option<Price> {
+        if divisor <= 0 || SCALE % divisor != 0 {
+            return None;
+        }
+        match value.checked_mul(SCALE / divisor) {
+            Some(mantissa) => Price::from_mantissa(mantissa),
+            None => None,
+        }
+    }
+
+    /// A whole number of rupees.
+    ///
+    /// # Errors
+    /// [`PriceError::OutOfRange`] beyond ±10^10.
+    pub fn from_rupees(rupees: i64) -> Result<Price, PriceError> {
+        rupees
+            .checked_mul(SCALE)
+            .and_then(Price::from_mantissa)
+            .ok_or_else(|| PriceError::OutOfRange(rupees.to_string()))
+    }
+
+    /// Converts a float from a broker's JSON, rounding to eight decimal places (half away from
+    /// zero). Float noise such as `99725.05000000002` becomes `99725.05`.
+    ///
+    /// # Errors
+    /// [`PriceError::NotFinite`] for NaN or infinity, [`PriceError::OutOfRange`] beyond ±10^10.
+    pub fn from_f64(value: f64) -> Result<Price, PriceError> {
+        if !value.is_finite() {
+            return Err(PriceError::NotFinite(value.to_string()));
+        }
+        if value.abs() > PRICE_LIMIT_RUPEES as f64 {
+            return Err(PriceError::OutOfRange(value.to_string()));
+        }
+        if value.abs() < 1.0e7 {
+            // Below 10^7 rupees the scaled value stays under 2^53, where f64 holds integers
+            // exactly, so one multiplication and a rounding is exact to the eighth place.
+            Ok(Price((value * SCALE as f64).round() as i64))
+        } else {
+            // Larger magnitudes go through the shortest decimal text of the float, which is
+            // exactly what the broker wrote.
+            parse_decimal(&value.to_string(), true).and_then(|m| {
+                i64::try_from(m)
+                    .ok()
+                    .and_then(Price::from_mantissa)
+                    .ok_or_else(|| PriceError::OutOfRange(value.to_string()))
+            })
+        }
+    }
+
+    /// The nearest `f64`, for analytics and display only; never feed it back into order prices.
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / SCALE as f64
+    }
+
+    /// True for a price above zero.
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// True when this price is a whole number of `tick`s. A tick that is not positive divides
+    /// nothing.
+    pub const fn is_multiple_of(self, tick: Price) -> bool {
+        tick.0 > 0 && self.0 % tick.0 == 0
+    }
+
+    /// This price rounded to the nearest multiple of `tick` (halves round away from zero), or
+    /// `None` when `tick` is not positive.
+    pub fn round_to_tick(self, tick: Price) -> Option<Price> {
+        if tick.0 <= 0 {
+            return None;
+        }
+        let remainder = self.0 % tick.0;
+        let down = self.0 - remainder;
+        let rounded = if remainder.abs() * 2 >= tick.0 {
+            down + remainder.signum() * tick.0
+        } else {
+            down
+        };
+        Price::from_mantissa(rounded)
+    }
+
+    /// `self + other`, or `None` out of range.
+    pub const fn checked_add(self, other: Price) -> Option<Price> {
+        match self.0.checked_add(other.0) {
+            Some(m) => Price::from_mantissa(m),
+            None => None,
+        }
+    }
+
+    /// `self - other`, or `None` out of range.
+    pub const fn checked_sub(self, other: Price) -> Option<Price> {
+        match self.0.checked_sub(other.0) {
+            Some(m) => Price::from_mantissa(m),
+            None => None,
+        }
+    }
+}
+
+impl TryFrom<f64> for Price {
+    type Error = PriceError;
+
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Price::from_f64(value)
+    }
+}
+
+impl FromStr for Price {
+    type Err = PriceError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mantissa = parse_decimal(text, false)?;
+        i64::try_from(mantissa)
+            .ok()
+            .and_then(Price::from_mantissa)
+            .ok_or_else(|| PriceError::OutOfRange(text.to_owned()))
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_decimal(f, i128::from(self.0))
+    }
+}
+
+impl fmt::Debug for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Price({self})")
+    }
+}
+
+impl Mul<i64> for Price {
+    type Output = Amount;
+
+    /// Price times a (signed) quantity is exact: the product always fits an [`Amount`].
+    fn mul(self, quantity: i64) -> Amount {
+        Amount(i128::from(self.0) * i128::from(quantity))
+    }
+}
+
+impl Mul<u32> for Price {
+    type Output = Amount;
+
+    fn mul(self, quantity: u32) -> Amount {
+        Amount(i128::from(self.0) * i128::from(quantity))
+    }
+}
+
+impl Neg for Price {
+    type Output = Price;
+
+    fn neg(self) -> Price {
+        // The range is symmetric, so negation never leaves it.
+        Price(-self.0)
+    }
+}
+
+/// A sum of money in rupees (funds, P&L, order value), exact to eight decimal places.
+///
+/// Unlike [`Price`], amounts add, subtract and sum freely: the 128-bit mantissa cannot overflow
+/// for any sum of real money.
+///
+/// ```
+/// use tt_core::{Amount, Price};
+///
+/// let fill: Price = "101.05".parse()?;
+/// let total: Amount = [fill * 10_i64, fill * 5_i64].into_iter().sum();
+/// assert_eq!(total.to_string(), "1515.75");
+/// # Ok::<(), tt_core::PriceError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(i128);
+
+impl Amount {
+    /// Zero rupees.
+    pub const ZERO: Amount = Amount(0);
+
+    /// The amount with the given mantissa, in units of 10^-8 rupee.
+    pub const fn from_mantissa(mantissa: i128) -> Amount {
+        Amount(mantissa)
+    }
+
+    /// The mantissa, in units of 10^-8 rupee.
+    pub const fn mantissa(self) -> i128 {
+        self.0
+    }
+
+    /// A whole number of rupees.
+    pub const fn from_rupees(rupees: i64) -> Amount {
+        Amount(rupees as i128 * SCALE as i128)
+    }
+
+    /// Converts a float from a broker's JSON, rounding to eight decimal places.
+    ///
+    /// # Errors
+    /// [`PriceError::NotFinite`] for NaN or infinity, [`PriceError::OutOfRange`] beyond ±10^20.
+    pub fn from_f64(value: f64) -> Result<Amount, PriceError> {
+        if !value.is_finite() {
+            return Err(PriceError::NotFinite(value.to_string()));
+        }
+        if value.abs() > 1.0e20 {
+            return Err(PriceError::OutOfRange(value.to_string()));
+        }
+        if value.abs() < 1.0e7 {
+            // Exact below 2^53 after scaling; see `Price::from_f64`.
+            Ok(Amount((value * SCALE as f64).round() as i128))
+        } else {
+            parse_decimal(&value.to_string(), true).map(Amount)
+        }
+    }
+
+    /// The nearest `f64`, for analytics and display only.
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / SCALE as f64
+    }
+}
+
+impl From<Price> for Amount {
+    fn from(price: Price) -> Amount {
+        Amount(i128::from(price.0))
+    }
+}
+
+impl TryFrom<f64> for Amount {
+    type Error = PriceError;
+
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Amount::from_f64(value)
+    }
+}
+
+impl FromStr for Amount {
+    type Err = PriceError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_decimal(text, false).map(Amount)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_decimal(f, self.0)
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Amount({self})")
+    }
+}
+
+impl Add for Amount {
+    type Output = Amount;
+
+    fn add(self, other: Amount) -> Amount {
+        Amount(self.0 + other.0)
+    }
+}
+
+impl Sub for Amount {
+    type Output = Amount;
+
+    fn sub(self, other: Amount) -> Amount {
+        Amount(self.0 - other.0)
+    }
+}
+
+impl AddAssign for Amount {
+    fn add_assign(&mut self, other: Amount) {
+        self.0 += other.0;
+    }
+}
+
+impl SubAssign for Amount {
+    fn sub_assign(&mut self, other: Amount) {
+        self.0 -= other.0;
+    }
+}
+
+impl Neg for Amount {
+    type Output = Amount;
+
+    fn neg(self) -> Amount {
+        Amount(-self.0)
+    }
+}
+
+impl Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
+        iter.fold(Amount::ZERO, Add::add)
+    }
+}
+
+/// Parses `[-+]digits[.digits]` into a mantissa at eight places. With `round`, extra places are
+/// rounded half away from zero (used for the decimal text of floats); without, they are an error.
+fn parse_decimal(text: &str, round: bool) -> Result<i128, PriceError> {
+    let malformed = || PriceError::Malformed(text.to_owned());
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (unsigned, ""),
+    };
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(malformed());
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    let whole = whole.trim_start_matches('0');
+    // 10^20 rupees at eight places is 29 digits, comfortably inside i128.
+    if whole.len() > 20 {
+        return Err(PriceError::OutOfRange(text.to_owned()));
+    }
+    let mut mantissa: i128 = 0;
+    for b in whole.bytes() {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
+    let places = DECIMALS as usize;
+    let kept = fraction.get(..places.min(fraction.len())).unwrap_or("");
+    for i in 0..places {
+        let digit = kept.as_bytes().get(i).map_or(0, |b| b - b'0');
+        mantissa = mantissa * 10 + i128::from(digit);
+    }
+    let extra = fraction.get(places..).unwrap_or("");
+    if extra.bytes().any(|b| b != b'0') {
+        if !round {
+            return Err(PriceError::TooPrecise(text.to_owned()));
+        }
+        if extra.as_bytes().first().is_some_and(|&b| b >= b'5') {
+            mantissa += 1;
+        }
+    }
+    Ok(if negative { -mantissa } else { mantissa })
+}
+
+/// Writes a mantissa at eight places as the shortest exact decimal: `24000`, `1022.5`, `-0.0025`.
+fn write_decimal(f: &mut fmt::Formatter<'_>, mantissa: i128) -> fmt::Result {
+    let scale = i128::from(SCALE);
+    let sign = if mantissa < 0 { "-" } else { "" };
+    let magnitude = mantissa.unsigned_abs();
+    let whole = magnitude / scale as u128;
+    let mut fraction = magnitude % scale as u128;
+    if fraction == 0 {
+        return f.pad(&format!("{sign}{whole}"));
+    }
+    let mut width = DECIMALS as usize;
+    while fraction.is_multiple_of(10) {
+        fraction /= 10;
+        width -= 1;
+    }
+    f.pad(&format!("{sign}{whole}.{fraction:0width$}"))
+}
+
+impl Serialize for Price {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Accepts a decimal string (exact) or a JSON number (floats rounded to eight places).
+struct DecimalVisitor<T>(std::marker::PhantomData<T>);
+
+trait DecimalTarget: FromStr<Err = PriceError> + Sized {
+    fn from_float(value: f64) -> Result<Self, PriceError>;
+    fn from_integer(value: i128) -> Result<Self, PriceError>;
+}
+
+impl DecimalTarget for Price {
+    fn from_float(value: f64) -> Result<Self, PriceError> {
+        Price::from_f64(value)
+    }
+    fn from_integer(value: i128) -> Result<Self, PriceError> {
+        i64::try_from(value)
+            .map_err(|_| PriceError::OutOfRange(value.to_string()))
+            .and_then(Price::from_rupees)
+    }
+}
+
+impl DecimalTarget for Amount {
+    fn from_float(value: f64) -> Result<Self, PriceError> {
+        Amount::from_f64(value)
+    }
+    fn from_integer(value: i128) -> Result<Self, PriceError> {
+        value
+            .checked_mul(i128::from(SCALE))
+            .map(Amount)
+            .ok_or_else(|| PriceError::OutOfRange(value.to_string()))
+    }
+}
+
+impl<T: DecimalTarget> Visitor<'_> for DecimalVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal number or a decimal string")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        T::from_float(value).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        T::from_integer(i128::from(value)).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        T::from_integer(i128::from(value)).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Price {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DecimalVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DecimalVisitor(std::marker::PhantomData))
+    }
+}
+
+/// True when `quantity` is a whole number of lots of `lot_size`. A lot size of zero (indices in
+/// some dumps) divides nothing.
+pub const fn is_lot_multiple(quantity: u32, lot_size: u32) -> bool {
+    lot_size > 0 && quantity.is_multiple_of(lot_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn price(text: &str) -> Price {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn prints_shortest_exact_decimal() {
+        for (input, shown) in [
+            ("24000", "24000"),
+            ("24000.00", "24000"),
+            ("1022.50", "1022.5"),
+            ("83.25", "83.25"),
+            ("0.0025", "0.0025"),
+            ("0.0000001", "0.0000001"),
+            ("-0.05", "-0.05"),
+            ("+7", "7"),
+            (".5", "0.5"),
+            ("0", "0"),
+        ] {
+            assert_eq!(price(input).to_string(), shown, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_and_too_precise_text() {
+        for bad in [
+            "", "-", ".", "1e5", "1,000", "12.3.4", " 1", "abc", "--1", "NaN",
+        ] {
+            assert!(
+                matches!(bad.parse::<Price>(), Err(PriceError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            "1.000000001".parse::<Price>(),
+            Err(PriceError::TooPrecise(_))
+        ));
+        assert_eq!(price("1.000000000"), price("1"));
+        assert!(matches!(
+            "10000000001".parse::<Price>(),
+            Err(PriceError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn float_noise_rounds_to_eight_places() {
+        assert_eq!(
+            Price::from_f64(99725.05000000002).unwrap(),
+            price("99725.05")
+        );
+        assert_eq!(
+            Price::from_f64(52.04999923706055).unwrap(),
+            price("52.04999924")
+        );
+        assert_eq!(Price::from_f64(0.1 + 0.2).unwrap(), price("0.3"));
+        assert_eq!(Price::from_f64(-161.05).unwrap(), price("-161.05"));
+        assert_eq!(
+            Price::from_f64(123456789.125).unwrap(),
+            price("123456789.125")
+        );
+    }
+
+    #[test]
+    fn non_finite_floats_are_errors() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(matches!(
+                Price::from_f64(bad),
+                Err(PriceError::NotFinite(_))
+            ));
+            assert!(matches!(
+                Amount::from_f64(bad),
+                Err(PriceError::NotFinite(_))
+            ));
+        }
+        assert!(matches!(
+            Price::from_f64(1e11),
+            Err(PriceError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn scaled_integers_from_feeds_are_exact() {
+        assert_eq!(Price::from_scaled(39295, 100).unwrap(), price("392.95"));
+        assert_eq!(
+            Price::from_scaled(832_500_000, 10_000_000).unwrap(),
+            price("83.25")
+        );
+        assert_eq!(
+            Price::from_scaled(832_525, 10_000).unwrap(),
+            price("83.2525")
+        );
+        assert_eq!(Price::from_scaled(1, 0), None);
+        assert_eq!(Price::from_scaled(1, 3), None);
+    }
+
+    #[test]
+    fn tenths_added_many_times_do_not_drift() {
+        let tenth = Amount::from(price("0.1"));
+        let total: Amount = std::iter::repeat_n(tenth, 1_000_000).sum();
+        assert_eq!(total, Amount::from_rupees(100_000));
+    }
+
+    #[test]
+    fn tick_size_multiples() {
+        assert!(price("1022.55").is_multiple_of(price("0.05")));
+        assert!(!price("1022.53").is_multiple_of(price("0.05")));
+        assert!(price("83.2525").is_multiple_of(price("0.0025")));
+        assert!(!price("83.2526").is_multiple_of(price("0.0025")));
+        assert!(price("-0.10").is_multiple_of(price("0.05")));
+        assert!(!price("1").is_multiple_of(Price::ZERO));
+    }
+
+    #[test]
+    fn rounds_to_nearest_tick() {
+        let tick = price("0.05");
+        assert_eq!(price("1022.53").round_to_tick(tick), Some(price("1022.55")));
+        assert_eq!(price("1022.52").round_to_tick(tick), Some(price("1022.5")));
+        assert_eq!(
+            price("1022.525").round_to_tick(tick),
+            Some(price("1022.55"))
+        );
+        assert_eq!(price("-1.02").round_to_tick(tick), Some(price("-1")));
+        assert_eq!(price("-1.03").round_to_tick(tick), Some(price("-1.05")));
+        assert_eq!(price("1").round_to_tick(Price::ZERO), None);
+    }
+
+    #[test]
+    fn lot_multiples() {
+        assert!(is_lot_multiple(150, 75));
+        assert!(!is_lot_multiple(100, 75));
+        assert!(!is_lot_multiple(0, 0));
+        assert!(is_lot_multiple(0, 25));
+    }
+
+    #[test]
+    fn price_times_quantity_is_an_exact_amount() {
+        assert_eq!((price("161.05") * 1000_i64).to_string(), "161050");
+        assert_eq!((price("0.0025") * -3_i64).to_string(), "-0.0075");
+        let huge = price("9999999999.99999999") * i64::MAX;
+        assert!(huge > Amount::ZERO);
+    }
+
+    #[test]
+    fn serde_writes_strings_and_reads_numbers_or_strings() {
+        assert_eq!(
+            serde_json::to_string(&price("1022.5")).unwrap(),
+            "\"1022.5\""
+        );
+        let from_number: Price = serde_json::from_str("99725.05000000002").unwrap();
+        assert_eq!(from_number, price("99725.05"));
+        let from_int: Price = serde_json::from_str("72").unwrap();
+        assert_eq!(from_int, price("72"));
+        let from_text: Amount = serde_json::from_str("\"-12.5\"").unwrap();
+        assert_eq!(from_text.to_string(), "-12.5");
+        assert!(serde_json::from_str::<Price>("\"abc\"").is_err());
+        assert!(serde_json::from_str::<Price>("true").is_err());
+    }
+
+    #[test]
+    fn amount_from_large_float_keeps_its_decimals() {
+        assert_eq!(
+            Amount::from_f64(12345678901.5).unwrap().to_string(),
+            "12345678901.5"
+        );
+    }
+}

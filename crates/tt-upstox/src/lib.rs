@@ -1,0 +1,47 @@
+//! Upstox (API v2/v3) for tt-connect.
+//!
+//! This crate owns everything Upstox-specific: its configuration, its capability matrix and (as
+//! they land) its OAuth flow, request/response transformer with error map, and protobuf feed
+//! decoder. Nothing outside it knows Upstox's field names. Users reach it through `tt-connect`
+//! with the `upstox` feature.
+
+mod capabilities;
+mod config;
+
+use tt_core::{Broker, Capabilities};
+
+pub use capabilities::CAPABILITIES;
+pub use config::{DEFAULT_API_ROOT, DEFAULT_ORDER_ROOT, UpstoxConfig};
+
+/// The Upstox broker.
+///
+/// ```
+/// use tt_core::{Broker, StreamMode};
+/// use tt_upstox::{Upstox, UpstoxConfig};
+///
+/// let upstox = Upstox::new(UpstoxConfig::new("id", "secret", "http://127.0.0.1/callback"));
+/// assert_eq!(upstox.name(), "upstox");
+/// assert!(upstox.capabilities().verify_stream_mode(StreamMode::Quote).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Upstox {
+    config: UpstoxConfig,
+}
+
+impl Upstox {
+    /// An Upstox broker for the given app.
+    pub fn new(config: UpstoxConfig) -> Self {
+        Upstox { config }
+    }
+
+    /// The app's settings.
+    pub fn config(&self) -> &UpstoxConfig {
+        &self.config
+    }
+}
+
+impl Broker for Upstox {
+    fn capabilities(&self) -> &Capabilities {
+        &CAPABILITIES
+    }
+}

@@ -1,0 +1,47 @@
+//! Zerodha (Kite Connect v3) for tt-connect.
+//!
+//! This crate owns everything Kite-specific: its configuration, its capability matrix and (as
+//! they land) its auth, request/response transformer with error map, and ticker decoder. Nothing
+//! outside it knows Kite's field names. Users reach it through `tt-connect` with the `zerodha`
+//! feature.
+
+mod capabilities;
+mod config;
+
+use tt_core::{Broker, Capabilities};
+
+pub use capabilities::CAPABILITIES;
+pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, ZerodhaConfig};
+
+/// The Zerodha broker.
+///
+/// ```
+/// use tt_core::{Broker, Exchange};
+/// use tt_zerodha::{Zerodha, ZerodhaConfig};
+///
+/// let zerodha = Zerodha::new(ZerodhaConfig::new("key", "secret"));
+/// assert_eq!(zerodha.name(), "zerodha");
+/// assert!(zerodha.capabilities().verify_segment(Exchange::Mcx).is_ok());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Zerodha {
+    config: ZerodhaConfig,
+}
+
+impl Zerodha {
+    /// A Zerodha broker for the given app.
+    pub fn new(config: ZerodhaConfig) -> Self {
+        Zerodha { config }
+    }
+
+    /// The app's settings.
+    pub fn config(&self) -> &ZerodhaConfig {
+        &self.config
+    }
+}
+
+impl Broker for Zerodha {
+    fn capabilities(&self) -> &Capabilities {
+        &CAPABILITIES
+    }
+}
