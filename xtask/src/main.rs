@@ -1,0 +1,140 @@
+//! Project chores, run as `cargo xtask <command>`:
+//!
+//! - `deny`: checks licences, bans and sources with cargo-deny (installing it if missing).
+//! - `features`: proves each broker feature compiles alone and pulls in no other broker.
+#![allow(clippy::print_stdout)]
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+/// The cargo-deny release the project checks with.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("deny") => deny(),
+        Some("features") => features(),
+        _ => {
+            eprintln!("usage: cargo xtask <deny|features>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
+}
+
+fn output(command: &mut Command) -> Result<String, String> {
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{command:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs cargo-deny's offline checks. Advisories need the RustSec database from the network,
+/// which this project's machines cannot reach, so they are left to a networked job.
+fn deny() -> Result<(), String> {
+    let installed = cargo()
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        println!("cargo-deny not found; installing {CARGO_DENY_VERSION} (takes a few minutes)");
+        run(cargo().args([
+            "install",
+            "cargo-deny",
+            "--locked",
+            "--version",
+            CARGO_DENY_VERSION,
+        ]))?;
+    }
+    run(cargo().args([
+        "deny",
+        "--all-features",
+        "check",
+        "bans",
+        "licenses",
+        "sources",
+    ]))
+}
+
+/// For each broker feature alone: the facade compiles, and the other brokers' crates are not in
+/// its dependency graph at all.
+fn features() -> Result<(), String> {
+    let brokers = ["zerodha", "upstox"];
+    for broker in brokers {
+        let tree = output(cargo().args([
+            "tree",
+            "--package",
+            "tt-connect",
+            "--no-default-features",
+            "--features",
+            broker,
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+        ]))?;
+        let own = format!("tt-{broker} ");
+        if !tree.lines().any(|line| line.starts_with(&own)) {
+            return Err(format!(
+                "with only `{broker}`, tt-{broker} is missing from the tree"
+            ));
+        }
+        for other in brokers.iter().filter(|&&b| b != broker) {
+            let crate_name = format!("tt-{other} ");
+            if tree.lines().any(|line| line.starts_with(&crate_name)) {
+                return Err(format!(
+                    "with only the `{broker}` feature, tt-{other} is still in tt-connect's dependency tree"
+                ));
+            }
+        }
+        println!("feature `{broker}` alone: no other broker in the dependency tree");
+        run(cargo().args([
+            "check",
+            "--quiet",
+            "--package",
+            "tt-connect",
+            "--no-default-features",
+            "--features",
+            broker,
+        ]))?;
+        println!("feature `{broker}` alone: compiles");
+    }
+    run(cargo().args([
+        "check",
+        "--quiet",
+        "--package",
+        "tt-connect",
+        "--no-default-features",
+    ]))?;
+    println!("no broker features: compiles");
+    Ok(())
+}
