@@ -6,15 +6,7 @@ use tt_core::{Capabilities, Exchange, OrderType, ProductType, StreamMode, Validi
 /// both CNC and NRML), intraday (`I`, MIS) and MTF, DAY and IOC validities (no TTL), the `ltpc`
 /// and `full` feed modes (no quote-without-depth mode), and after-market orders (`is_amo`).
 pub const CAPABILITIES: Capabilities = Capabilities::new("upstox")
-    .with_segments(&[
-        Exchange::Nse,
-        Exchange::Bse,
-        Exchange::Nfo,
-        Exchange::Bfo,
-        Exchange::Cds,
-        Exchange::Bcd,
-        Exchange::Mcx,
-    ])
+    .with_segments(&Exchange::ALL)
     .with_order_types(&[
         OrderType::Market,
         OrderType::Limit,

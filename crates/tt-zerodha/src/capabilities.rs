@@ -5,15 +5,7 @@ use tt_core::{Capabilities, Exchange, OrderType, ProductType, StreamMode, Validi
 /// Zerodha's capability matrix: every segment, every order type, CNC/MIS/NRML/MTF, DAY/IOC/TTL,
 /// the `ltp`, `quote` and `full` ticker modes, and after-market (`amo`) orders.
 pub const CAPABILITIES: Capabilities = Capabilities::new("zerodha")
-    .with_segments(&[
-        Exchange::Nse,
-        Exchange::Bse,
-        Exchange::Nfo,
-        Exchange::Bfo,
-        Exchange::Cds,
-        Exchange::Bcd,
-        Exchange::Mcx,
-    ])
+    .with_segments(&Exchange::ALL)
     .with_order_types(&[
         OrderType::Market,
         OrderType::Limit,
