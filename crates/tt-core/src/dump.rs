@@ -33,6 +33,9 @@ pub struct DumpRecord {
     pub contract: ContractSpec,
     /// The ISIN of an equity, where given.
     pub isin: Option<String>,
+    /// The spot instrument a derivative derives from, when it is an equity or an index
+    /// (`NSE:RELIANCE`, `NSE:INDEX:NIFTY 50`); `None` for commodities, currencies and cash rows.
+    pub underlying: Option<Instrument>,
     /// The exchange's own token for the contract within its segment, used to join brokers' rows.
     pub exchange_token: String,
     /// The broker's identifiers.
@@ -43,7 +46,16 @@ pub struct DumpRecord {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DumpError {
-    /// One row could not be used (an unknown segment, a bad number); the rest of the dump is fine.
+    /// A well-formed row of a kind tt-connect does not trade (NSE's commodity segment, say). Not
+    /// an error; reported and left out.
+    #[error("line {line}: ignored: {reason}")]
+    Ignored {
+        /// 1-based line (or array element) number.
+        line: u64,
+        /// What kind of row it is.
+        reason: String,
+    },
+    /// One row could not be used (a bad number, an invalid symbol); the rest of the dump is fine.
     #[error("line {line}: skipped: {reason}")]
     Row {
         /// 1-based line (or array element) number.

@@ -21,6 +21,7 @@
 mod account;
 mod broker;
 mod capabilities;
+mod clock;
 mod dump;
 mod error;
 mod exchange;
@@ -34,6 +35,7 @@ mod secret;
 pub use account::{Funds, Profile, SegmentFunds};
 pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
 pub use capabilities::Capabilities;
+pub use clock::{Clock, IST, ManualClock, SystemClock};
 pub use dump::{BrokerToken, DumpError, DumpRecord};
 pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};

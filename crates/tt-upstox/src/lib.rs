@@ -7,8 +7,11 @@
 
 mod capabilities;
 mod config;
+mod instruments;
 
-use tt_core::{Broker, Capabilities};
+use std::io::BufRead;
+
+use tt_core::{Broker, Capabilities, DumpRows, InstrumentSource};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_ORDER_ROOT, UpstoxConfig};
@@ -43,5 +46,12 @@ impl Upstox {
 impl Broker for Upstox {
     fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
+    }
+}
+
+impl InstrumentSource for Upstox {
+    /// Parses an Upstox BOD instrument file (`complete.json` or a per-exchange file).
+    fn parse_dump<'a>(&self, dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
+        instruments::parse_dump(dump)
     }
 }

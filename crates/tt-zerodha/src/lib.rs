@@ -7,8 +7,11 @@
 
 mod capabilities;
 mod config;
+mod instruments;
 
-use tt_core::{Broker, Capabilities};
+use std::io::BufRead;
+
+use tt_core::{Broker, Capabilities, DumpRows, InstrumentSource};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, ZerodhaConfig};
@@ -43,5 +46,12 @@ impl Zerodha {
 impl Broker for Zerodha {
     fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
+    }
+}
+
+impl InstrumentSource for Zerodha {
+    /// Parses Kite's instrument CSV (either the API's formatting or pykiteconnect's rewrite).
+    fn parse_dump<'a>(&self, dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
+        instruments::parse_dump(dump)
     }
 }
