@@ -1,10 +1,31 @@
 //! The instrument master: every broker's daily dump merged into one canonical instrument per
-//! contract, stored in SQLite, refreshed once per trading day, and the resolver from a typed
+//! contract, stored in SQLite, rebuilt once per trading day, and the resolver from a typed
 //! instrument to each broker's token and back.
+//!
+//! - [`build_master`] parses the dumps (each broker crate owns its format), merges them (rows
+//!   join on the exchange token only when the contract attributes agree), validates the result
+//!   and swaps it in atomically.
+//! - [`InstrumentMaster`] reads it: [`InstrumentMaster::resolve`],
+//!   [`InstrumentMaster::instrument_for_token`], contract terms, expiries, option chains, search.
+//! - [`Refresher`] keeps it current: once per trading day in IST, with `on_stale = fail | warn`.
 //!
 //! Runtime files live in a cache directory ([`cache_dir`]): the master at
 //! `_cache/instruments.db` under the working directory unless `TT_CACHE_DIR` says otherwise.
 
+mod build;
 mod cache;
+mod error;
+mod load;
+mod master;
+mod merge;
+mod report;
+mod schema;
+mod store;
 
+pub use build::{BuildOptions, build_master};
 pub use cache::{CACHE_DIR_ENV, DEFAULT_CACHE_DIR, cache_dir, default_master_path};
+pub use error::MasterError;
+pub use load::{DumpInput, ReasonCounts, Segment, open_dump};
+pub use master::{ChainStrike, DEFAULT_CACHE_CAPACITY, DumpInfo, InstrumentMaster, Resolved};
+pub use merge::JoinStats;
+pub use report::{BrokerReport, LoadReport};

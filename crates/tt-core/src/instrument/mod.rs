@@ -174,6 +174,14 @@ impl Instrument {
         }
     }
 
+    /// True for futures and options, currency ones included.
+    pub fn is_derivative(&self) -> bool {
+        matches!(
+            self,
+            Instrument::Future(_) | Instrument::Option(_) | Instrument::Currency(_)
+        )
+    }
+
     /// True for instruments an order can be placed on (everything but an index).
     pub fn is_tradable(&self) -> bool {
         !matches!(self, Instrument::Index(_))

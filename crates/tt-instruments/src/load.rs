@@ -1,0 +1,265 @@
+//! Reading broker dumps: opening files (gzipped or not), and parsing every broker's dump in
+//! parallel into its records and counts.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use time::Date;
+use tt_core::{DumpError, DumpRecord, Exchange, Instrument, InstrumentKind, InstrumentSource};
+
+use crate::MasterError;
+
+/// One broker's dump, ready to parse.
+pub struct DumpInput<'a> {
+    /// The broker's dump format.
+    pub broker: &'a dyn InstrumentSource,
+    /// The dump's bytes, already decompressed (see [`open_dump`]).
+    pub reader: Box<dyn BufRead + Send + 'a>,
+    /// Where it came from, for reports and errors (a path or URL).
+    pub source_name: String,
+    /// The trading date (IST) the dump describes.
+    pub dump_date: Date,
+}
+
+/// Opens a dump file, decompressing it when it is gzip (by its magic bytes, not its name).
+///
+/// # Errors
+/// [`MasterError::Io`] when the file cannot be opened or read.
+pub fn open_dump(path: &Path) -> Result<Box<dyn BufRead + Send>, MasterError> {
+    let io = |source| MasterError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    let gzipped = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gzipped {
+        Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// Reasons rows were left out, with a count and the first line of each. Values in backticks are
+/// folded so rows failing the same way share one entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReasonCounts {
+    reasons: BTreeMap<String, (u64, u64)>,
+    other: u64,
+}
+
+/// How many distinct reasons a report keeps before lumping the rest together.
+const MAX_REASONS: usize = 20;
+
+impl ReasonCounts {
+    fn add(&mut self, line: u64, reason: &str) {
+        let key = fold_values(reason);
+        if let Some(entry) = self.reasons.get_mut(&key) {
+            entry.0 += 1;
+        } else if self.reasons.len() < MAX_REASONS {
+            self.reasons.insert(key, (1, line));
+        } else {
+            self.other += 1;
+        }
+    }
+
+    /// Each reason with its count and first line, then the count of rows with other reasons.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+        self.reasons
+            .iter()
+            .map(|(reason, (count, line))| (reason.as_str(), *count, *line))
+    }
+
+    /// Rows left out for reasons beyond the first twenty distinct ones.
+    pub fn other(&self) -> u64 {
+        self.other
+    }
+}
+
+fn fold_values(reason: &str) -> String {
+    let mut folded = String::with_capacity(reason.len());
+    let mut inside = false;
+    for c in reason.chars() {
+        if c == '`' {
+            if inside {
+                folded.push('…');
+            }
+            inside = !inside;
+            folded.push(c);
+        } else if !inside {
+            folded.push(c);
+        }
+    }
+    folded
+}
+
+/// One broker's parsed dump.
+#[derive(Debug)]
+pub(crate) struct BrokerLoad {
+    pub(crate) broker: &'static str,
+    pub(crate) source_name: String,
+    pub(crate) dump_date: Date,
+    pub(crate) rows: u64,
+    pub(crate) records: Vec<DumpRecord>,
+    pub(crate) ignored: ReasonCounts,
+    pub(crate) malformed: ReasonCounts,
+    pub(crate) malformed_rows: u64,
+    pub(crate) first_malformed: Option<String>,
+    /// Usable rows per segment.
+    pub(crate) segments: BTreeMap<Segment, u64>,
+}
+
+/// Where a row is counted: its exchange and kind (`NFO option`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Segment {
+    /// The exchange.
+    pub exchange: Exchange,
+    /// The kind of instrument.
+    pub kind: InstrumentKind,
+}
+
+impl Segment {
+    pub(crate) fn of(instrument: &Instrument) -> Segment {
+        Segment {
+            exchange: instrument.exchange(),
+            kind: instrument.kind(),
+        }
+    }
+}
+
+impl std::fmt::Display for Segment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.exchange, self.kind)
+    }
+}
+
+/// Parses every dump, one thread each, and checks each against the malformed-row limit.
+pub(crate) fn parse_all(
+    inputs: Vec<DumpInput<'_>>,
+    max_malformed_fraction: f64,
+) -> Result<Vec<BrokerLoad>, MasterError> {
+    let results: Vec<Result<BrokerLoad, MasterError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .into_iter()
+            .map(|input| scope.spawn(move || parse_one(input)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a parser thread panicked".to_owned());
+                    Err(MasterError::Interrupted(message))
+                })
+            })
+            .collect()
+    });
+    let loads = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    for load in &loads {
+        let limit = max_malformed_fraction * load.rows as f64;
+        if load.malformed_rows as f64 > limit {
+            return Err(MasterError::TooManyMalformed {
+                broker: load.broker.to_owned(),
+                source_name: load.source_name.clone(),
+                malformed: load.malformed_rows,
+                rows: load.rows,
+                limit: max_malformed_fraction * 100.0,
+                first: load.first_malformed.clone().unwrap_or_default(),
+            });
+        }
+        if load.records.is_empty() {
+            return Err(MasterError::EmptyDump {
+                broker: load.broker.to_owned(),
+                source_name: load.source_name.clone(),
+            });
+        }
+    }
+    Ok(loads)
+}
+
+fn parse_one(input: DumpInput<'_>) -> Result<BrokerLoad, MasterError> {
+    let broker = input.broker.name();
+    let mut load = BrokerLoad {
+        broker,
+        source_name: input.source_name,
+        dump_date: input.dump_date,
+        rows: 0,
+        records: Vec::with_capacity(1 << 16),
+        ignored: ReasonCounts::default(),
+        malformed: ReasonCounts::default(),
+        malformed_rows: 0,
+        first_malformed: None,
+        segments: BTreeMap::new(),
+    };
+    for row in input.broker.parse_dump(input.reader) {
+        load.rows += 1;
+        match row {
+            Ok(record) => {
+                *load.segments.entry(Segment::of(&record.instrument)).or_default() += 1;
+                load.records.push(record);
+            }
+            Err(DumpError::Ignored { line, reason }) => load.ignored.add(line, &reason),
+            Err(DumpError::Row { line, reason }) => {
+                load.malformed_rows += 1;
+                if load.first_malformed.is_none() {
+                    load.first_malformed = Some(format!("line {line}: {reason}"));
+                }
+                load.malformed.add(line, &reason);
+            }
+            Err(DumpError::Corrupt { line, reason }) => {
+                return Err(MasterError::CorruptDump {
+                    broker: broker.to_owned(),
+                    source_name: load.source_name,
+                    line,
+                    reason,
+                });
+            }
+            Err(other) => {
+                return Err(MasterError::CorruptDump {
+                    broker: broker.to_owned(),
+                    source_name: load.source_name,
+                    line: load.rows,
+                    reason: other.to_string(),
+                });
+            }
+        }
+    }
+    Ok(load)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_fold_values_and_keep_the_first_line() {
+        let mut reasons = ReasonCounts::default();
+        reasons.add(3, "symbol `x y` contains ' '");
+        reasons.add(9, "symbol `a b` contains ' '");
+        reasons.add(4, "expiry `2026-13-01` is not a YYYY-MM-DD date");
+        let entries: Vec<_> = reasons.entries().collect();
+        assert_eq!(
+            entries,
+            [
+                ("expiry `…` is not a YYYY-MM-DD date", 1, 4),
+                ("symbol `…` contains ' '", 2, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn distinct_reasons_are_capped() {
+        let mut reasons = ReasonCounts::default();
+        for i in 0..30 {
+            reasons.add(i, &format!("reason {i}"));
+        }
+        assert_eq!(reasons.entries().count(), MAX_REASONS);
+        assert_eq!(reasons.other(), 10);
+    }
+}

@@ -1,0 +1,609 @@
+//! Reading the master: the resolver from a typed instrument to each broker's token and back,
+//! and the lookups strategies need (contract terms, expiries, option chains, search).
+//!
+//! Lookups are cached in bounded concurrent caches; a refresh (or [`InstrumentMaster::reload`])
+//! swaps in the new file and drops every cached entry at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use quick_cache::sync::Cache;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use time::Date;
+use time::macros::format_description;
+use tt_core::{
+    BrokerToken, ContractSpec, Error, Exchange, Instrument, OptionType, Price,
+};
+
+use crate::MasterError;
+use crate::schema::SCHEMA_VERSION;
+
+/// Everything the master knows about one instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The canonical instrument.
+    pub instrument: Instrument,
+    /// Its descriptive name, where a dump gave one.
+    pub name: Option<String>,
+    /// Tick size, lot size, freeze quantity.
+    pub contract: ContractSpec,
+    /// The ISIN of an equity, where known.
+    pub isin: Option<String>,
+    /// Each broker's identifiers, by broker name.
+    pub tokens: Vec<(String, BrokerToken)>,
+}
+
+impl Resolved {
+    /// The given broker's identifiers, if it lists the instrument.
+    pub fn token(&self, broker: &str) -> Option<&BrokerToken> {
+        self.tokens.iter().find(|(b, _)| b == broker).map(|(_, t)| t)
+    }
+}
+
+/// One strike of an option chain, with the call and put where listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStrike {
+    /// The strike.
+    pub strike: Price,
+    /// The call at this strike.
+    pub call: Option<Arc<Resolved>>,
+    /// The put at this strike.
+    pub put: Option<Arc<Resolved>>,
+}
+
+/// Which dump a broker's part of the master came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpInfo {
+    /// The broker.
+    pub broker: String,
+    /// The trading date (IST) the dump describes.
+    pub dump_date: Date,
+    /// Where it came from.
+    pub source: String,
+    /// Rows it had.
+    pub rows: u64,
+}
+
+/// The default number of instruments each cache holds.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
+/// One opened master file with its caches.
+struct Snapshot {
+    conn: Mutex<Connection>,
+    file_id: Option<(u64, u64)>,
+    forward: Cache<Instrument, Arc<Resolved>>,
+    reverse: Vec<(String, Cache<String, Arc<Resolved>>)>,
+    dumps: Vec<DumpInfo>,
+}
+
+/// The instrument master, open for reading. Thread-safe; share it behind an `Arc`.
+///
+/// ```no_run
+/// use tt_instruments::InstrumentMaster;
+///
+/// let master = InstrumentMaster::open("_cache/instruments.db")?;
+/// let resolved = master.resolve_spec("NFO:NIFTY:2026-12-29:24000:CE")?;
+/// if let Some(kite) = resolved.token("zerodha") {
+///     println!("{} on NFO as {:?}", kite.token, kite.symbol);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct InstrumentMaster {
+    path: PathBuf,
+    capacity: usize,
+    current: RwLock<Arc<Snapshot>>,
+}
+
+impl std::fmt::Debug for InstrumentMaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstrumentMaster")
+            .field("path", &self.path)
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| (d.as_secs(), u64::from(d.subsec_nanos())))
+    }
+}
+
+impl InstrumentMaster {
+    /// Opens the master at `path` with the default cache size.
+    ///
+    /// # Errors
+    /// [`MasterError::Missing`] when there is none; [`MasterError::Incompatible`] for a file
+    /// this version cannot read.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, MasterError> {
+        Self::open_with_capacity(path, DEFAULT_CACHE_CAPACITY)
+    }
+
+    /// Opens the master at `path`; each lookup cache holds up to `capacity` instruments.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::open`].
+    pub fn open_with_capacity(path: impl AsRef<Path>, capacity: usize) -> Result<Self, MasterError> {
+        let path = path.as_ref().to_owned();
+        let snapshot = Snapshot::open(&path, capacity)?;
+        Ok(InstrumentMaster {
+            path,
+            capacity,
+            current: RwLock::new(Arc::new(snapshot)),
+        })
+    }
+
+    /// The master's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Reopens the file at the path (after a refresh) and empties the caches.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::open`]; the old snapshot stays in use on error.
+    pub fn reload(&self) -> Result<(), MasterError> {
+        let snapshot = Snapshot::open(&self.path, self.capacity)?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
+        Ok(())
+    }
+
+    /// Reloads if another process replaced the file since it was opened.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::reload`].
+    pub fn reload_if_changed(&self) -> Result<bool, MasterError> {
+        if file_id(&self.path) == self.snapshot().file_id {
+            return Ok(false);
+        }
+        self.reload().map(|()| true)
+    }
+
+    /// The dump each broker's part came from.
+    pub fn dumps(&self) -> Vec<DumpInfo> {
+        self.snapshot().dumps.clone()
+    }
+
+    /// Resolves an instrument to everything the master knows about it, every broker's token
+    /// included.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] when the master has no such instrument;
+    /// [`Error::AmbiguousInstrument`] listing the candidates when it has more than one.
+    pub fn resolve(&self, instrument: &Instrument) -> Result<Arc<Resolved>, Error> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = current.forward.get(instrument) {
+            return Ok(hit);
+        }
+        let resolved = current.load_by_instrument(instrument)?;
+        current.forward.insert(instrument.clone(), Arc::clone(&resolved));
+        Ok(resolved)
+    }
+
+    /// Resolves an instrument given in its canonical text form.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInstrument`] for text that is not an instrument; otherwise as
+    /// [`InstrumentMaster::resolve`].
+    pub fn resolve_spec(&self, spec: &str) -> Result<Arc<Resolved>, Error> {
+        let instrument: Instrument = spec.parse()?;
+        self.resolve(&instrument)
+    }
+
+    /// The broker's identifiers for an instrument.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::resolve`], and [`Error::InstrumentNotFound`] naming the broker
+    /// when the instrument exists but the broker does not list it.
+    pub fn token_for(&self, instrument: &Instrument, broker: &'static str) -> Result<BrokerToken, Error> {
+        let resolved = self.resolve(instrument)?;
+        resolved.token(broker).cloned().ok_or_else(|| Error::InstrumentNotFound {
+            spec: instrument.to_string(),
+            broker: Some(broker),
+        })
+    }
+
+    /// The instrument a broker's token names: how positions, orders and ticks are normalized.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] when the broker's token is not in the master.
+    pub fn instrument_for_token(&self, broker: &str, token: &str) -> Result<Arc<Resolved>, Error> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        let cache = current.reverse.iter().find(|(b, _)| b == broker).map(|(_, c)| c);
+        if let Some(hit) = cache.and_then(|c| c.get(token)) {
+            return Ok(hit);
+        }
+        let resolved = current.load_by_token(broker, token)?;
+        if let Some(cache) = cache {
+            cache.insert(token.to_owned(), Arc::clone(&resolved));
+        }
+        Ok(resolved)
+    }
+
+    /// Tick size, lot size and freeze quantity of an instrument.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::resolve`].
+    pub fn contract(&self, instrument: &Instrument) -> Result<ContractSpec, Error> {
+        self.resolve(instrument).map(|r| r.contract)
+    }
+
+    /// The expiries of an underlying's futures and options on a derivatives exchange, sorted.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] when the master has no derivatives on the underlying.
+    pub fn expiries(&self, exchange: Exchange, underlying: &str) -> Result<Vec<Date>, Error> {
+        let snapshot = self.snapshot();
+        let conn = snapshot.conn();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT expiry FROM futures WHERE underlying_id = ?1
+                 UNION SELECT expiry FROM options WHERE underlying_id = ?1
+                 ORDER BY 1",
+            )
+            .map_err(query_error)?;
+        let underlying_id = underlying_id(&conn, exchange, underlying)?;
+        let rows = statement
+            .query_map([underlying_id], |row| row.get::<_, String>(0))
+            .map_err(query_error)?;
+        let mut dates = Vec::new();
+        for text in rows {
+            dates.push(parse_date(&text.map_err(query_error)?)?);
+        }
+        Ok(dates)
+    }
+
+    /// The option chain of an underlying for one expiry: each strike with its call and put,
+    /// every broker's tokens included, strikes ascending.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] when the master has no options on the underlying for that
+    /// expiry.
+    pub fn option_chain(
+        &self,
+        exchange: Exchange,
+        underlying: &str,
+        expiry: Date,
+    ) -> Result<Vec<ChainStrike>, Error> {
+        let snapshot = self.snapshot();
+        let legs: Vec<(i64, i64, String)> = {
+            let conn = snapshot.conn();
+            let underlying_id = underlying_id(&conn, exchange, underlying)?;
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT instrument_id, strike_e8, option_type FROM options
+                     WHERE underlying_id = ?1 AND expiry = ?2
+                     ORDER BY strike_e8, option_type",
+                )
+                .map_err(query_error)?;
+            let rows = statement
+                .query_map(params![underlying_id, expiry.to_string()], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .map_err(query_error)?;
+            rows.collect::<Result<_, _>>().map_err(query_error)?
+        };
+        if legs.is_empty() {
+            return Err(Error::InstrumentNotFound {
+                spec: format!("{exchange}:{underlying} options expiring {expiry}"),
+                broker: None,
+            });
+        }
+        let mut chain: BTreeMap<i64, ChainStrike> = BTreeMap::new();
+        for (id, strike, option_type) in legs {
+            let resolved = snapshot.load_by_id(id)?;
+            snapshot
+                .forward
+                .insert(resolved.instrument.clone(), Arc::clone(&resolved));
+            let strike_price = Price::from_mantissa(strike).unwrap_or(Price::ZERO);
+            let entry = chain.entry(strike).or_insert(ChainStrike {
+                strike: strike_price,
+                call: None,
+                put: None,
+            });
+            // Two listings of one leg would be an ambiguous chain: keep neither silently.
+            let slot = if option_type == OptionType::Call.code() { &mut entry.call } else { &mut entry.put };
+            if let Some(existing) = slot {
+                return Err(Error::AmbiguousInstrument {
+                    spec: resolved.instrument.to_string(),
+                    candidates: vec![describe(existing), describe(&resolved)],
+                });
+            }
+            *slot = Some(resolved);
+        }
+        Ok(chain.into_values().collect())
+    }
+
+    /// Equities and indices whose symbol or name starts with `query` (case-insensitive), symbol
+    /// matches first, at most `limit`.
+    ///
+    /// # Errors
+    /// Only on a database failure.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Arc<Resolved>>, Error> {
+        let snapshot = self.snapshot();
+        let ids: Vec<i64> = {
+            let conn = snapshot.conn();
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT id FROM instruments
+                     WHERE kind IN ('equity', 'index')
+                       AND (symbol LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\')
+                     ORDER BY (symbol LIKE ?1 ESCAPE '\\') DESC, length(symbol), symbol
+                     LIMIT ?2",
+                )
+                .map_err(query_error)?;
+            let escaped: String = query
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let rows = statement
+                .query_map(
+                    params![format!("{escaped}%"), i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |row| row.get(0),
+                )
+                .map_err(query_error)?;
+            rows.collect::<Result<_, _>>().map_err(query_error)?
+        };
+        ids.into_iter().map(|id| snapshot.load_by_id(id)).collect()
+    }
+}
+
+fn query_error(e: rusqlite::Error) -> Error {
+    Error::Config(format!("instrument master query failed: {e}"))
+}
+
+fn parse_date(text: &str) -> Result<Date, Error> {
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| Error::Config(format!("instrument master holds a bad date `{text}`")))
+}
+
+fn underlying_id(conn: &Connection, exchange: Exchange, symbol: &str) -> Result<i64, Error> {
+    conn.prepare_cached("SELECT id FROM underlyings WHERE exchange = ?1 AND symbol = ?2")
+        .and_then(|mut s| s.query_row(params![exchange.code(), symbol], |row| row.get(0)).optional())
+        .map_err(query_error)?
+        .ok_or_else(|| Error::InstrumentNotFound {
+            spec: format!("{exchange}:{symbol} derivatives"),
+            broker: None,
+        })
+}
+
+impl Snapshot {
+    fn open(path: &Path, capacity: usize) -> Result<Snapshot, MasterError> {
+        if !path.exists() {
+            return Err(MasterError::Missing(path.to_owned()));
+        }
+        let sqlite = |context: &'static str| {
+            move |source| MasterError::Sqlite {
+                path: path.to_owned(),
+                context,
+                source,
+            }
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite("opening the master"))?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM master_info WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| MasterError::Incompatible {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if version != Some(SCHEMA_VERSION.to_string()) {
+            return Err(MasterError::Incompatible {
+                path: path.to_owned(),
+                reason: format!(
+                    "schema version {}, expected {SCHEMA_VERSION}",
+                    version.as_deref().unwrap_or("none")
+                ),
+            });
+        }
+        let dumps = read_dumps(&conn).map_err(sqlite("reading the dump records"))?;
+        let reverse = dumps
+            .iter()
+            .map(|d| (d.broker.clone(), Cache::new(capacity.max(1))))
+            .collect();
+        Ok(Snapshot {
+            file_id: file_id(path),
+            conn: Mutex::new(conn),
+            forward: Cache::new(capacity.max(1)),
+            reverse,
+            dumps,
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic mid-query leaves nothing half-written: the connection is read-only.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The ids of every instrument with this identity, found through the type tables.
+    fn ids_of(&self, instrument: &Instrument) -> Result<Vec<i64>, Error> {
+        let conn = self.conn();
+        let collect = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Vec<i64>, Error> {
+            let mut statement = conn.prepare_cached(sql).map_err(query_error)?;
+            let rows = statement
+                .query_map(params, |row| row.get(0))
+                .map_err(query_error)?;
+            rows.collect::<Result<_, _>>().map_err(query_error)
+        };
+        let exchange = instrument.exchange().code();
+        let symbol = instrument.symbol().as_str();
+        match instrument {
+            Instrument::Equity(_) | Instrument::Index(_) => {
+                let kind = crate::store::kind_code(instrument.kind());
+                collect(
+                    "SELECT id FROM instruments
+                     WHERE exchange = ?1 AND symbol = ?2 AND kind IN ('equity', 'index') AND kind = ?3",
+                    &[&exchange, &symbol, &kind],
+                )
+            }
+            _ => {
+                let expiry = instrument.expiry().map(|d| d.to_string()).unwrap_or_default();
+                match instrument.option_terms() {
+                    None => collect(
+                        "SELECT f.instrument_id FROM underlyings u JOIN futures f ON f.underlying_id = u.id
+                         WHERE u.exchange = ?1 AND u.symbol = ?2 AND f.expiry = ?3",
+                        &[&exchange, &symbol, &expiry],
+                    ),
+                    Some((strike, option_type)) => collect(
+                        "SELECT o.instrument_id FROM underlyings u JOIN options o ON o.underlying_id = u.id
+                         WHERE u.exchange = ?1 AND u.symbol = ?2 AND o.expiry = ?3
+                           AND o.strike_e8 = ?4 AND o.option_type = ?5",
+                        &[&exchange, &symbol, &expiry, &strike.mantissa(), &option_type.code()],
+                    ),
+                }
+            }
+        }
+    }
+
+    fn load_by_instrument(&self, instrument: &Instrument) -> Result<Arc<Resolved>, Error> {
+        let ids = self.ids_of(instrument)?;
+        let canonical = || instrument.to_string();
+        match ids.as_slice() {
+            [] => Err(Error::InstrumentNotFound {
+                spec: canonical(),
+                broker: None,
+            }),
+            [id] => self.load_by_id(*id),
+            many => {
+                let mut candidates = Vec::with_capacity(many.len());
+                for id in many {
+                    candidates.push(describe(&*self.load_by_id(*id)?));
+                }
+                Err(Error::AmbiguousInstrument {
+                    spec: canonical(),
+                    candidates,
+                })
+            }
+        }
+    }
+
+    fn load_by_token(&self, broker: &str, token: &str) -> Result<Arc<Resolved>, Error> {
+        let id: Option<i64> = {
+            let conn = self.conn();
+            conn.prepare_cached(
+                "SELECT instrument_id FROM broker_tokens WHERE broker = ?1 AND token = ?2",
+            )
+            .and_then(|mut s| s.query_row([broker, token], |row| row.get(0)).optional())
+            .map_err(query_error)?
+        };
+        match id {
+            Some(id) => self.load_by_id(id),
+            None => Err(Error::InstrumentNotFound {
+                spec: format!("{broker} token {token}"),
+                broker: None,
+            }),
+        }
+    }
+
+    fn load_by_id(&self, id: i64) -> Result<Arc<Resolved>, Error> {
+        let conn = self.conn();
+        let (canonical, name, lot, tick, freeze): (String, Option<String>, i64, i64, Option<i64>) = conn
+            .prepare_cached(
+                "SELECT canonical, name, lot_size, tick_size_e8, freeze_quantity FROM instruments WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+                })
+            })
+            .map_err(query_error)?;
+        let isin: Option<String> = conn
+            .prepare_cached("SELECT isin FROM isins WHERE instrument_id = ?1")
+            .and_then(|mut s| s.query_row([id], |row| row.get(0)).optional())
+            .map_err(query_error)?;
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT broker, token, symbol, exchange FROM broker_tokens WHERE instrument_id = ?1 ORDER BY broker DESC",
+            )
+            .map_err(query_error)?;
+        let tokens = statement
+            .query_map([id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    BrokerToken {
+                        token: row.get(1)?,
+                        symbol: row.get(2)?,
+                        exchange: row.get(3)?,
+                    },
+                ))
+            })
+            .map_err(query_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(query_error)?;
+        let instrument: Instrument = canonical.parse().map_err(|e| {
+            Error::Config(format!("instrument master holds a bad instrument `{canonical}`: {e}"))
+        })?;
+        let bad = |what: &str| Error::Config(format!("instrument master holds a bad {what} for {canonical}"));
+        Ok(Arc::new(Resolved {
+            instrument,
+            name,
+            contract: ContractSpec {
+                tick_size: Price::from_mantissa(tick).ok_or_else(|| bad("tick size"))?,
+                lot_size: u32::try_from(lot).map_err(|_| bad("lot size"))?,
+                freeze_quantity: freeze.map(u32::try_from).transpose().map_err(|_| bad("freeze quantity"))?,
+            },
+            isin,
+            tokens,
+        }))
+    }
+}
+
+/// One candidate of an ambiguity, with what tells it apart: `BSE:875PFL26 [upstox BSE_EQ|INE…] "NAME"`.
+fn describe(resolved: &Resolved) -> String {
+    let tokens: Vec<String> = resolved
+        .tokens
+        .iter()
+        .map(|(broker, token)| format!("{broker} {}", token.token))
+        .collect();
+    let mut text = format!("{} [{}]", resolved.instrument, tokens.join("; "));
+    if let Some(isin) = &resolved.isin {
+        text.push_str(&format!(" {isin}"));
+    }
+    if let Some(name) = &resolved.name {
+        text.push_str(&format!(" \"{name}\""));
+    }
+    text
+}
+
+fn read_dumps(conn: &Connection) -> rusqlite::Result<Vec<DumpInfo>> {
+    let mut statement =
+        conn.prepare("SELECT broker, dump_date, source, rows FROM dumps ORDER BY broker")?;
+    let rows = statement.query_map([], |row| {
+        let date: String = row.get(1)?;
+        Ok(DumpInfo {
+            broker: row.get(0)?,
+            dump_date: Date::parse(&date, format_description!("[year]-[month]-[day]"))
+                .unwrap_or(Date::MIN),
+            source: row.get(2)?,
+            rows: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+        })
+    })?;
+    rows.collect()
+}

@@ -1,0 +1,90 @@
+//! The real Kite and Upstox dumps from `../shared/fixtures`, merged into one master.
+// Helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use time::macros::date;
+use tt_core::Error;
+use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
+use tt_upstox::{Upstox, UpstoxConfig};
+use tt_zerodha::{Zerodha, ZerodhaConfig};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("tt-instruments-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn kite_august_and_upstox_december_merge_without_false_joins() {
+    let (Some(kite), Some(upstox)) = (
+        tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv"),
+        tt_test_support::fixture("upstox/instruments/complete_2025-12.json.gz"),
+    ) else {
+        return;
+    };
+    let dir = TempDir::new("real");
+    let path = dir.0.join("instruments.db");
+    let zerodha = Zerodha::new(ZerodhaConfig::new("k", "s"));
+    let upstox_broker = Upstox::new(UpstoxConfig::new("k", "s", "http://127.0.0.1/cb"));
+    let report = build_master(
+        &path,
+        vec![
+            DumpInput {
+                broker: &zerodha,
+                reader: open_dump(&kite).unwrap(),
+                source_name: kite.display().to_string(),
+                dump_date: date!(2026 - 08 - 18),
+            },
+            DumpInput {
+                broker: &upstox_broker,
+                reader: open_dump(&upstox).unwrap(),
+                source_name: upstox.display().to_string(),
+                dump_date: date!(2025 - 12 - 09),
+            },
+        ],
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    println!("{report}");
+
+    // 11,363 NFO exchange tokens appear in both dumps; only 227 of them name the same contract.
+    let joined_nfo = report.joins.joined;
+    assert_eq!(joined_nfo, 227, "{report}");
+    assert_eq!(report.joins.conflicts, 11_363 - 227, "{report}");
+
+    let master = InstrumentMaster::open(&path).unwrap();
+    let reliance = master.resolve_spec("NSE:RELIANCE").unwrap();
+    assert_eq!(reliance.token("upstox").unwrap().token, "NSE_EQ|INE002A01018");
+    assert!(reliance.token("zerodha").is_none());
+    assert_eq!(reliance.contract.tick_size.to_string(), "0.1");
+
+    let nifty_fut = master.resolve_spec("NFO:NIFTY:2026-08-25:FUT").unwrap();
+    let kite_token = nifty_fut.token("zerodha").unwrap();
+    assert_eq!(kite_token.token, "14866434");
+    let back = master.instrument_for_token("zerodha", "14866434").unwrap();
+    assert_eq!(back.instrument, nifty_fut.instrument);
+
+    // Two BSE debt rows share one symbol: resolving it must fail, naming both.
+    match master.resolve_spec("BSE:875PFL26") {
+        Err(Error::AmbiguousInstrument { candidates, .. }) => assert_eq!(candidates.len(), 2),
+        other => panic!("expected ambiguity, got {other:?}"),
+    }
+}
+
+#[test]
+fn show_ambiguous() {
+    let Some(_) = tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv") else { return };
+}
