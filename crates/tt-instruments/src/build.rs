@@ -13,12 +13,12 @@ use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::MasterError;
 use crate::load::{DumpInput, parse_all};
 use crate::merge::{merge, missing_underlyings};
 use crate::report::{BrokerReport, LoadReport};
 use crate::schema::SCHEMA_VERSION;
 use crate::store::write_master;
-use crate::MasterError;
 
 /// Limits a new master must meet before it replaces the old one.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,7 +113,8 @@ pub(crate) fn build_locked(
     }
 
     let temporary = sibling(path, &format!(".tmp-{}", std::process::id()));
-    let written = write_master(&temporary, &merged, &loads).and_then(|()| swap_in(&temporary, path));
+    let written =
+        write_master(&temporary, &merged, &loads).and_then(|()| swap_in(&temporary, path));
     if written.is_err() {
         let _ = fs::remove_file(&temporary);
     }
@@ -157,7 +158,9 @@ fn swap_in(temporary: &Path, path: &Path) -> Result<(), MasterError> {
         .map_err(io(temporary))?;
     fs::rename(temporary, path).map_err(io(path))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
     }
     Ok(())
 }
@@ -175,7 +178,11 @@ fn remove_stale_temporaries(path: &Path) {
     };
     if let Ok(entries) = fs::read_dir(dir) {
         for entry in entries.flatten() {
-            if entry.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix))
+            {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -200,7 +207,10 @@ pub(crate) fn previous_counts(path: &Path) -> BTreeMap<(String, String), u64> {
     }
     if let Ok(mut statement) = conn.prepare("SELECT broker, segment, rows FROM segment_counts") {
         let rows = statement.query_map([], |row| {
-            Ok(((row.get::<_, String>(0)?, row.get::<_, String>(1)?), row.get::<_, i64>(2)?))
+            Ok((
+                (row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+                row.get::<_, i64>(2)?,
+            ))
         });
         if let Ok(rows) = rows {
             for ((broker, segment), n) in rows.flatten() {

@@ -28,7 +28,9 @@ pub enum MasterError {
         source: rusqlite::Error,
     },
     /// No master exists at the path yet.
-    #[error("no instrument master at {0}; build one with `tt instruments import` or `tt instruments refresh`")]
+    #[error(
+        "no instrument master at {0}; build one with `tt instruments import` or `tt instruments refresh`"
+    )]
     Missing(PathBuf),
     /// The file is not a master this version can read (another schema version, or not one).
     #[error("{path} is not an instrument master this version reads ({reason}); rebuild it")]
@@ -51,7 +53,9 @@ pub enum MasterError {
         reason: String,
     },
     /// Too many rows of a dump could not be parsed to trust the rest.
-    #[error("{broker} dump {source_name}: {malformed} of {rows} rows are malformed (limit {limit:.1}%); first: {first}")]
+    #[error(
+        "{broker} dump {source_name}: {malformed} of {rows} rows are malformed (limit {limit:.1}%); first: {first}"
+    )]
     TooManyMalformed {
         /// The broker.
         broker: String,
@@ -75,7 +79,9 @@ pub enum MasterError {
         source_name: String,
     },
     /// A segment the previous master had is empty, or shrank past the allowed fraction.
-    #[error("{broker}: {segment} has {rows} rows, the previous master had {previous}; refusing a dump that shrank by more than {max_drop_percent:.0}%")]
+    #[error(
+        "{broker}: {segment} has {rows} rows, the previous master had {previous}; refusing a dump that shrank by more than {max_drop_percent:.0}%"
+    )]
     Collapsed {
         /// The broker.
         broker: String,
@@ -98,7 +104,9 @@ pub enum MasterError {
         examples: String,
     },
     /// The master is older than today (IST) and could not be refreshed, with `on_stale = fail`.
-    #[error("the {broker} instruments are from {dump_date}, not today ({today} IST), and the refresh failed: {reason}")]
+    #[error(
+        "the {broker} instruments are from {dump_date}, not today ({today} IST), and the refresh failed: {reason}"
+    )]
     Stale {
         /// The broker.
         broker: String,

@@ -36,7 +36,10 @@ pub fn open_dump(path: &Path) -> Result<Box<dyn BufRead + Send>, MasterError> {
     let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let gzipped = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     Ok(if gzipped {
-        Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader)))
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(reader),
+        ))
     } else {
         Box::new(reader)
     })
@@ -200,7 +203,10 @@ fn parse_one(input: DumpInput<'_>) -> Result<BrokerLoad, MasterError> {
         load.rows += 1;
         match row {
             Ok(record) => {
-                *load.segments.entry(Segment::of(&record.instrument)).or_default() += 1;
+                *load
+                    .segments
+                    .entry(Segment::of(&record.instrument))
+                    .or_default() += 1;
                 load.records.push(record);
             }
             Err(DumpError::Ignored { line, reason }) => load.ignored.add(line, &reason),
@@ -231,7 +237,6 @@ fn parse_one(input: DumpInput<'_>) -> Result<BrokerLoad, MasterError> {
     }
     Ok(load)
 }
-
 
 #[cfg(test)]
 mod tests {

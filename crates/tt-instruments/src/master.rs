@@ -12,9 +12,7 @@ use quick_cache::sync::Cache;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use time::Date;
 use time::macros::format_description;
-use tt_core::{
-    BrokerToken, ContractSpec, Error, Exchange, Instrument, OptionType, Price,
-};
+use tt_core::{BrokerToken, ContractSpec, Error, Exchange, Instrument, OptionType, Price};
 
 use crate::MasterError;
 use crate::schema::SCHEMA_VERSION;
@@ -37,7 +35,10 @@ pub struct Resolved {
 impl Resolved {
     /// The given broker's identifiers, if it lists the instrument.
     pub fn token(&self, broker: &str) -> Option<&BrokerToken> {
-        self.tokens.iter().find(|(b, _)| b == broker).map(|(_, t)| t)
+        self.tokens
+            .iter()
+            .find(|(b, _)| b == broker)
+            .map(|(_, t)| t)
     }
 }
 
@@ -134,7 +135,10 @@ impl InstrumentMaster {
     ///
     /// # Errors
     /// As [`InstrumentMaster::open`].
-    pub fn open_with_capacity(path: impl AsRef<Path>, capacity: usize) -> Result<Self, MasterError> {
+    pub fn open_with_capacity(
+        path: impl AsRef<Path>,
+        capacity: usize,
+    ) -> Result<Self, MasterError> {
         let path = path.as_ref().to_owned();
         let snapshot = Snapshot::open(&path, capacity)?;
         Ok(InstrumentMaster {
@@ -191,7 +195,9 @@ impl InstrumentMaster {
             return Ok(hit);
         }
         let resolved = current.load_by_instrument(instrument)?;
-        current.forward.insert(instrument.clone(), Arc::clone(&resolved));
+        current
+            .forward
+            .insert(instrument.clone(), Arc::clone(&resolved));
         Ok(resolved)
     }
 
@@ -210,12 +216,19 @@ impl InstrumentMaster {
     /// # Errors
     /// As [`InstrumentMaster::resolve`], and [`Error::InstrumentNotFound`] naming the broker
     /// when the instrument exists but the broker does not list it.
-    pub fn token_for(&self, instrument: &Instrument, broker: &'static str) -> Result<BrokerToken, Error> {
+    pub fn token_for(
+        &self,
+        instrument: &Instrument,
+        broker: &'static str,
+    ) -> Result<BrokerToken, Error> {
         let resolved = self.resolve(instrument)?;
-        resolved.token(broker).cloned().ok_or_else(|| Error::InstrumentNotFound {
-            spec: instrument.to_string(),
-            broker: Some(broker),
-        })
+        resolved
+            .token(broker)
+            .cloned()
+            .ok_or_else(|| Error::InstrumentNotFound {
+                spec: instrument.to_string(),
+                broker: Some(broker),
+            })
     }
 
     /// The instrument a broker's token names: how positions, orders and ticks are normalized.
@@ -224,7 +237,11 @@ impl InstrumentMaster {
     /// [`Error::InstrumentNotFound`] when the broker's token is not in the master.
     pub fn instrument_for_token(&self, broker: &str, token: &str) -> Result<Arc<Resolved>, Error> {
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
-        let cache = current.reverse.iter().find(|(b, _)| b == broker).map(|(_, c)| c);
+        let cache = current
+            .reverse
+            .iter()
+            .find(|(b, _)| b == broker)
+            .map(|(_, c)| c);
         if let Some(hit) = cache.and_then(|c| c.get(token)) {
             return Ok(hit);
         }
@@ -317,7 +334,11 @@ impl InstrumentMaster {
                 put: None,
             });
             // Two listings of one leg would be an ambiguous chain: keep neither silently.
-            let slot = if option_type == OptionType::Call.code() { &mut entry.call } else { &mut entry.put };
+            let slot = if option_type == OptionType::Call.code() {
+                &mut entry.call
+            } else {
+                &mut entry.put
+            };
             if let Some(existing) = slot {
                 return Err(Error::AmbiguousInstrument {
                     spec: resolved.instrument.to_string(),
@@ -343,7 +364,7 @@ impl InstrumentMaster {
                     "SELECT id FROM instruments
                      WHERE kind IN ('equity', 'index')
                        AND (symbol LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\')
-                     ORDER BY (symbol LIKE ?1 ESCAPE '\\') DESC, length(symbol), symbol
+                     ORDER BY symbol = ?3 DESC, (symbol LIKE ?1 ESCAPE '\\') DESC, length(symbol), symbol
                      LIMIT ?2",
                 )
                 .map_err(query_error)?;
@@ -356,7 +377,11 @@ impl InstrumentMaster {
                 .collect();
             let rows = statement
                 .query_map(
-                    params![format!("{escaped}%"), i64::try_from(limit).unwrap_or(i64::MAX)],
+                    params![
+                        format!("{escaped}%"),
+                        i64::try_from(limit).unwrap_or(i64::MAX),
+                        query.to_ascii_uppercase()
+                    ],
                     |row| row.get(0),
                 )
                 .map_err(query_error)?;
@@ -377,7 +402,10 @@ fn parse_date(text: &str) -> Result<Date, Error> {
 
 fn underlying_id(conn: &Connection, exchange: Exchange, symbol: &str) -> Result<i64, Error> {
     conn.prepare_cached("SELECT id FROM underlyings WHERE exchange = ?1 AND symbol = ?2")
-        .and_then(|mut s| s.query_row(params![exchange.code(), symbol], |row| row.get(0)).optional())
+        .and_then(|mut s| {
+            s.query_row(params![exchange.code(), symbol], |row| row.get(0))
+                .optional()
+        })
         .map_err(query_error)?
         .ok_or_else(|| Error::InstrumentNotFound {
             spec: format!("{exchange}:{symbol} derivatives"),
@@ -464,7 +492,10 @@ impl Snapshot {
                 )
             }
             _ => {
-                let expiry = instrument.expiry().map(|d| d.to_string()).unwrap_or_default();
+                let expiry = instrument
+                    .expiry()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
                 match instrument.option_terms() {
                     None => collect(
                         "SELECT f.instrument_id FROM underlyings u JOIN futures f ON f.underlying_id = u.id
@@ -558,16 +589,25 @@ impl Snapshot {
             .collect::<Result<Vec<_>, _>>()
             .map_err(query_error)?;
         let instrument: Instrument = canonical.parse().map_err(|e| {
-            Error::Config(format!("instrument master holds a bad instrument `{canonical}`: {e}"))
+            Error::Config(format!(
+                "instrument master holds a bad instrument `{canonical}`: {e}"
+            ))
         })?;
-        let bad = |what: &str| Error::Config(format!("instrument master holds a bad {what} for {canonical}"));
+        let bad = |what: &str| {
+            Error::Config(format!(
+                "instrument master holds a bad {what} for {canonical}"
+            ))
+        };
         Ok(Arc::new(Resolved {
             instrument,
             name,
             contract: ContractSpec {
                 tick_size: Price::from_mantissa(tick).ok_or_else(|| bad("tick size"))?,
                 lot_size: u32::try_from(lot).map_err(|_| bad("lot size"))?,
-                freeze_quantity: freeze.map(u32::try_from).transpose().map_err(|_| bad("freeze quantity"))?,
+                freeze_quantity: freeze
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(|_| bad("freeze quantity"))?,
             },
             isin,
             tokens,

@@ -107,7 +107,12 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
             let candidate = if is_index {
                 let open: Vec<usize> = indices
                     .get(&record.instrument)
-                    .map(|ids| ids.iter().copied().filter(|&i| !canons[i].has(broker)).collect())
+                    .map(|ids| {
+                        ids.iter()
+                            .copied()
+                            .filter(|&i| !canons[i].has(broker))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 // Joined only when exactly one index of that name awaits this broker.
                 (open.len() == 1).then(|| open[0])
@@ -136,12 +141,15 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
                         || canon.contract.tick_size != record.contract.tick_size
                     {
                         stats.spec_disagreements += 1;
-                        canon.contract.lot_size = canon.contract.lot_size.max(record.contract.lot_size);
+                        canon.contract.lot_size =
+                            canon.contract.lot_size.max(record.contract.lot_size);
                         canon.contract.tick_size =
                             canon.contract.tick_size.max(record.contract.tick_size);
                     }
-                    canon.contract.freeze_quantity =
-                        canon.contract.freeze_quantity.or(record.contract.freeze_quantity);
+                    canon.contract.freeze_quantity = canon
+                        .contract
+                        .freeze_quantity
+                        .or(record.contract.freeze_quantity);
                     if canon.isin.is_none() {
                         canon.isin = record.isin;
                     }
@@ -177,7 +185,10 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
                         }
                     }
                     if is_index {
-                        indices.entry(record.instrument.clone()).or_default().push(id);
+                        indices
+                            .entry(record.instrument.clone())
+                            .or_default()
+                            .push(id);
                     }
                     canons.push(Canon {
                         instrument: record.instrument,
@@ -211,12 +222,17 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
 pub(crate) fn missing_underlyings(merged: &Merged, loads: &[BrokerLoad]) -> (usize, Vec<String>) {
     let present: FxHashSet<&Instrument> = merged.canons.iter().map(|c| &c.instrument).collect();
     let segments_of = |broker: &str| -> Option<&std::collections::BTreeMap<Segment, u64>> {
-        loads.iter().find(|l| l.broker == broker).map(|l| &l.segments)
+        loads
+            .iter()
+            .find(|l| l.broker == broker)
+            .map(|l| &l.segments)
     };
     let mut count = 0;
     let mut examples = Vec::new();
     for canon in &merged.canons {
-        let Some(spot) = &canon.underlying else { continue };
+        let Some(spot) = &canon.underlying else {
+            continue;
+        };
         if present.contains(spot) {
             continue;
         }
@@ -283,8 +299,18 @@ mod tests {
     #[test]
     fn rows_join_on_exchange_token_when_attributes_agree() {
         let mut loads = [
-            load("zerodha", vec![record("NFO:NIFTY:2026-12-29:24000:CE", "48216", "12345602")]),
-            load("upstox", vec![record("NFO:NIFTY:2026-12-29:24000:CE", "48216", "NSE_FO|48216")]),
+            load(
+                "zerodha",
+                vec![record("NFO:NIFTY:2026-12-29:24000:CE", "48216", "12345602")],
+            ),
+            load(
+                "upstox",
+                vec![record(
+                    "NFO:NIFTY:2026-12-29:24000:CE",
+                    "48216",
+                    "NSE_FO|48216",
+                )],
+            ),
         ];
         let merged = merge(&mut loads);
         assert_eq!(merged.canons.len(), 1);
@@ -296,8 +322,18 @@ mod tests {
     #[test]
     fn a_reused_token_naming_another_contract_is_never_joined() {
         let mut loads = [
-            load("zerodha", vec![record("NFO:NIFTY:2026-08-25:24000:CE", "48216", "1")]),
-            load("upstox", vec![record("NFO:BANKNIFTY:2025-12-30:52000:PE", "48216", "NSE_FO|48216")]),
+            load(
+                "zerodha",
+                vec![record("NFO:NIFTY:2026-08-25:24000:CE", "48216", "1")],
+            ),
+            load(
+                "upstox",
+                vec![record(
+                    "NFO:BANKNIFTY:2025-12-30:52000:PE",
+                    "48216",
+                    "NSE_FO|48216",
+                )],
+            ),
         ];
         let merged = merge(&mut loads);
         assert_eq!(merged.canons.len(), 2);
@@ -322,8 +358,14 @@ mod tests {
     #[test]
     fn indices_join_by_name() {
         let mut loads = [
-            load("zerodha", vec![record("NSE:INDEX:NIFTY 50", "1001", "256265")]),
-            load("upstox", vec![record("NSE:INDEX:NIFTY 50", "26000", "NSE_INDEX|Nifty 50")]),
+            load(
+                "zerodha",
+                vec![record("NSE:INDEX:NIFTY 50", "1001", "256265")],
+            ),
+            load(
+                "upstox",
+                vec![record("NSE:INDEX:NIFTY 50", "26000", "NSE_INDEX|Nifty 50")],
+            ),
         ];
         let merged = merge(&mut loads);
         assert_eq!(merged.canons.len(), 1);

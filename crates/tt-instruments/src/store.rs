@@ -53,7 +53,9 @@ fn derivative_terms(
 }
 
 /// The order of the type tables' clustered keys: exchange, underlying, expiry, strike, type.
-fn derivative_key(canon: &Canon) -> Option<(Exchange, &str, time::Date, Option<(i64, &'static str)>)> {
+fn derivative_key(
+    canon: &Canon,
+) -> Option<(Exchange, &str, time::Date, Option<(i64, &'static str)>)> {
     derivative_terms(&canon.instrument).map(|(symbol, expiry, option)| {
         (
             canon.instrument.exchange(),
@@ -112,7 +114,9 @@ pub(crate) fn write_master(
             .prepare("INSERT INTO underlying_spots (underlying_id, instrument_id) VALUES (?1, ?2)")
             .map_err(sqlite("preparing inserts"))?;
         let mut insert_future = tx
-            .prepare("INSERT INTO futures (underlying_id, expiry, instrument_id) VALUES (?1, ?2, ?3)")
+            .prepare(
+                "INSERT INTO futures (underlying_id, expiry, instrument_id) VALUES (?1, ?2, ?3)",
+            )
             .map_err(sqlite("preparing inserts"))?;
         let mut insert_option = tx
             .prepare(
@@ -129,9 +133,15 @@ pub(crate) fn write_master(
 
         // Spots (equities, indices) first, so every underlying exists before what derives from it;
         // derivatives in the order of their type tables' keys, so those fill by appending.
-        let spots = merged.canons.iter().filter(|c| !c.instrument.is_derivative());
-        let mut derivatives: Vec<&Canon> =
-            merged.canons.iter().filter(|c| c.instrument.is_derivative()).collect();
+        let spots = merged
+            .canons
+            .iter()
+            .filter(|c| !c.instrument.is_derivative());
+        let mut derivatives: Vec<&Canon> = merged
+            .canons
+            .iter()
+            .filter(|c| c.instrument.is_derivative())
+            .collect();
         derivatives.sort_unstable_by(|a, b| derivative_key(a).cmp(&derivative_key(b)));
         // Each spot's id; `None` where two instruments share the identity (never linked by guess).
         let mut spot_ids: HashMap<&Instrument, Option<i64>> = HashMap::new();
@@ -163,14 +173,18 @@ pub(crate) fn write_master(
                 .map_err(sqlite("inserting instruments"))?;
             match instrument {
                 Instrument::Equity(_) => {
-                    insert_equity.execute([id]).map_err(sqlite("inserting equities"))?;
+                    insert_equity
+                        .execute([id])
+                        .map_err(sqlite("inserting equities"))?;
                     spot_ids
                         .entry(instrument)
                         .and_modify(|e| *e = None)
                         .or_insert(Some(id));
                 }
                 Instrument::Index(_) => {
-                    insert_index.execute([id]).map_err(sqlite("inserting indices"))?;
+                    insert_index
+                        .execute([id])
+                        .map_err(sqlite("inserting indices"))?;
                     spot_ids
                         .entry(instrument)
                         .and_modify(|e| *e = None)
@@ -179,7 +193,9 @@ pub(crate) fn write_master(
                 _ => {}
             }
             if let Some(isin) = &canon.isin {
-                insert_isin.execute(params![id, isin]).map_err(sqlite("inserting ISINs"))?;
+                insert_isin
+                    .execute(params![id, isin])
+                    .map_err(sqlite("inserting ISINs"))?;
             }
             if let Some((symbol, expiry, option)) = derivative_terms(instrument) {
                 let key = (instrument.exchange(), symbol);
@@ -207,7 +223,13 @@ pub(crate) fn write_master(
                         .execute(params![underlying_id, expiry, id])
                         .map_err(sqlite("inserting futures"))?,
                     Some((strike, option_type)) => insert_option
-                        .execute(params![underlying_id, expiry, strike, option_type.code(), id])
+                        .execute(params![
+                            underlying_id,
+                            expiry,
+                            strike,
+                            option_type.code(),
+                            id
+                        ])
                         .map_err(sqlite("inserting options"))?,
                 };
             }

@@ -14,7 +14,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("tt-instruments-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("tt-instruments-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -67,7 +68,10 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
 
     let master = InstrumentMaster::open(&path).unwrap();
     let reliance = master.resolve_spec("NSE:RELIANCE").unwrap();
-    assert_eq!(reliance.token("upstox").unwrap().token, "NSE_EQ|INE002A01018");
+    assert_eq!(
+        reliance.token("upstox").unwrap().token,
+        "NSE_EQ|INE002A01018"
+    );
     assert!(reliance.token("zerodha").is_none());
     assert_eq!(reliance.contract.tick_size.to_string(), "0.1");
 
@@ -86,5 +90,7 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
 
 #[test]
 fn show_ambiguous() {
-    let Some(_) = tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv") else { return };
+    let Some(_) = tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv") else {
+        return;
+    };
 }

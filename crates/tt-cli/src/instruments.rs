@@ -1,0 +1,391 @@
+//! `tt instruments`: build, refresh and query the instrument master.
+
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use time::{Date, OffsetDateTime};
+use tt_core::{Exchange, IST, InstrumentSource};
+use tt_instruments::{
+    BuildOptions, DumpInput, InstrumentMaster, Resolved, build_master, default_master_path,
+    open_dump,
+};
+use tt_upstox::{Upstox, UpstoxConfig};
+use tt_zerodha::{Zerodha, ZerodhaConfig};
+
+use crate::output::{line, peak_memory_bytes};
+
+/// The brokers whose tokens `resolve` prints, in this order, present or not.
+const BROKERS: [&str; 2] = ["zerodha", "upstox"];
+
+#[derive(Debug, Args)]
+pub(crate) struct MasterPath {
+    /// The instrument master [default: $TT_CACHE_DIR/instruments.db, else _cache/instruments.db].
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+impl MasterPath {
+    fn path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(default_master_path)
+    }
+
+    fn open(&self) -> Result<InstrumentMaster, String> {
+        InstrumentMaster::open(self.path()).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Build a master from local dump files (either may be omitted) and print the load report.
+    Import {
+        /// Kite's instrument CSV (plain or gzipped).
+        #[arg(long, value_name = "FILE")]
+        zerodha: Option<PathBuf>,
+        /// Upstox's BOD instrument JSON (`.json` or `.json.gz`).
+        #[arg(long, value_name = "FILE")]
+        upstox: Option<PathBuf>,
+        #[command(flatten)]
+        master: MasterPath,
+    },
+    /// Print each broker's token for instruments given in canonical form.
+    Resolve {
+        #[command(flatten)]
+        master: MasterPath,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Instruments, e.g. `NFO:NIFTY:2026-12-29:24000:CE`; `-` reads them from stdin, one a line.
+        #[arg(required = true, value_name = "SPEC")]
+        specs: Vec<String>,
+    },
+    /// Find equities and indices by symbol or name prefix.
+    Search {
+        #[command(flatten)]
+        master: MasterPath,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// The start of a symbol or name.
+        query: String,
+    },
+    /// Print an underlying's option chain for an expiry (or its expiries, without one).
+    Chain {
+        #[command(flatten)]
+        master: MasterPath,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// The expiry, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        expiry: Option<Date>,
+        /// The underlying on its derivatives exchange, e.g. `NFO:NIFTY`.
+        underlying: String,
+    },
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("`{text}` is not a YYYY-MM-DD date"))
+}
+
+pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Import {
+            zerodha,
+            upstox,
+            master,
+        } => import(zerodha.as_deref(), upstox.as_deref(), &master.path()),
+        Command::Resolve {
+            master,
+            json,
+            specs,
+        } => resolve(&master.open()?, json, &specs),
+        Command::Search {
+            master,
+            json,
+            limit,
+            query,
+        } => search(&master.open()?, json, &query, limit),
+        Command::Chain {
+            master,
+            json,
+            expiry,
+            underlying,
+        } => chain(&master.open()?, json, &underlying, expiry),
+    }
+}
+
+/// The trading date a dump file describes: its modification day in IST.
+fn file_date(path: &Path) -> Result<Date, String> {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(OffsetDateTime::from(modified).to_offset(IST).date())
+}
+
+fn import(zerodha: Option<&Path>, upstox: Option<&Path>, db: &Path) -> Result<ExitCode, String> {
+    if zerodha.is_none() && upstox.is_none() {
+        return Err("give at least one of --zerodha FILE and --upstox FILE".to_owned());
+    }
+    let kite = Zerodha::new(ZerodhaConfig::new("", ""));
+    let upstox_broker = Upstox::new(UpstoxConfig::new("", "", ""));
+    let mut inputs = Vec::new();
+    let sources: [(Option<&Path>, &dyn InstrumentSource); 2] =
+        [(zerodha, &kite), (upstox, &upstox_broker)];
+    for (path, broker) in sources {
+        if let Some(path) = path {
+            inputs.push(DumpInput {
+                broker,
+                reader: open_dump(path).map_err(|e| e.to_string())?,
+                source_name: path.display().to_string(),
+                dump_date: file_date(path)?,
+            });
+        }
+    }
+    let report = build_master(db, inputs, &BuildOptions::default()).map_err(|e| e.to_string())?;
+    line(&report);
+    if let Some(peak) = peak_memory_bytes() {
+        line(format_args!("peak memory {} MB", peak / (1024 * 1024)));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A JSON object whose keys print in the order they were added.
+#[derive(Debug, Default)]
+struct Ordered(Vec<(String, Field)>);
+
+/// A value in an [`Ordered`] object: plain JSON, or another ordered object.
+#[derive(Debug)]
+enum Field {
+    Json(Value),
+    Object(Ordered),
+}
+
+impl<T: Into<Value>> From<T> for Field {
+    fn from(value: T) -> Field {
+        Field::Json(value.into())
+    }
+}
+
+impl Ordered {
+    fn with(mut self, key: &str, value: impl Into<Field>) -> Self {
+        self.0.push((key.to_owned(), value.into()));
+        self
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Json(value) => value.serialize(serializer),
+            Field::Object(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl std::fmt::Display for Ordered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+fn token_json(resolved: &Resolved, broker: &str) -> Field {
+    match resolved.token(broker) {
+        None => Field::Json(Value::Null),
+        Some(token) => {
+            let mut object = Ordered::default().with("token", token.token.as_str());
+            if let Some(symbol) = &token.symbol {
+                object = object.with("symbol", symbol.as_str());
+            }
+            if let Some(exchange) = &token.exchange {
+                object = object.with("exchange", exchange.as_str());
+            }
+            Field::Object(object)
+        }
+    }
+}
+
+/// `{"<spec_key>": spec, "zerodha": {...} | null, "upstox": {...} | null, ...}`.
+fn resolved_json(resolved: &Resolved, spec_key: &str, spec: &str) -> Ordered {
+    let mut object = Ordered::default().with(spec_key, spec);
+    for broker in BROKERS {
+        object = object.with(broker, token_json(resolved, broker));
+    }
+    for (broker, _) in &resolved.tokens {
+        if !BROKERS.contains(&broker.as_str()) {
+            object = object.with(broker, token_json(resolved, broker));
+        }
+    }
+    object
+}
+
+fn resolved_text(resolved: &Resolved) -> String {
+    let mut text = resolved.instrument.to_string();
+    for broker in BROKERS {
+        match resolved.token(broker) {
+            Some(token) => text.push_str(&format!("  {broker} {token}")),
+            None => text.push_str(&format!("  {broker} -")),
+        }
+    }
+    let contract = resolved.contract;
+    text.push_str(&format!(
+        "  lot {} tick {}",
+        contract.lot_size, contract.tick_size
+    ));
+    if let Some(freeze) = contract.freeze_quantity {
+        text.push_str(&format!(" freeze {freeze}"));
+    }
+    text
+}
+
+fn resolve(master: &InstrumentMaster, json: bool, specs: &[String]) -> Result<ExitCode, String> {
+    let mut failed = false;
+    let mut handle = |spec: &str| match master.resolve_spec(spec) {
+        Ok(resolved) => line(if json {
+            resolved_json(&resolved, "spec", spec).to_string()
+        } else {
+            resolved_text(&resolved)
+        }),
+        Err(error) => {
+            failed = true;
+            if json {
+                line(
+                    Ordered::default()
+                        .with("spec", spec)
+                        .with("error", error.to_string()),
+                );
+            } else {
+                eprintln!("{spec}: {error}");
+            }
+        }
+    };
+    for spec in specs {
+        if spec == "-" {
+            for text in io::stdin().lock().lines() {
+                let text = text.map_err(|e| format!("reading stdin: {e}"))?;
+                let text = text.trim();
+                if !text.is_empty() {
+                    handle(text);
+                }
+            }
+        } else {
+            handle(spec);
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn search(
+    master: &InstrumentMaster,
+    json: bool,
+    query: &str,
+    limit: usize,
+) -> Result<ExitCode, String> {
+    let hits = master.search(query, limit).map_err(|e| e.to_string())?;
+    for hit in &hits {
+        if json {
+            let name = hit.name.as_deref().map_or(Value::Null, Value::from);
+            line(resolved_json(hit, "instrument", &hit.instrument.to_string()).with("name", name));
+        } else {
+            line(format_args!(
+                "{:<40} {}",
+                hit.instrument.to_string(),
+                hit.name.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    Ok(if hits.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn chain(
+    master: &InstrumentMaster,
+    json: bool,
+    underlying: &str,
+    expiry: Option<Date>,
+) -> Result<ExitCode, String> {
+    let (exchange, symbol) = underlying
+        .split_once(':')
+        .ok_or_else(|| format!("`{underlying}` is not EXCHANGE:UNDERLYING (e.g. NFO:NIFTY)"))?;
+    let exchange: Exchange = exchange
+        .parse()
+        .map_err(|e: tt_core::UnknownExchange| e.to_string())?;
+    let Some(expiry) = expiry else {
+        let expiries = master
+            .expiries(exchange, symbol)
+            .map_err(|e| e.to_string())?;
+        for expiry in expiries {
+            line(expiry);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let strikes = master
+        .option_chain(exchange, symbol, expiry)
+        .map_err(|e| e.to_string())?;
+    for strike in &strikes {
+        if json {
+            let leg = |leg: &Option<std::sync::Arc<Resolved>>| match leg {
+                Some(resolved) => Field::Object(resolved_json(
+                    resolved,
+                    "instrument",
+                    &resolved.instrument.to_string(),
+                )),
+                None => Field::Json(Value::Null),
+            };
+            line(
+                Ordered::default()
+                    .with("strike", strike.strike.to_string())
+                    .with("call", leg(&strike.call))
+                    .with("put", leg(&strike.put)),
+            );
+        } else {
+            let leg = |leg: &Option<std::sync::Arc<Resolved>>| {
+                leg.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |r| {
+                        BROKERS
+                            .iter()
+                            .map(|b| r.token(b).map_or("-".to_owned(), |t| t.token.clone()))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    },
+                )
+            };
+            line(format_args!(
+                "{:>12}  CE {:<34} PE {}",
+                strike.strike.to_string(),
+                leg(&strike.call),
+                leg(&strike.put)
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,45 @@
+//! `tt`: the tt-connect command line.
+//!
+//! ```text
+//! tt instruments import --zerodha kite.csv --upstox complete.json.gz
+//! tt instruments resolve --json NFO:NIFTY:2026-12-29:24000:CE
+//! tt instruments search RELI
+//! tt instruments chain NFO:NIFTY --expiry 2026-12-29
+//! ```
+#![allow(clippy::print_stdout)]
+
+mod instruments;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// tt-connect's command line.
+#[derive(Debug, Parser)]
+#[command(name = "tt", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build, refresh and query the instrument master.
+    #[command(subcommand)]
+    Instruments(instruments::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Instruments(command) => instruments::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("tt: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
