@@ -2,9 +2,15 @@
 //!
 //! - `deny`: checks licences, bans and sources with cargo-deny (installing it if missing).
 //! - `features`: proves each broker feature compiles alone and pulls in no other broker.
+//! - `gen-instruments [--out DIR]`: writes a full-size Kite dump and the matching Upstox JSON.
+//! - `bench instruments`: times a full import and the resolver (see `docs/performance.md`).
 #![allow(clippy::print_stdout)]
 
+mod bench;
+mod gen_instruments;
+
 use std::env;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 /// The cargo-deny release the project checks with.
@@ -15,8 +21,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("deny") => deny(),
         Some("features") => features(),
+        Some("gen-instruments") => gen_instruments(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <deny|features>");
+            eprintln!(
+                "usage: cargo xtask <deny|features|gen-instruments [--out DIR]|bench instruments>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -29,11 +39,28 @@ fn main() -> ExitCode {
     }
 }
 
-fn cargo() -> Command {
+/// Where generated data goes unless `--out` says otherwise.
+pub(crate) const GENERATED_DIR: &str = "_cache/generated";
+
+fn gen_instruments(args: &[String]) -> Result<(), String> {
+    let dir = match args {
+        [] => PathBuf::from(GENERATED_DIR),
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => return Err("usage: cargo xtask gen-instruments [--out DIR]".to_owned()),
+    };
+    let rows = gen_instruments::generate(&dir)?;
+    println!(
+        "wrote {rows} contracts to {0}/kite-instruments.csv and {0}/upstox-complete.json",
+        dir.display()
+    );
+    Ok(())
+}
+
+pub(crate) fn cargo() -> Command {
     Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|e| format!("cannot run {command:?}: {e}"))?;
@@ -44,7 +71,7 @@ fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
-fn output(command: &mut Command) -> Result<String, String> {
+pub(crate) fn output(command: &mut Command) -> Result<String, String> {
     let out = command
         .output()
         .map_err(|e| format!("cannot run {command:?}: {e}"))?;

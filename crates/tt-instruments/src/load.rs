@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use time::Date;
 use tt_core::{DumpError, DumpRecord, Exchange, Instrument, InstrumentKind, InstrumentSource};
 
@@ -112,6 +113,8 @@ pub(crate) struct BrokerLoad {
     pub(crate) first_malformed: Option<String>,
     /// Usable rows per segment.
     pub(crate) segments: BTreeMap<Segment, u64>,
+    /// Rows left out for repeating a token this broker already listed.
+    pub(crate) duplicate_tokens: u64,
 }
 
 /// Where a row is counted: its exchange and kind (`NFO option`).
@@ -198,6 +201,7 @@ fn parse_one(input: DumpInput<'_>) -> Result<BrokerLoad, MasterError> {
         malformed_rows: 0,
         first_malformed: None,
         segments: BTreeMap::new(),
+        duplicate_tokens: 0,
     };
     for row in input.broker.parse_dump(input.reader) {
         load.rows += 1;
@@ -235,7 +239,33 @@ fn parse_one(input: DumpInput<'_>) -> Result<BrokerLoad, MasterError> {
             }
         }
     }
+    drop_duplicate_tokens(&mut load);
     Ok(load)
+}
+
+/// Leaves out rows repeating a token already listed by the same broker (a broker's token must
+/// name one contract), keeping the first.
+fn drop_duplicate_tokens(load: &mut BrokerLoad) {
+    let mut seen: FxHashSet<&str> =
+        FxHashSet::with_capacity_and_hasher(load.records.len(), FxBuildHasher);
+    let repeated: Vec<bool> = load
+        .records
+        .iter()
+        .map(|r| !seen.insert(r.token.token.as_str()))
+        .collect();
+    let count = repeated.iter().filter(|&&r| r).count();
+    if count == 0 {
+        return;
+    }
+    load.duplicate_tokens = count as u64;
+    let mut flags = repeated.into_iter();
+    load.records.retain(|record| {
+        let drop = flags.next().unwrap_or(false);
+        if drop && let Some(n) = load.segments.get_mut(&Segment::of(&record.instrument)) {
+            *n -= 1;
+        }
+        !drop
+    });
 }
 
 #[cfg(test)]
@@ -256,6 +286,26 @@ mod tests {
                 ("symbol `…` contains ' '", 2, 3)
             ]
         );
+    }
+
+    #[test]
+    fn duplicate_tokens_within_a_broker_are_left_out() {
+        let upstox = tt_upstox::Upstox::new(tt_upstox::UpstoxConfig::new("", "", ""));
+        let dump = r#"[
+            {"segment":"NSE_EQ","name":"A","exchange":"NSE","instrument_type":"EQ","instrument_key":"K1","lot_size":1,"exchange_token":"1","tick_size":5.0,"trading_symbol":"AAA"},
+            {"segment":"NSE_EQ","name":"B","exchange":"NSE","instrument_type":"EQ","instrument_key":"K1","lot_size":1,"exchange_token":"2","tick_size":5.0,"trading_symbol":"BBB"}
+        ]"#;
+        let load = parse_one(DumpInput {
+            broker: &upstox,
+            reader: Box::new(std::io::Cursor::new(dump.as_bytes())),
+            source_name: "test".into(),
+            dump_date: time::macros::date!(2026 - 11 - 24),
+        })
+        .unwrap();
+        assert_eq!(load.records.len(), 1);
+        assert_eq!(load.records[0].instrument.to_string(), "NSE:AAA");
+        assert_eq!(load.duplicate_tokens, 1);
+        assert_eq!(load.segments.values().sum::<u64>(), 1);
     }
 
     #[test]

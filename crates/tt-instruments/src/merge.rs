@@ -9,7 +9,6 @@
 //! a row that joins nothing becomes an instrument with only its own broker's token.
 
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
@@ -84,24 +83,10 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
 
     for load in loads.iter_mut() {
         let broker = load.broker;
-        // This broker's tokens seen so far, by hash, pointing at the instrument that took them;
-        // a hash match is confirmed against the token text.
-        let mut seen_tokens: FxHashMap<u64, Vec<usize>> =
-            FxHashMap::with_capacity_and_hasher(load.records.len(), FxBuildHasher);
+        if load.duplicate_tokens > 0 {
+            stats.duplicate_tokens.insert(broker, load.duplicate_tokens);
+        }
         for record in load.records.drain(..) {
-            let token_hash = FxBuildHasher.hash_one(record.token.token.as_str());
-            let repeated = seen_tokens.get(&token_hash).is_some_and(|ids| {
-                ids.iter().any(|&i| {
-                    canons[i]
-                        .tokens
-                        .iter()
-                        .any(|t| t.broker == broker && t.token.token == record.token.token)
-                })
-            });
-            if repeated {
-                *stats.duplicate_tokens.entry(broker).or_default() += 1;
-                continue;
-            }
             let exchange = record.instrument.exchange();
             let is_index = matches!(record.instrument, Instrument::Index(_));
             let candidate = if is_index {
@@ -132,7 +117,6 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
             };
             match candidate {
                 Some(i) if canons[i].instrument == record.instrument => {
-                    seen_tokens.entry(token_hash).or_default().push(i);
                     let canon = &mut canons[i];
                     if canon.tokens.len() == 1 {
                         stats.joined += 1;
@@ -173,7 +157,6 @@ pub(crate) fn merge(loads: &mut [BrokerLoad]) -> Merged {
                         }
                     }
                     let id = canons.len();
-                    seen_tokens.entry(token_hash).or_default().push(id);
                     match entry.exchange_token.parse::<u64>() {
                         Ok(n) => {
                             by_numeric_token.entry((exchange, n)).or_insert(id);
@@ -293,6 +276,7 @@ mod tests {
             malformed_rows: 0,
             first_malformed: None,
             segments,
+            duplicate_tokens: 0,
         }
     }
 
@@ -370,17 +354,6 @@ mod tests {
         let merged = merge(&mut loads);
         assert_eq!(merged.canons.len(), 1);
         assert_eq!(merged.stats.joined, 1);
-    }
-
-    #[test]
-    fn duplicate_tokens_within_a_broker_are_left_out() {
-        let mut loads = [load(
-            "upstox",
-            vec![record("NSE:A", "1", "K1"), record("NSE:B", "2", "K1")],
-        )];
-        let merged = merge(&mut loads);
-        assert_eq!(merged.canons.len(), 1);
-        assert_eq!(merged.stats.duplicate_tokens.get("upstox"), Some(&1));
     }
 
     #[test]

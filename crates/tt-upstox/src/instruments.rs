@@ -52,35 +52,119 @@ impl Iterator for UpstoxRows<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let index = self.objects.count + 1;
-        match self.objects.next_object()? {
-            Ok(bytes) => Some(match serde_json::from_slice::<Row<'_>>(bytes) {
-                Ok(row) if !TRADED_SEGMENTS.contains(&row.segment.as_ref()) => {
-                    Err(DumpError::Ignored {
-                        line: index,
-                        reason: format!("segment `{}` is not one tt-connect trades", row.segment),
-                    })
-                }
-                Ok(row) => row.into_record().map_err(|reason| DumpError::Row {
-                    line: index,
-                    reason,
-                }),
-                Err(e) => Err(DumpError::Row {
-                    line: index,
-                    reason: format!("not an instrument object: {e}"),
-                }),
-            }),
-            Err(reason) => Some(Err(DumpError::Corrupt {
+        if let Err(reason) = self.objects.next_object()? {
+            return Some(Err(DumpError::Corrupt {
                 line: index,
                 reason,
-            })),
+            }));
         }
+        let result = match serde_json::from_slice::<Row<'_>>(self.objects.object()) {
+            Ok(row) if !TRADED_SEGMENTS.contains(&row.segment.as_ref()) => {
+                Err(DumpError::Ignored {
+                    line: index,
+                    reason: format!("segment `{}` is not one tt-connect trades", row.segment),
+                })
+            }
+            Ok(row) => row.into_record().map_err(|reason| DumpError::Row {
+                line: index,
+                reason,
+            }),
+            Err(e) => Err(DumpError::Row {
+                line: index,
+                reason: format!("not an instrument object: {e}"),
+            }),
+        };
+        self.objects.done_with_object();
+        Some(result)
     }
 }
 
-/// Cuts a top-level JSON array into the bytes of its elements, reading as it goes.
+/// The reader's buffered bytes, refilling when empty (retrying interrupted reads).
+fn fill<R: BufRead>(reader: &mut R) -> Result<&[u8], String> {
+    loop {
+        match reader.fill_buf() {
+            Ok(_) => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("read failed: {e}")),
+        }
+    }
+    // Filled above: this returns the buffered bytes without reading again.
+    reader.fill_buf().map_err(|e| format!("read failed: {e}"))
+}
+
+/// Where the bytes of the current element are.
+#[derive(Debug, Clone, Copy)]
+enum Current {
+    /// In the reader's buffer, up to this offset (not yet consumed).
+    InBuffer(usize),
+    /// Copied into `object` (the element spanned buffer refills).
+    Copied,
+}
+
+/// The scanner's place in the JSON text, kept across buffer refills.
+#[derive(Debug, Default, Clone, Copy)]
+struct ScanState {
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ScanState {
+    /// Scans `bytes` from the start; the offset just past the element's closing brace, or
+    /// `None` when the element goes on beyond `bytes`.
+    fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
+        let mut at = 0;
+        if self.escaped {
+            if bytes.is_empty() {
+                return None;
+            }
+            self.escaped = false;
+            at = 1;
+        }
+        while at < bytes.len() {
+            if self.in_string {
+                // Strings are most of the text: jump to the next quote or backslash.
+                match memchr::memchr2(b'"', b'\\', &bytes[at..]) {
+                    None => return None,
+                    Some(offset) => {
+                        at += offset;
+                        if bytes[at] == b'\\' {
+                            if at + 1 >= bytes.len() {
+                                self.escaped = true;
+                                return None;
+                            }
+                            at += 2;
+                        } else {
+                            self.in_string = false;
+                            at += 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            match bytes[at] {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(at + 1);
+                    }
+                }
+                _ => {}
+            }
+            at += 1;
+        }
+        None
+    }
+}
+
+/// Cuts a top-level JSON array into its elements as bytes arrive. An element that lies whole in
+/// the reader's buffer is handed out in place; only one that spans a refill is copied.
 struct ObjectSplitter<R> {
     reader: R,
     object: Vec<u8>,
+    current: Current,
     started: bool,
     finished: bool,
     /// Elements returned so far.
@@ -92,21 +176,22 @@ impl<R: BufRead> ObjectSplitter<R> {
         ObjectSplitter {
             reader,
             object: Vec::with_capacity(1024),
+            current: Current::Copied,
             started: false,
             finished: false,
             count: 0,
         }
     }
 
-    /// The next element's bytes, `None` after the closing `]`, or why the file is broken.
-    fn next_object(&mut self) -> Option<Result<&[u8], String>> {
+    /// Finds the next element; `None` after the closing `]`, or why the file is broken.
+    fn next_object(&mut self) -> Option<Result<(), String>> {
         if self.finished {
             return None;
         }
         match self.read_object() {
             Ok(true) => {
                 self.count += 1;
-                Some(Ok(&self.object))
+                Some(Ok(()))
             }
             Ok(false) => {
                 self.finished = true;
@@ -119,17 +204,43 @@ impl<R: BufRead> ObjectSplitter<R> {
         }
     }
 
-    /// Reads up to the end of the next element into `self.object`; false at the array's end.
-    fn read_object(&mut self) -> Result<bool, String> {
+    /// The current element's bytes.
+    fn object(&mut self) -> &[u8] {
+        match self.current {
+            Current::Copied => &self.object,
+            // The buffer was filled and not consumed since, so it holds the same bytes.
+            Current::InBuffer(end) => match self.reader.fill_buf() {
+                Ok(buf) => buf.get(..end).unwrap_or_default(),
+                Err(_) => &[],
+            },
+        }
+    }
+
+    /// Releases the current element's bytes.
+    fn done_with_object(&mut self) {
+        if let Current::InBuffer(end) = self.current {
+            self.reader.consume(end);
+        }
+        self.current = Current::Copied;
         self.object.clear();
+    }
+
+    /// Positions on the next element; false at the array's end.
+    fn read_object(&mut self) -> Result<bool, String> {
         // Find the opening `[` (once), then the `{` of the next element or the closing `]`.
         loop {
-            let byte = self.next_significant_byte()?;
+            let byte = self.peek_significant_byte()?;
             match (self.started, byte) {
-                (false, Some(b'[')) => self.started = true,
-                (true, Some(b',')) => {}
+                (false, Some(b'[')) => {
+                    self.started = true;
+                    self.reader.consume(1);
+                }
+                (true, Some(b',')) => self.reader.consume(1),
                 (true, Some(b'{')) => break,
-                (true, Some(b']')) => return Ok(false),
+                (true, Some(b']')) => {
+                    self.reader.consume(1);
+                    return Ok(false);
+                }
                 (_, None) if !self.started => {
                     return Err("empty file: expected a JSON array".into());
                 }
@@ -148,43 +259,24 @@ impl<R: BufRead> ObjectSplitter<R> {
                 }
             }
         }
-        self.object.push(b'{');
-        let (mut depth, mut in_string, mut escaped) = (1u32, false, false);
+        let mut state = ScanState::default();
+        let buffer = fill(&mut self.reader)?;
+        if let Some(end) = state.scan(buffer) {
+            self.current = Current::InBuffer(end);
+            return Ok(true);
+        }
+        // The element runs past the buffer: copy it out piece by piece.
+        self.object.clear();
+        self.current = Current::Copied;
+        let mut state = ScanState::default();
         loop {
-            let available = match self.reader.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("read failed: {e}")),
-            };
-            if available.is_empty() {
+            let buffer = fill(&mut self.reader)?;
+            if buffer.is_empty() {
                 return Err("truncated: the file ends inside an instrument object".into());
             }
-            let mut end = None;
-            for (i, &b) in available.iter().enumerate() {
-                if in_string {
-                    match (escaped, b) {
-                        (true, _) => escaped = false,
-                        (false, b'\\') => escaped = true,
-                        (false, b'"') => in_string = false,
-                        _ => {}
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let used = end.unwrap_or(available.len());
-            self.object.extend_from_slice(&available[..used]);
+            let end = state.scan(buffer);
+            let used = end.unwrap_or(buffer.len());
+            self.object.extend_from_slice(&buffer[..used]);
             self.reader.consume(used);
             if end.is_some() {
                 return Ok(true);
@@ -192,20 +284,21 @@ impl<R: BufRead> ObjectSplitter<R> {
         }
     }
 
-    fn next_significant_byte(&mut self) -> Result<Option<u8>, String> {
+    /// The next byte that is not white space, left unconsumed.
+    fn peek_significant_byte(&mut self) -> Result<Option<u8>, String> {
         loop {
-            let available = match self.reader.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("read failed: {e}")),
+            let buffer = fill(&mut self.reader)?;
+            let Some(first) = buffer.iter().position(|b| !b.is_ascii_whitespace()) else {
+                if buffer.is_empty() {
+                    return Ok(None);
+                }
+                let all = buffer.len();
+                self.reader.consume(all);
+                continue;
             };
-            let Some(&first) = available.first() else {
-                return Ok(None);
-            };
-            self.reader.consume(1);
-            if !first.is_ascii_whitespace() {
-                return Ok(Some(first));
-            }
+            let byte = buffer[first];
+            self.reader.consume(first);
+            return Ok(Some(byte));
         }
     }
 }
@@ -568,6 +661,23 @@ mod tests {
                 .to_string()
                 .contains("strike must be")
         );
+    }
+
+    #[test]
+    fn objects_spanning_buffer_refills_parse_the_same() {
+        let text = r#" [ {"segment":"NSE_EQ","name":"A \"Q\" \\ {x}","exchange":"NSE","instrument_type":"EQ","instrument_key":"NSE_EQ|INE1","lot_size":1,"exchange_token":"1","tick_size":5.0,"trading_symbol":"AAA"} ,
+            {"segment":"NSE_INDEX","name":"Nifty 50","exchange":"NSE","instrument_type":"INDEX","instrument_key":"NSE_INDEX|Nifty 50","exchange_token":"26000","trading_symbol":"NIFTY"} ] "#;
+        let whole = parse(text);
+        assert_eq!(whole.len(), 2);
+        assert_eq!(
+            whole[0].as_ref().unwrap().name.as_deref(),
+            Some(r#"A "Q" \ {x}"#)
+        );
+        for capacity in 1..40 {
+            let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            let pieces: Vec<_> = parse_dump(Box::new(reader)).collect();
+            assert_eq!(pieces, whole, "buffer of {capacity} bytes");
+        }
     }
 
     #[test]
