@@ -391,8 +391,7 @@ fn write_batches(
     };
     let mut conn = Connection::open(path).map_err(sqlite("creating the database"))?;
     conn.execute_batch(
-        "PRAGMA page_size = 65536;
-         PRAGMA foreign_keys = OFF;
+        "PRAGMA foreign_keys = OFF;
          PRAGMA journal_mode = OFF;
          PRAGMA synchronous = OFF;
          PRAGMA locking_mode = EXCLUSIVE;

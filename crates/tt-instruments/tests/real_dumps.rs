@@ -87,10 +87,3 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
         other => panic!("expected ambiguity, got {other:?}"),
     }
 }
-
-#[test]
-fn show_ambiguous() {
-    let Some(_) = tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv") else {
-        return;
-    };
-}
