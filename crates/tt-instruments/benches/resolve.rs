@@ -2,7 +2,12 @@
 //!
 //! Builds a master from the generated full-size dumps (`cargo xtask gen-instruments`) once,
 //! then measures lookups. Targets: cached under 200 ns, uncached under 10 µs, both directions.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

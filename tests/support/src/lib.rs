@@ -1,10 +1,12 @@
-//! Helpers shared by tests: where the real broker fixtures are.
+//! Helpers shared by tests: where the real broker fixtures are, and a loopback HTTP server.
 //!
 //! The fixtures (recorded broker responses, instrument dumps) live beside the project in
 //! `../shared/fixtures` and are never copied into the repository. A test that needs one calls
 //! [`fixture`]: when the folder is absent it prints a notice and gets `None` (so the test can
 //! skip), except under `CI=true`, where a missing fixture fails the test.
 #![allow(clippy::panic)]
+
+pub mod http;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,191 @@
+//! The pooled HTTP client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::{BodyExt, Empty};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::TransportError;
+
+/// Timeouts and pool settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Longest wait to connect (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Longest wait for a response's headers, and for each piece of its body.
+    pub response_timeout: Duration,
+    /// How long an idle pooled connection is kept.
+    pub pool_idle_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(5),
+            // Kite's official clients wait 7 s.
+            response_timeout: Duration::from_secs(7),
+            pool_idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Reports a download's progress: bytes so far, and the total when the server said.
+pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
+
+/// The HTTP client. Cloning is cheap and shares the connection pool.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    config: HttpConfig,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client with verified TLS (ring, webpki roots).
+    ///
+    /// # Errors
+    /// [`TransportError::Tls`] if the TLS configuration cannot be built.
+    pub fn new(config: HttpConfig) -> Result<Self, TransportError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots =
+            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TransportError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .build(connector);
+        Ok(HttpClient { client, config })
+    }
+
+    /// GETs `request` and streams the body into `sink`, reporting progress; returns the number
+    /// of bytes written. The body is stored as sent (a gzipped dump stays gzipped).
+    ///
+    /// # Errors
+    /// [`TransportError::Status`] for a non-2xx answer (with the start of its body),
+    /// [`TransportError::Timeout`] when the headers or any piece of the body are later than the
+    /// response timeout, [`TransportError::Connect`] / [`TransportError::Body`] for broken
+    /// connections and failed writes.
+    pub async fn download(
+        &self,
+        request: Request<()>,
+        sink: &mut (dyn AsyncWrite + Unpin + Send),
+        progress: Progress<'_>,
+    ) -> Result<u64, TransportError> {
+        let url = request.uri().to_string();
+        let (parts, ()) = request.into_parts();
+        let request = Request::from_parts(parts, Empty::<Bytes>::new());
+        let timeout = self.config.response_timeout;
+        let response = tokio::time::timeout(timeout, self.client.request(request))
+            .await
+            .map_err(|_| TransportError::Timeout {
+                url: url.clone(),
+                after: timeout,
+            })?
+            .map_err(|e| TransportError::Connect {
+                url: url.clone(),
+                message: error_chain(&e),
+            })?;
+        let status = response.status();
+        let total = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let mut body = response.into_body();
+        if !status.is_success() {
+            let mut text = Vec::new();
+            while text.len() < 512 {
+                match tokio::time::timeout(timeout, body.frame()).await {
+                    Ok(Some(Ok(frame))) => {
+                        if let Some(data) = frame.data_ref() {
+                            text.extend_from_slice(data);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            text.truncate(512);
+            return Err(TransportError::Status {
+                url,
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&text).into_owned(),
+            });
+        }
+        let mut written = 0u64;
+        progress(0, total);
+        loop {
+            let frame = tokio::time::timeout(timeout, body.frame())
+                .await
+                .map_err(|_| TransportError::Timeout {
+                    url: url.clone(),
+                    after: timeout,
+                })?;
+            let Some(frame) = frame else { break };
+            let frame = frame.map_err(|e| TransportError::Body {
+                url: url.clone(),
+                message: error_chain(&e),
+            })?;
+            if let Some(data) = frame.data_ref() {
+                sink.write_all(data)
+                    .await
+                    .map_err(|e| TransportError::Body {
+                        url: url.clone(),
+                        message: e.to_string(),
+                    })?;
+                written += data.len() as u64;
+                progress(written, total);
+            }
+        }
+        if let Some(total) = total
+            && written != total
+        {
+            return Err(TransportError::Body {
+                url,
+                message: format!("got {written} of {total} bytes"),
+            });
+        }
+        sink.flush().await.map_err(|e| TransportError::Body {
+            url,
+            message: e.to_string(),
+        })?;
+        Ok(written)
+    }
+}
+
+/// An error and its sources, joined: hyper's top-level messages alone say little.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

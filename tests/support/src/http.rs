@@ -1,0 +1,206 @@
+//! A tiny HTTP/1.1 server on 127.0.0.1 for tests: fixed responses per path, with the faults a
+//! client must survive (a stall, a body cut short), and a record of the requests it got.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// How a route answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Behaviour {
+    /// The whole response.
+    Normal,
+    /// Waits this long before answering at all.
+    Stall(Duration),
+    /// Declares the full length, sends half the body, then closes the connection.
+    CutShort,
+}
+
+/// One path's answer.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Extra response headers.
+    pub headers: Vec<(String, String)>,
+    /// How it is delivered.
+    pub behaviour: Behaviour,
+}
+
+impl Route {
+    /// A 200 with `body`.
+    pub fn ok(body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status: 200,
+            body: body.into(),
+            headers: Vec::new(),
+            behaviour: Behaviour::Normal,
+        }
+    }
+
+    /// A response with `status` and `body`.
+    pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status,
+            ..Route::ok(body)
+        }
+    }
+
+    /// The same route delivered with `behaviour`.
+    #[must_use]
+    pub fn with(mut self, behaviour: Behaviour) -> Route {
+        self.behaviour = behaviour;
+        self
+    }
+}
+
+/// A request the server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The method.
+    pub method: String,
+    /// The path with its query.
+    pub path: String,
+    /// The headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+}
+
+/// The server; it stops accepting when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    addr: SocketAddr,
+    routes: Arc<Mutex<HashMap<String, Route>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl TestServer {
+    /// Starts serving `routes` (path -> answer) on 127.0.0.1 with a free port. Unknown paths get
+    /// a 404.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound.
+    pub fn start(routes: impl IntoIterator<Item = (&'static str, Route)>) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("local_addr: {e}"));
+        let routes: HashMap<String, Route> =
+            routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect();
+        let routes = Arc::new(Mutex::new(routes));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (server_routes, server_received) = (Arc::clone(&routes), Arc::clone(&received));
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                // Stop once the test dropped its handle.
+                if Arc::strong_count(&server_routes) == 1 {
+                    return;
+                }
+                let routes = Arc::clone(&server_routes);
+                let received = Arc::clone(&server_received);
+                thread::spawn(move || serve(stream, &routes, &received));
+            }
+        });
+        TestServer {
+            addr,
+            routes,
+            received,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Replaces the answer for a path.
+    pub fn set(&self, path: &'static str, route: Route) {
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_owned(), route);
+    }
+
+    /// The requests received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Wake the accept loop so it sees the handle is gone.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    routes: &Mutex<HashMap<String, Route>>,
+    received: &Mutex<Vec<Received>>,
+) {
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_owned();
+    let path = parts.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    received
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(Received {
+            method,
+            path: path.clone(),
+            headers,
+        });
+    let bare = path.split('?').next().unwrap_or_default();
+    let route = routes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(bare)
+        .cloned()
+        .unwrap_or_else(|| Route::status(404, "not found"));
+    let mut stream = stream;
+    if let Behaviour::Stall(wait) = route.behaviour {
+        thread::sleep(wait);
+    }
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        route.status,
+        route.body.len()
+    );
+    for (name, value) in &route.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let body = match route.behaviour {
+        Behaviour::CutShort => &route.body[..route.body.len() / 2],
+        _ => &route.body[..],
+    };
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+}
