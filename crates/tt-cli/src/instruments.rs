@@ -7,16 +7,19 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::str::FromStr;
 use time::{Date, OffsetDateTime};
-use tt_core::{Exchange, IST, InstrumentSource};
+
+use tt_core::{Exchange, IST, InstrumentSource, Secret, SystemClock};
 use tt_instruments::{
-    BuildOptions, DumpInput, InstrumentMaster, Resolved, build_master, default_master_path,
-    open_dump,
+    BuildOptions, DumpFetcher, DumpInput, InstrumentMaster, OnStale, RefreshOutcome, Refresher,
+    Resolved, build_master, default_master_path, open_dump,
 };
+use tt_transport::{HttpClient, HttpConfig};
 use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
-use crate::output::{line, peak_memory_bytes};
+use crate::output::{ProgressLine, line, peak_memory_bytes};
 
 /// The brokers whose tokens `resolve` prints, in this order, present or not.
 const BROKERS: [&str; 2] = ["zerodha", "upstox"];
@@ -50,6 +53,32 @@ pub(crate) enum Command {
         upstox: Option<PathBuf>,
         #[command(flatten)]
         master: MasterPath,
+    },
+    /// Download every broker's dump and rebuild the master (when it is not from today, IST).
+    Refresh {
+        #[command(flatten)]
+        master: MasterPath,
+        /// Rebuild even when the master is from today.
+        #[arg(long)]
+        force: bool,
+        /// When the refresh fails: `fail`, or `warn` and keep the stale master.
+        #[arg(long, default_value = "fail", value_parser = OnStale::from_str)]
+        on_stale: OnStale,
+        /// The brokers whose dumps to download, in merge order.
+        #[arg(long, value_delimiter = ',', default_value = "zerodha,upstox")]
+        brokers: Vec<String>,
+        /// Kite's API root.
+        #[arg(long, env = "TT_ZERODHA_API_ROOT", default_value = tt_zerodha::DEFAULT_API_ROOT)]
+        zerodha_api_root: String,
+        /// The Kite app's API key (sent with the access token).
+        #[arg(long, env = "TT_ZERODHA_API_KEY", default_value = "")]
+        zerodha_api_key: String,
+        /// A Kite access token, when the dump needs one.
+        #[arg(long, env = "TT_ZERODHA_ACCESS_TOKEN", hide_env_values = true)]
+        zerodha_access_token: Option<String>,
+        /// Where Upstox's instrument file is.
+        #[arg(long, env = "TT_UPSTOX_INSTRUMENTS_URL", default_value = tt_upstox::DEFAULT_INSTRUMENTS_URL)]
+        upstox_url: String,
     },
     /// Print each broker's token for instruments given in canonical form.
     Resolve {
@@ -105,6 +134,25 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
             upstox,
             master,
         } => import(zerodha.as_deref(), upstox.as_deref(), &master.path()),
+        Command::Refresh {
+            master,
+            force,
+            on_stale,
+            brokers,
+            zerodha_api_root,
+            zerodha_api_key,
+            zerodha_access_token,
+            upstox_url,
+        } => {
+            let sources = RefreshSources {
+                brokers,
+                zerodha_api_root,
+                zerodha_api_key,
+                zerodha_access_token,
+                upstox_url,
+            };
+            refresh(&master.path(), force, on_stale, &sources)
+        }
         Command::Resolve {
             master,
             json,
@@ -208,6 +256,84 @@ impl std::fmt::Display for Ordered {
         let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
         f.write_str(&text)
     }
+}
+
+/// Where `refresh` downloads from.
+struct RefreshSources {
+    brokers: Vec<String>,
+    zerodha_api_root: String,
+    zerodha_api_key: String,
+    zerodha_access_token: Option<String>,
+    upstox_url: String,
+}
+
+fn refresh(
+    db: &Path,
+    force: bool,
+    on_stale: OnStale,
+    sources: &RefreshSources,
+) -> Result<ExitCode, String> {
+    let http = HttpClient::new(HttpConfig {
+        // Dumps are tens of megabytes: allow long pauses on slow links.
+        response_timeout: std::time::Duration::from_secs(60),
+        ..HttpConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let kite = tt_zerodha::InstrumentDumpFetcher::new(
+        Zerodha::new(
+            ZerodhaConfig::new(sources.zerodha_api_key.clone(), "")
+                .api_root(sources.zerodha_api_root.clone()),
+        ),
+        sources.zerodha_access_token.clone().map(Secret::new),
+        http.clone(),
+    );
+    let upstox =
+        tt_upstox::InstrumentDumpFetcher::new(Upstox::new(UpstoxConfig::new("", "", "")), http)
+            .url(sources.upstox_url.clone());
+    let mut fetchers: Vec<&dyn DumpFetcher> = Vec::new();
+    for broker in &sources.brokers {
+        match broker.as_str() {
+            "zerodha" => fetchers.push(&kite),
+            "upstox" => fetchers.push(&upstox),
+            other => {
+                return Err(format!(
+                    "unknown broker `{other}` (expected zerodha or upstox)"
+                ));
+            }
+        }
+    }
+    let clock = SystemClock;
+    let refresher = Refresher::new(db, &clock, fetchers).on_stale(on_stale);
+    let progress = ProgressLine::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let outcome = runtime
+        .block_on(async {
+            let show =
+                |broker: &str, done: u64, total: Option<u64>| progress.update(broker, done, total);
+            if force {
+                refresher.refresh(&show).await
+            } else {
+                refresher.refresh_if_stale(&show).await
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    match outcome {
+        RefreshOutcome::UpToDate => line(format_args!(
+            "{} is up to date (today's dumps, IST)",
+            db.display()
+        )),
+        RefreshOutcome::Rebuilt(report) => {
+            line(&report);
+            if let Some(peak) = peak_memory_bytes() {
+                line(format_args!("peak memory {} MB", peak / (1024 * 1024)));
+            }
+        }
+        RefreshOutcome::KeptStale { warning } => eprintln!("tt: warning: {warning}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn token_json(resolved: &Resolved, broker: &str) -> Field {

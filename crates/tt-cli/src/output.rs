@@ -17,3 +17,45 @@ pub(crate) fn peak_memory_bytes() -> Option<u64> {
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
+
+/// A one-line download progress display on stderr, redrawn only when the shown figure changes,
+/// and only when stderr is a terminal.
+#[derive(Debug, Default)]
+pub(crate) struct ProgressLine {
+    last: std::sync::Mutex<Option<(String, u64)>>,
+}
+
+impl ProgressLine {
+    pub(crate) fn update(&self, label: &str, done: u64, total: Option<u64>) {
+        use std::io::IsTerminal;
+        if !io::stderr().is_terminal() {
+            return;
+        }
+        let mb = |bytes: u64| bytes as f64 / 1_048_576.0;
+        let (key, text) = match total {
+            Some(total) if total > 0 => {
+                let percent = done * 100 / total;
+                (
+                    percent,
+                    format!(
+                        "{label}: {:.1} of {:.1} MB ({percent}%)",
+                        mb(done),
+                        mb(total)
+                    ),
+                )
+            }
+            _ => (done / 1_048_576, format!("{label}: {:.1} MB", mb(done))),
+        };
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_ref() == Some(&(label.to_owned(), key)) {
+            return;
+        }
+        *last = Some((label.to_owned(), key));
+        let mut err = io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{text}");
+        if total.is_some_and(|t| done >= t) {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
+    }
+}

@@ -41,7 +41,7 @@ pub enum MasterError {
         reason: String,
     },
     /// A dump is broken (truncated, corrupt compression, not the expected format).
-    #[error("{broker} dump {source_name}: line {line}: {reason}")]
+    #[error("{broker} dump {source_name} is corrupt at line {line}: {reason}")]
     CorruptDump {
         /// The broker.
         broker: String,

@@ -130,11 +130,18 @@ impl HttpClient {
                     _ => break,
                 }
             }
-            text.truncate(512);
+            // One line, white space folded: an HTML error page should not flood a log.
+            let body: String = String::from_utf8_lossy(&text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(300)
+                .collect();
             return Err(TransportError::Status {
                 url,
                 status: status.as_u16(),
-                body: String::from_utf8_lossy(&text).into_owned(),
+                body,
             });
         }
         let mut written = 0u64;

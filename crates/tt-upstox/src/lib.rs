@@ -15,6 +15,7 @@ use tt_core::{Broker, Capabilities, DumpRows, InstrumentSource};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_ORDER_ROOT, UpstoxConfig};
+pub use instruments::{DEFAULT_INSTRUMENTS_URL, InstrumentDumpFetcher};
 
 /// The Upstox broker.
 ///

@@ -15,6 +15,7 @@ use tt_core::{Broker, Capabilities, DumpRows, InstrumentSource};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, ZerodhaConfig};
+pub use instruments::InstrumentDumpFetcher;
 
 /// The Zerodha broker.
 ///

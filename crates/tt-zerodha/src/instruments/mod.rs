@@ -5,6 +5,10 @@
 //! pykiteconnect writes back (`0.0`, `65300.0`, unquoted names). Columns are found by header
 //! name, so a reordered or added column changes nothing. Rows are read one at a time.
 
+mod fetcher;
+
+pub use fetcher::InstrumentDumpFetcher;
+
 use std::io::BufRead;
 
 use csv::{ByteRecord, ReaderBuilder};
@@ -67,6 +71,7 @@ pub(crate) fn parse_dump<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a>
             columns,
             record: ByteRecord::new(),
             done: false,
+            last_line: 1,
         }),
         Err(reason) => Box::new(std::iter::once(Err(DumpError::Corrupt { line: 1, reason }))),
     }
@@ -94,6 +99,8 @@ struct KiteRows<R: std::io::Read> {
     columns: Columns,
     record: ByteRecord,
     done: bool,
+    /// The line of the last row read, to place an error that carries no position.
+    last_line: u64,
 }
 
 impl<R: std::io::Read> Iterator for KiteRows<R> {
@@ -105,7 +112,11 @@ impl<R: std::io::Read> Iterator for KiteRows<R> {
         }
         match self.reader.read_byte_record(&mut self.record) {
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
+                let line = self
+                    .record
+                    .position()
+                    .map_or(self.last_line + 1, |p| p.line());
+                self.last_line = line;
                 Some(Row::read(&self.record, self.columns).and_then(|row| row.into_record(line)))
             }
             Ok(false) => {
@@ -116,7 +127,7 @@ impl<R: std::io::Read> Iterator for KiteRows<R> {
                 // An I/O error (a truncated gzip stream, a dropped download) or bytes the CSV
                 // reader cannot frame: nothing after it can be trusted.
                 self.done = true;
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(self.last_line + 1, |p| p.line());
                 Some(Err(DumpError::Corrupt {
                     line,
                     reason: e.to_string(),

@@ -7,6 +7,10 @@
 //! 23:59:59 IST of the expiry day; `exchange_token` is a string; index keys carry names in mixed
 //! case (`NSE_INDEX|Nifty 50`); NSE equity rows carry their series in `instrument_type`.
 
+mod fetcher;
+
+pub use fetcher::{DEFAULT_INSTRUMENTS_URL, InstrumentDumpFetcher};
+
 use std::borrow::Cow;
 use std::io::{BufRead, ErrorKind};
 
