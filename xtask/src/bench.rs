@@ -60,7 +60,7 @@ fn instruments() -> Result<(), String> {
         let peak =
             find_number(&report, "peak memory ", " MB").ok_or("no peak memory in the report")?;
         let first = report.lines().take(2).collect::<Vec<_>>().join(" ");
-        println!("  run {run}: {wall:.2} s, peak {peak:.0} MB   [{first}]");
+        println!("  run {run}: {wall:.2} s wall, peak {peak:.0} MB   [{first}]");
         walls.push(wall);
         peaks.push(peak);
     }

@@ -506,50 +506,33 @@ fn universe() -> Vec<Contract> {
         });
     }
 
-    // Indices.
-    for (i, (name, upstox_name)) in NSE_INDICES.iter().enumerate() {
-        out.push(Contract {
-            kite_segment: "INDICES",
-            kite_exchange: "NSE",
-            kite_segment_id: 9,
-            upstox_segment: "NSE_INDEX",
-            upstox_exchange: "NSE",
-            exchange_token: 26_000 + i as u64,
-            kite_symbol: (*name).to_owned(),
-            upstox_symbol: (*name).to_owned(),
-            name: (*name).to_owned(),
-            expiry: None,
-            strike_e8: 0,
-            tick_e8: 0,
-            lot: 0,
-            kind: None,
-            series: "INDEX",
-            isin: None,
-            underlying: None,
-            upstox_index_name: Some((*upstox_name).to_owned()),
-        });
-    }
-    for (i, (code, upstox_name)) in BSE_INDICES.iter().enumerate() {
-        out.push(Contract {
-            kite_segment: "INDICES",
-            kite_exchange: "BSE",
-            kite_segment_id: 9,
-            upstox_segment: "BSE_INDEX",
-            upstox_exchange: "BSE",
-            exchange_token: 1 + i as u64,
-            kite_symbol: (*code).to_owned(),
-            upstox_symbol: (*code).to_owned(),
-            name: (*code).to_owned(),
-            expiry: None,
-            strike_e8: 0,
-            tick_e8: 0,
-            lot: 0,
-            kind: None,
-            series: "INDEX",
-            isin: None,
-            underlying: None,
-            upstox_index_name: Some((*upstox_name).to_owned()),
-        });
+    // Indices: (Kite's exchange, Upstox's segment, first exchange token, names).
+    for (exchange, segment, first_token, names) in [
+        ("NSE", "NSE_INDEX", 26_000, &NSE_INDICES[..]),
+        ("BSE", "BSE_INDEX", 1, &BSE_INDICES[..]),
+    ] {
+        for (i, (name, upstox_name)) in names.iter().enumerate() {
+            out.push(Contract {
+                kite_segment: "INDICES",
+                kite_exchange: exchange,
+                kite_segment_id: 9,
+                upstox_segment: segment,
+                upstox_exchange: exchange,
+                exchange_token: first_token + i as u64,
+                kite_symbol: (*name).to_owned(),
+                upstox_symbol: (*name).to_owned(),
+                name: (*name).to_owned(),
+                expiry: None,
+                strike_e8: 0,
+                tick_e8: 0,
+                lot: 0,
+                kind: None,
+                series: "INDEX",
+                isin: None,
+                underlying: None,
+                upstox_index_name: Some((*upstox_name).to_owned()),
+            });
+        }
     }
 
     // Derivatives.

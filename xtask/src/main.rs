@@ -144,24 +144,22 @@ fn features() -> Result<(), String> {
             }
         }
         println!("feature `{broker}` alone: no other broker in the dependency tree");
-        run(cargo().args([
-            "check",
-            "--quiet",
-            "--package",
-            "tt-connect",
-            "--no-default-features",
-            "--features",
-            broker,
-        ]))?;
+        check_facade(&["--features", broker])?;
         println!("feature `{broker}` alone: compiles");
     }
-    run(cargo().args([
+    check_facade(&[])?;
+    println!("no broker features: compiles");
+    Ok(())
+}
+
+/// `cargo check` of the facade with no default features plus `features`.
+fn check_facade(features: &[&str]) -> Result<(), String> {
+    let base = [
         "check",
         "--quiet",
         "--package",
         "tt-connect",
         "--no-default-features",
-    ]))?;
-    println!("no broker features: compiles");
-    Ok(())
+    ];
+    run(cargo().args(base).args(features))
 }

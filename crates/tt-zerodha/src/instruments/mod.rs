@@ -474,6 +474,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_numeric_fields_read_as_zero_as_in_the_docs_sample() {
+        let r = one("408065,1594,INFY,INFOSYS,,,,0.05,1,EQ,NSE,NSE").unwrap();
+        assert_eq!(r.instrument.to_string(), "NSE:INFY");
+        let r = one("53496327,209751,GOLD26DECFUT,GOLD,,2026-12-05,,1,1,FUT,MCX-FUT,MCX").unwrap();
+        assert_eq!(r.instrument.to_string(), "MCX:GOLD:2026-12-05:FUT");
+        // An option cannot have an empty strike: zero is not a strike.
+        let err = one("1,2,X26DEC0CE,X,,2026-12-29,,0.05,1,CE,NFO-OPT,NFO").unwrap_err();
+        assert!(err.to_string().contains("strike must be"), "{err}");
+    }
+
+    #[test]
     fn columns_are_found_by_name() {
         let text = "exchange,segment,instrument_type,lot_size,tick_size,strike,expiry,name,tradingsymbol,exchange_token,instrument_token,new_column\n\
                     NSE,NSE,EQ,1,0.05,0,,INFOSYS,INFY,1594,408065,whatever\n";
