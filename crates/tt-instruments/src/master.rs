@@ -167,6 +167,23 @@ impl InstrumentMaster {
         Ok(())
     }
 
+    /// Runs `refresher` (which must manage this master's path) and, when it rebuilt the master,
+    /// switches to the new file and empties the caches: the in-process way to refresh.
+    ///
+    /// # Errors
+    /// As [`crate::Refresher::refresh_if_stale`], or a failure to open the new file.
+    pub async fn refresh_if_stale(
+        &self,
+        refresher: &crate::Refresher<'_>,
+        progress: crate::DownloadProgress<'_>,
+    ) -> Result<crate::RefreshOutcome, MasterError> {
+        let outcome = refresher.refresh_if_stale(progress).await?;
+        if matches!(outcome, crate::RefreshOutcome::Rebuilt(_)) {
+            self.reload()?;
+        }
+        Ok(outcome)
+    }
+
     /// Reloads if another process replaced the file since it was opened.
     ///
     /// # Errors

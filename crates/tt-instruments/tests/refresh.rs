@@ -287,6 +287,27 @@ async fn every_failed_refresh_keeps_the_previous_master() {
 }
 
 #[tokio::test]
+async fn refreshing_through_an_open_master_swaps_it_and_drops_its_caches() {
+    let dir = TempDir::new("inprocess");
+    let fetcher = day_one_master(&dir).await;
+    let master = InstrumentMaster::open(dir.master()).unwrap();
+    assert_eq!(
+        master.resolve_spec("NSE:SYM2").unwrap().name.as_deref(),
+        Some("NAME 2 day1")
+    );
+    fetcher.serve(Ok(kite_dump(50, 200, "day2")));
+    let clock = ManualClock::new(DAY_TWO);
+    let refresher = Refresher::new(dir.master(), &clock, vec![&fetcher]);
+    let outcome = master.refresh_if_stale(&refresher, &quiet).await.unwrap();
+    assert!(matches!(outcome, RefreshOutcome::Rebuilt(_)));
+    // The cached day-one entry is gone with the old file.
+    assert_eq!(
+        master.resolve_spec("NSE:SYM2").unwrap().name.as_deref(),
+        Some("NAME 2 day2")
+    );
+}
+
+#[tokio::test]
 async fn without_a_previous_master_a_failed_refresh_is_the_error_itself() {
     let dir = TempDir::new("first");
     let fetcher = FakeFetcher::serving(Vec::new());

@@ -21,9 +21,12 @@ use tt_core::{
     IST, Index, Instrument, Option as OptionContract, OptionType, Price,
 };
 
-/// Index names Upstox spells differently from the exchange's published (and Kite's) name, keyed
-/// by Upstox's segment and name. Every other NSE index is its name upper-cased; every BSE index
-/// is its trading symbol (BSE publishes short codes: `SENSEX`, `BANKEX`).
+/// Index names Upstox spells differently from the exchange's published (and Kite's) name, as
+/// (Upstox segment, Upstox name, canonical name). Every other NSE or MCX index is its name
+/// upper-cased, every BSE index its trading symbol (BSE publishes short codes: `SENSEX`,
+/// `BANKEX`). All 204 indices of the December 2025 complete file get valid names from those two
+/// rules and no difference from Kite's names is known, so the table starts empty; an entry here
+/// is the one place to fix a name that turns out to differ.
 const INDEX_NAME_OVERRIDES: &[(&str, &str, &str)] = &[];
 
 /// The segments tt-connect trades; rows of any other are ignored.
@@ -409,7 +412,8 @@ impl Row<'_> {
                     _ => Exchange::Mcx,
                 };
                 let name = self.name.as_deref().unwrap_or_default();
-                let canonical = index_name(segment, name, &self.trading_symbol);
+                let canonical =
+                    index_name(INDEX_NAME_OVERRIDES, segment, name, &self.trading_symbol);
                 Ok((
                     Index::new(exchange, &canonical).map_err(invalid)?.into(),
                     None,
@@ -482,7 +486,7 @@ impl Row<'_> {
                     Exchange::Bse
                 };
                 // NSE index keys carry the name, BSE index keys the trading symbol.
-                Index::new(exchange, &index_name(segment, id, id))
+                Index::new(exchange, &index_name(INDEX_NAME_OVERRIDES, segment, id, id))
                     .ok()
                     .map(Into::into)
             }
@@ -505,8 +509,13 @@ fn equity_symbol<'s>(segment: &str, symbol: &'s str, series: &str) -> Cow<'s, st
 
 /// The canonical index name: the override table, else NSE/MCX names upper-cased, else the BSE
 /// trading symbol.
-fn index_name(segment: &str, name: &str, trading_symbol: &str) -> String {
-    if let Some((_, _, canonical)) = INDEX_NAME_OVERRIDES
+fn index_name(
+    overrides: &[(&str, &str, &str)],
+    segment: &str,
+    name: &str,
+    trading_symbol: &str,
+) -> String {
+    if let Some((_, _, canonical)) = overrides
         .iter()
         .find(|(s, n, _)| *s == segment && *n == name)
     {
@@ -618,6 +627,27 @@ mod tests {
         assert_eq!(r.contract.lot_size, 0);
         let r = one(r#"{"segment":"BSE_INDEX","name":"BSE SENSEX","exchange":"BSE","instrument_type":"INDEX","instrument_key":"BSE_INDEX|SENSEX","exchange_token":"1","trading_symbol":"SENSEX"}"#).unwrap();
         assert_eq!(r.instrument.to_string(), "BSE:INDEX:SENSEX");
+    }
+
+    #[test]
+    fn index_name_rules_and_overrides() {
+        assert_eq!(
+            index_name(&[], "NSE_INDEX", "Nifty Fin Service", "FINNIFTY"),
+            "NIFTY FIN SERVICE"
+        );
+        assert_eq!(
+            index_name(&[], "BSE_INDEX", "BSE SENSEX", "SENSEX"),
+            "SENSEX"
+        );
+        let overrides = [("NSE_INDEX", "Nifty Odd Name", "NIFTY ODD")];
+        assert_eq!(
+            index_name(&overrides, "NSE_INDEX", "Nifty Odd Name", "X"),
+            "NIFTY ODD"
+        );
+        assert_eq!(
+            index_name(&overrides, "BSE_INDEX", "Nifty Odd Name", "ODD"),
+            "ODD"
+        );
     }
 
     #[test]
