@@ -27,7 +27,9 @@ pub use build::{BuildOptions, build_master};
 pub use cache::{CACHE_DIR_ENV, DEFAULT_CACHE_DIR, cache_dir, default_master_path};
 pub use error::MasterError;
 pub use load::{DumpInput, ReasonCounts, Segment, open_dump};
-pub use master::{ChainStrike, DEFAULT_CACHE_CAPACITY, DumpInfo, InstrumentMaster, Resolved};
+pub use master::{
+    ChainStrike, DEFAULT_CACHE_CAPACITY, DumpInfo, InstrumentMaster, Listed, Resolved,
+};
 pub use merge::JoinStats;
 pub use refresh::{DownloadProgress, DumpFetcher, OnStale, RefreshOutcome, Refresher};
 pub use report::{BrokerReport, LoadReport};

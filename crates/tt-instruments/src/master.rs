@@ -42,6 +42,23 @@ impl Resolved {
     }
 }
 
+/// One instrument as one broker lists it: what [`InstrumentMaster::listing`] yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The canonical instrument.
+    pub instrument: Instrument,
+    /// Its descriptive name, where a dump gave one.
+    pub name: Option<String>,
+    /// Tick size, lot size, freeze quantity.
+    pub contract: ContractSpec,
+    /// The ISIN of an equity, where known.
+    pub isin: Option<String>,
+    /// The broker's identifiers.
+    pub token: BrokerToken,
+    /// The exchange's own token.
+    pub exchange_token: String,
+}
+
 /// One strike of an option chain, with the call and put where listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainStrike {
@@ -365,6 +382,65 @@ impl InstrumentMaster {
             *slot = Some(resolved);
         }
         Ok(chain.into_values().collect())
+    }
+
+    /// Every instrument a broker lists, in one pass: for tools that need the whole universe
+    /// (the simulator, exports), not for per-order lookups.
+    ///
+    /// # Errors
+    /// Only on a database failure or a corrupt row.
+    pub fn listing(&self, broker: &str) -> Result<Vec<Listed>, Error> {
+        let snapshot = self.snapshot();
+        let conn = snapshot.conn();
+        let mut statement = conn
+            .prepare(
+                "SELECT i.canonical, i.name, i.lot_size, i.tick_size_e8, i.freeze_quantity, s.isin,
+                        t.token, t.symbol, t.exchange, t.exchange_token
+                 FROM broker_tokens t
+                 JOIN instruments i ON i.id = t.instrument_id
+                 LEFT JOIN isins s ON s.instrument_id = i.id
+                 WHERE t.broker = ?1
+                 ORDER BY i.id",
+            )
+            .map_err(query_error)?;
+        let rows = statement
+            .query_map([broker], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, Option<i64>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    BrokerToken {
+                        token: row.get(6)?,
+                        symbol: row.get(7)?,
+                        exchange: row.get(8)?,
+                    },
+                    row.get::<_, String>(9)?,
+                ))
+            })
+            .map_err(query_error)?;
+        let mut listed = Vec::new();
+        for row in rows {
+            let (canonical, name, lot, tick, freeze, isin, token, exchange_token) =
+                row.map_err(query_error)?;
+            let bad =
+                || Error::Config(format!("instrument master holds a bad row for {canonical}"));
+            listed.push(Listed {
+                instrument: canonical.parse().map_err(|_| bad())?,
+                name,
+                contract: ContractSpec {
+                    tick_size: Price::from_mantissa(tick).ok_or_else(bad)?,
+                    lot_size: u32::try_from(lot).map_err(|_| bad())?,
+                    freeze_quantity: freeze.map(u32::try_from).transpose().map_err(|_| bad())?,
+                },
+                isin,
+                token,
+                exchange_token,
+            });
+        }
+        Ok(listed)
     }
 
     /// Equities and indices whose symbol or name starts with `query` (case-insensitive), symbol

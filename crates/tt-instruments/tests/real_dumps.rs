@@ -81,6 +81,15 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
     let back = master.instrument_for_token("zerodha", "14866434").unwrap();
     assert_eq!(back.instrument, nifty_fut.instrument);
 
+    let kite_listing = master.listing("zerodha").unwrap();
+    assert_eq!(kite_listing.len(), 39_941);
+    assert!(
+        kite_listing
+            .iter()
+            .all(|l| l.token.symbol.is_some() && l.token.exchange.is_some())
+    );
+    assert_eq!(master.listing("upstox").unwrap().len(), 108_110);
+
     // Two BSE debt rows share one symbol: resolving it must fail, naming both.
     match master.resolve_spec("BSE:875PFL26") {
         Err(Error::AmbiguousInstrument { candidates, .. }) => assert_eq!(candidates.len(), 2),
