@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Request;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -42,7 +42,7 @@ pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
 /// The HTTP client. Cloning is cheap and shares the connection pool.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     config: HttpConfig,
 }
 
@@ -97,20 +97,11 @@ impl HttpClient {
         sink: &mut (dyn AsyncWrite + Unpin + Send),
         progress: Progress<'_>,
     ) -> Result<u64, TransportError> {
-        let url = request.uri().to_string();
+        let url = display_url(request.uri());
         let (parts, ()) = request.into_parts();
-        let request = Request::from_parts(parts, Empty::<Bytes>::new());
+        let request = Request::from_parts(parts, Full::new(Bytes::new()));
         let timeout = self.config.response_timeout;
-        let response = tokio::time::timeout(timeout, self.client.request(request))
-            .await
-            .map_err(|_| TransportError::Timeout {
-                url: url.clone(),
-                after: timeout,
-            })?
-            .map_err(|e| TransportError::Connect {
-                url: url.clone(),
-                message: error_chain(&e),
-            })?;
+        let response = self.start(request, &url).await?;
         let status = response.status();
         let total = response
             .headers()
@@ -182,6 +173,96 @@ impl HttpClient {
             message: e.to_string(),
         })?;
         Ok(written)
+    }
+}
+
+impl HttpClient {
+    /// Sends a request and waits for the response headers, within the response timeout.
+    async fn start(
+        &self,
+        request: Request<Full<Bytes>>,
+        url: &str,
+    ) -> Result<http::Response<hyper::body::Incoming>, TransportError> {
+        let timeout = self.config.response_timeout;
+        tokio::time::timeout(timeout, self.client.request(request))
+            .await
+            .map_err(|_| TransportError::Timeout {
+                url: url.to_owned(),
+                after: timeout,
+            })?
+            .map_err(|e| {
+                if e.is_connect() {
+                    // Failed while connecting: the request never left.
+                    TransportError::Connect {
+                        url: url.to_owned(),
+                        message: error_chain(&e),
+                    }
+                } else {
+                    TransportError::Dropped {
+                        url: url.to_owned(),
+                        message: error_chain(&e),
+                    }
+                }
+            })
+    }
+
+    /// Sends a request with a body and reads the whole response, each step within the response
+    /// timeout. Any status is returned as a response: deciding what is an error is the caller's
+    /// (the broker's) business.
+    ///
+    /// # Errors
+    /// [`TransportError::Connect`] when the request never left; [`TransportError::Timeout`],
+    /// [`TransportError::Dropped`] or [`TransportError::Body`] when it may have been sent but no
+    /// complete answer came back.
+    pub async fn send(&self, request: Request<Bytes>) -> Result<RawResponse, TransportError> {
+        let url = display_url(request.uri());
+        let (parts, body) = request.into_parts();
+        let response = self
+            .start(Request::from_parts(parts, Full::new(body)), &url)
+            .await?;
+        let (parts, mut incoming) = response.into_parts();
+        let timeout = self.config.response_timeout;
+        let mut body = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(timeout, incoming.frame())
+                .await
+                .map_err(|_| TransportError::Timeout {
+                    url: url.clone(),
+                    after: timeout,
+                })?;
+            let Some(frame) = frame else { break };
+            let frame = frame.map_err(|e| TransportError::Body {
+                url: url.clone(),
+                message: error_chain(&e),
+            })?;
+            if let Some(data) = frame.data_ref() {
+                body.extend_from_slice(data);
+            }
+        }
+        Ok(RawResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: Bytes::from(body),
+        })
+    }
+}
+
+/// A complete response, whatever its status.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+/// A URL for messages: scheme, host and path, never the query (it may hold a token).
+fn display_url(uri: &http::Uri) -> String {
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
+        _ => uri.path().to_owned(),
     }
 }
 

@@ -25,6 +25,14 @@ pub enum TransportError {
         /// What failed.
         message: String,
     },
+    /// The connection broke after the request may have been sent, before a complete response.
+    #[error("{url}: connection dropped: {message}")]
+    Dropped {
+        /// The URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
     /// No response, or a pause in the body, longer than the timeout.
     #[error("{url}: no data for {after:?}")]
     Timeout {
@@ -54,10 +62,22 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// True when the request certainly never reached the server (it failed while connecting):
+    /// the only failure after which an order can be sent again without asking the broker.
+    pub fn never_sent(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Connect { .. }
+                | TransportError::InvalidRequest { .. }
+                | TransportError::Tls(_)
+        )
+    }
+
     /// True when trying again later may succeed: connection failures, timeouts, 429 and 5xx.
     pub fn retryable(&self) -> bool {
         match self {
             TransportError::Connect { .. }
+            | TransportError::Dropped { .. }
             | TransportError::Timeout { .. }
             | TransportError::Body { .. } => true,
             TransportError::Status { status, .. } => *status == 429 || *status >= 500,

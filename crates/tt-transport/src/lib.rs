@@ -4,9 +4,19 @@
 //! verified), pooled keep-alive connections, and timeouts on connecting, on the response
 //! headers and on every pause in a body. Plain `http://` is accepted for loopback use (the local
 //! simulator). No broker knowledge lives here: brokers build requests and interpret responses.
+//!
+//! [`ApiClient`] is the one path every REST call takes: the broker's [`RateLimiter`], the
+//! [`RetryPolicy`] for reads, never a retry for orders, and the broker's [`ResponseCheck`].
+//! Error messages carry URLs without their query strings, so no token in a query can leak.
 
+mod api;
 mod client;
 mod error;
+mod rate_limit;
+mod retry;
 
-pub use client::{HttpClient, HttpConfig, Progress};
+pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
+pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
 pub use error::TransportError;
+pub use rate_limit::{RateLimit, RateLimiter};
+pub use retry::RetryPolicy;

@@ -17,6 +17,8 @@ pub enum Behaviour {
     Stall(Duration),
     /// Declares the full length, sends half the body, then closes the connection.
     CutShort,
+    /// Reads the request, then closes the connection without answering.
+    Drop,
 }
 
 /// One path's answer.
@@ -74,7 +76,7 @@ pub struct Received {
 #[derive(Debug)]
 pub struct TestServer {
     addr: SocketAddr,
-    routes: Arc<Mutex<HashMap<String, Route>>>,
+    routes: Arc<Mutex<HashMap<String, Vec<Route>>>>,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -89,8 +91,10 @@ impl TestServer {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("local_addr: {e}"));
-        let routes: HashMap<String, Route> =
-            routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect();
+        let routes: HashMap<String, Vec<Route>> = routes
+            .into_iter()
+            .map(|(p, r)| (p.to_owned(), vec![r]))
+            .collect();
         let routes = Arc::new(Mutex::new(routes));
         let received = Arc::new(Mutex::new(Vec::new()));
         let (server_routes, server_received) = (Arc::clone(&routes), Arc::clone(&received));
@@ -120,10 +124,15 @@ impl TestServer {
 
     /// Replaces the answer for a path.
     pub fn set(&self, path: &'static str, route: Route) {
+        self.sequence(path, vec![route]);
+    }
+
+    /// Answers a path's next requests with `routes` in turn; the last one then repeats.
+    pub fn sequence(&self, path: &'static str, routes: Vec<Route>) {
         self.routes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(path.to_owned(), route);
+            .insert(path.to_owned(), routes);
     }
 
     /// The requests received so far.
@@ -144,7 +153,7 @@ impl Drop for TestServer {
 
 fn serve(
     stream: TcpStream,
-    routes: &Mutex<HashMap<String, Route>>,
+    routes: &Mutex<HashMap<String, Vec<Route>>>,
     received: &Mutex<Vec<Received>>,
 ) {
     let Ok(read_half) = stream.try_clone() else {
@@ -177,15 +186,42 @@ fn serve(
             headers,
         });
     let bare = path.split('?').next().unwrap_or_default();
-    let route = routes
+    let route = {
+        let mut routes = routes.lock().unwrap_or_else(|p| p.into_inner());
+        match routes.get_mut(bare) {
+            Some(queue) if queue.len() > 1 => queue.remove(0),
+            Some(queue) => queue
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Route::status(404, "")),
+            None => Route::status(404, "not found"),
+        }
+    };
+    let mut stream = stream;
+    // Read the body the request declared, so a drop happens after the whole request arrived.
+    let length = received
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .get(bare)
-        .cloned()
-        .unwrap_or_else(|| Route::status(404, "not found"));
-    let mut stream = stream;
-    if let Behaviour::Stall(wait) = route.behaviour {
-        thread::sleep(wait);
+        .last()
+        .and_then(|r| {
+            r.headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .map(|(_, v)| v.clone())
+        })
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+        return;
+    }
+    match route.behaviour {
+        Behaviour::Stall(wait) => thread::sleep(wait),
+        Behaviour::Drop => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        _ => {}
     }
     let mut head = format!(
         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
