@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tt_core::{
     Broker, Capabilities, FeedStream, Funds, Holding, Instrument, MarketFeed, Order, OrderId,
-    OrderModification, OrderRequest, Positions, Profile, Result, StreamMode, Trade, Trading,
+    OrderModification, OrderRequest, Positions, Profile, QuoteDetail, Result, StreamMode, Tick,
+    Trade, Trading,
 };
 
 use crate::{AnyBroker, BrokerSettings};
@@ -237,6 +238,15 @@ trading_operations! {
     /// [`tt_core::Error::OrderNotFound`], or any broker, network or session error.
     fn order_trades(&self, order_id: &OrderId) -> Vec<Trade> {
         self.broker.order_trades(order_id).await
+    }
+
+    /// Snapshot quotes, one tick per instrument the broker knows, in `detail`'s depth.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::UnsupportedFeature`] for a broker without quotes, or any broker,
+    /// network or session error.
+    fn quotes(&self, instruments: &[Instrument], detail: QuoteDetail) -> Vec<Tick> {
+        self.broker.quotes(instruments, detail).await
     }
 
     /// Looks an order up in today's order book by its client tag: the way to reconcile after

@@ -16,7 +16,8 @@ use futures_core::Stream;
 
 use crate::{
     Capabilities, DumpError, DumpRecord, FeedEvent, Funds, Holding, Instrument, Order, OrderId,
-    OrderModification, OrderRequest, Positions, Profile, Result, StreamMode, Trade,
+    OrderModification, OrderRequest, Positions, Profile, QuoteDetail, Result, StreamMode, Tick,
+    Trade,
 };
 
 /// A broker: its name and what it supports.
@@ -70,6 +71,19 @@ pub trait Trading: Broker {
 
     /// The fills of one order.
     async fn order_trades(&self, order_id: &OrderId) -> Result<Vec<Trade>>;
+
+    /// Snapshot quotes for instruments, one tick each for those the broker knows, in
+    /// [`QuoteDetail`]'s depth. Brokers without a quote endpoint keep this default.
+    ///
+    /// # Errors
+    /// [`crate::Error::UnsupportedFeature`] by default.
+    async fn quotes(&self, instruments: &[Instrument], detail: QuoteDetail) -> Result<Vec<Tick>> {
+        let _ = (instruments, detail);
+        Err(crate::Error::UnsupportedFeature {
+            broker: self.name(),
+            feature: "quotes".to_owned(),
+        })
+    }
 }
 
 /// A stream of feed events; it ends only when the feed is closed or fails for good.

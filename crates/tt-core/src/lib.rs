@@ -43,7 +43,7 @@ pub use instrument::{
     ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
     InstrumentKind, IntoStrike, Option, OptionType, Symbol,
 };
-pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, StreamMode, Tick};
+pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, QuoteDetail, StreamMode, Tick};
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
 pub use order::{
     ClientTag, InvalidId, InvalidOrderReason, Order, OrderId, OrderModification, OrderRequest,

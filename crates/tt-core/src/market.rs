@@ -29,6 +29,18 @@ impl fmt::Display for StreamMode {
     }
 }
 
+/// How much a REST quote carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteDetail {
+    /// Last price only (the returned ticks are in [`StreamMode::Ltp`]).
+    Ltp,
+    /// Last price and OHLC ([`StreamMode::Quote`]).
+    Ohlc,
+    /// Everything, depth included ([`StreamMode::Full`]).
+    Full,
+}
+
 /// Open, high, low and close of the session; `close` is the previous session's close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ohlc {

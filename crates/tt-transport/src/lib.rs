@@ -11,12 +11,14 @@
 
 mod api;
 mod client;
+mod encoding;
 mod error;
 mod rate_limit;
 mod retry;
 
 pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
+pub use encoding::{form_body, percent_encode};
 pub use error::TransportError;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use retry::RetryPolicy;

@@ -263,6 +263,13 @@ impl Book {
             .collect()
     }
 
+    pub(crate) fn quotes(&self, instruments: &[Instrument]) -> Vec<Tick> {
+        instruments
+            .iter()
+            .filter_map(|i| self.prices.get(i).map(|&p| ltp_tick(i, p)))
+            .collect()
+    }
+
     pub(crate) fn holdings(&self) -> Vec<Holding> {
         self.holdings
             .iter()

@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 use tt_connect::{
     Amount, Broker, Capabilities, Error, Exchange, FeedEvent, FeedStream, Funds, Holding,
     Instrument, MarketFeed, Order, OrderId, OrderModification, OrderRequest, OrderType, Positions,
-    Price, ProductType, Profile, Result, SegmentFunds, Stream, StreamMode, Trade, Trading,
-    ValidityKind, async_trait,
+    Price, ProductType, Profile, QuoteDetail, Result, SegmentFunds, Stream, StreamMode, Tick,
+    Trade, Trading, ValidityKind, async_trait,
 };
 
 use book::Book;
@@ -168,6 +168,11 @@ impl Trading for PaperBroker {
     async fn order_trades(&self, order_id: &OrderId) -> Result<Vec<Trade>> {
         self.book().history(order_id)?;
         Ok(self.book().trades(Some(order_id)))
+    }
+
+    /// The paper market only has last prices, so every detail gets last-price ticks.
+    async fn quotes(&self, instruments: &[Instrument], _detail: QuoteDetail) -> Result<Vec<Tick>> {
+        Ok(self.book().quotes(instruments))
     }
 }
 

@@ -260,6 +260,21 @@ async fn the_blocking_client_refuses_to_run_inside_a_runtime() {
 }
 
 #[tokio::test]
+async fn quotes_return_known_prices_only() {
+    let (client, infy) = paper_with_infy_at("1500");
+    let unknown = instrument("NSE:TCS");
+    let ticks = client
+        .quotes(&[infy.clone(), unknown], tt_connect::QuoteDetail::Ltp)
+        .await
+        .unwrap();
+    assert_eq!(ticks.len(), 1);
+    assert_eq!(
+        (ticks[0].instrument.clone(), ticks[0].last_price),
+        (infy, price("1500"))
+    );
+}
+
+#[tokio::test]
 async fn unsupported_stream_modes_fail_before_connecting() {
     let (client, infy) = paper_with_infy_at("1500");
     let err = match client.subscribe(&[infy], StreamMode::Full).await {
