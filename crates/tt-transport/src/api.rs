@@ -27,6 +27,9 @@ pub trait ResponseCheck: Send + Sync {
 pub enum CallKind {
     /// An idempotent read: retried with backoff.
     Read,
+    /// A call that must not be repeated but places nothing (a login, a logout): sent once,
+    /// failures reported as they are.
+    Once,
     /// Place, modify or cancel: never retried; an unknown outcome carries the order's tag.
     Order {
         /// The order's client tag.
@@ -75,6 +78,13 @@ impl ApiClient {
     ) -> Result<RawResponse, Error> {
         match kind {
             CallKind::Read => self.read(class, request, check).await,
+            CallKind::Once => {
+                self.limiter.acquire(class).await;
+                match self.http.send(request).await {
+                    Ok(response) => check.check(&response).map(|()| response),
+                    Err(error) => Err(self.transport_error(error)),
+                }
+            }
             CallKind::Order { tag } => self.order(class, request, check, tag).await,
         }
     }

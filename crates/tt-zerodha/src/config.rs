@@ -1,6 +1,12 @@
 //! The settings of a Kite Connect app.
 
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use tt_core::Secret;
+use tt_instruments::InstrumentMaster;
+use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Kite Connect's REST root.
 pub const DEFAULT_API_ROOT: &str = "https://api.kite.trade";
@@ -8,7 +14,19 @@ pub const DEFAULT_API_ROOT: &str = "https://api.kite.trade";
 /// Kite's login page.
 pub const DEFAULT_LOGIN_URL: &str = "https://kite.zerodha.com/connect/login";
 
-/// A Kite Connect app's credentials and endpoints.
+/// Kite's documented cap on orders per minute (10 a second is the other limit).
+pub const DEFAULT_ORDERS_PER_MINUTE: u32 = 400;
+
+/// Where the instrument master comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum MasterSource {
+    /// Opened from this path on first use.
+    Path(PathBuf),
+    /// Already open, shared with the caller.
+    Open(Arc<InstrumentMaster>),
+}
+
+/// A Kite Connect app's credentials, endpoints and client settings.
 ///
 /// `Debug` never shows the API secret.
 ///
@@ -25,16 +43,32 @@ pub struct ZerodhaConfig {
     api_secret: Secret,
     api_root: String,
     login_url: String,
+    pub(crate) session_file: PathBuf,
+    pub(crate) master: MasterSource,
+    pub(crate) http: HttpConfig,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) orders_per_minute: NonZeroU32,
+    pub(crate) rate_limited: bool,
 }
 
 impl ZerodhaConfig {
-    /// An app with its API key and secret, talking to Kite's production hosts.
+    /// An app with its API key and secret, talking to Kite's production hosts, keeping its
+    /// session in `session.json` and reading the instrument master from the cache directory
+    /// (`$TT_CACHE_DIR`, else `_cache`).
     pub fn new(api_key: impl Into<String>, api_secret: impl Into<Secret>) -> Self {
         ZerodhaConfig {
             api_key: api_key.into(),
             api_secret: api_secret.into(),
             api_root: DEFAULT_API_ROOT.to_owned(),
             login_url: DEFAULT_LOGIN_URL.to_owned(),
+            session_file: tt_instruments::cache_dir().join("session.json"),
+            master: MasterSource::Path(tt_instruments::default_master_path()),
+            http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
+            // Invariant: the constant is not zero.
+            orders_per_minute: NonZeroU32::new(DEFAULT_ORDERS_PER_MINUTE)
+                .unwrap_or(NonZeroU32::MIN),
+            rate_limited: true,
         }
     }
 
@@ -45,10 +79,59 @@ impl ZerodhaConfig {
         self
     }
 
-    /// Points the login page elsewhere.
+    /// Points the login page elsewhere (the simulator serves one at `<root>/connect/login`).
     #[must_use]
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
         self.login_url = url.into();
+        self
+    }
+
+    /// Keeps the session in this file instead of `<cache>/session.json`.
+    #[must_use]
+    pub fn session_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.session_file = path.into();
+        self
+    }
+
+    /// Reads the instrument master from this path instead of the cache directory.
+    #[must_use]
+    pub fn instrument_master_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.master = MasterSource::Path(path.into());
+        self
+    }
+
+    /// Uses an instrument master the program already opened.
+    #[must_use]
+    pub fn instrument_master(mut self, master: Arc<InstrumentMaster>) -> Self {
+        self.master = MasterSource::Open(master);
+        self
+    }
+
+    /// Sets connect and response timeouts.
+    #[must_use]
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets how reads are retried (orders never are).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Caps orders per minute (default 400, Kite's documented limit).
+    #[must_use]
+    pub fn orders_per_minute(mut self, cap: NonZeroU32) -> Self {
+        self.orders_per_minute = cap;
+        self
+    }
+
+    /// Turns the client-side rate limiter off (for a simulator with its limits off).
+    #[must_use]
+    pub fn without_rate_limits(mut self) -> Self {
+        self.rate_limited = false;
         self
     }
 

@@ -1,0 +1,570 @@
+//! Kite's wire objects to tt-core models, and tt-core requests to Kite's form fields.
+//!
+//! Every categorical value is matched explicitly; one Kite does not document is a
+//! [`Error::MalformedResponse`] naming the field and value, never a silent default. Prices are
+//! converted exactly at this boundary. Instruments are resolved through the master by Kite's
+//! `instrument_token`, so a position in `NIFTY26DEC24000CE` comes back as an option on NIFTY.
+
+use serde::de::DeserializeOwned;
+use tt_core::{
+    Amount, BrokerToken, ClientTag, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order,
+    OrderId, OrderModification, OrderRequest, OrderState, OrderStatus, OrderType, Position, Price,
+    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
+    Validity,
+};
+use tt_instruments::InstrumentMaster;
+use tt_transport::RawResponse;
+
+use crate::auth::parse_ist;
+use crate::errors::{BROKER, KiteCheck};
+use crate::wire::{
+    DepthData, Envelope, HoldingData, MarginsData, OrderData, PositionData, ProfileData, QuoteData,
+    SegmentMargins, TradeData,
+};
+
+pub(crate) fn malformed(what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::MalformedResponse {
+        broker: BROKER,
+        what: what.to_owned(),
+        detail: detail.to_string(),
+    }
+}
+
+/// The `data` of a successful response, or the mapped error of an error envelope.
+pub(crate) fn data<T: DeserializeOwned>(
+    response: &RawResponse,
+    what: &str,
+    check: &KiteCheck,
+) -> Result<T, Error> {
+    let envelope: Envelope<T> =
+        serde_json::from_slice(&response.body).map_err(|e| malformed(what, e))?;
+    if envelope.status != "success" {
+        return Err(check.map(
+            response,
+            envelope.error_type.as_deref(),
+            envelope.message.as_deref(),
+        ));
+    }
+    envelope
+        .data
+        .ok_or_else(|| malformed(what, "a success envelope without `data`"))
+}
+
+fn price(value: f64, field: &str) -> Result<Price, Error> {
+    Price::from_f64(value).map_err(|e| malformed(field, e))
+}
+
+/// A price field where Kite writes 0 for "none" (an order's price, trigger, average).
+fn optional_price(value: Option<f64>, field: &str) -> Result<Option<Price>, Error> {
+    match value {
+        None => Ok(None),
+        Some(0.0) => Ok(None),
+        Some(v) => price(v, field).map(Some),
+    }
+}
+
+fn amount(value: Option<f64>, field: &str) -> Result<Amount, Error> {
+    Amount::from_f64(value.unwrap_or(0.0)).map_err(|e| malformed(field, e))
+}
+
+fn whole(value: f64, field: &str) -> Result<i64, Error> {
+    if value.fract() != 0.0 || value.abs() > 9.0e15 {
+        return Err(malformed(field, format!("{value} is not a whole number")));
+    }
+    // Checked above: whole and well inside i64.
+    Ok(value as i64)
+}
+
+fn count(value: Option<f64>, field: &str) -> Result<u32, Error> {
+    let n = whole(value.unwrap_or(0.0), field)?;
+    u32::try_from(n).map_err(|_| malformed(field, format!("{n} is not a count")))
+}
+
+fn unsigned(value: Option<f64>, field: &str) -> Result<u64, Error> {
+    let n = whole(value.unwrap_or(0.0), field)?;
+    u64::try_from(n).map_err(|_| malformed(field, format!("{n} is not a count")))
+}
+
+pub(crate) fn side(text: &str) -> Result<Side, Error> {
+    match text {
+        "BUY" => Ok(Side::Buy),
+        "SELL" => Ok(Side::Sell),
+        other => Err(malformed(
+            "transaction_type",
+            format!("unknown value `{other}`"),
+        )),
+    }
+}
+
+pub(crate) fn order_type(text: &str) -> Result<OrderType, Error> {
+    match text {
+        "MARKET" => Ok(OrderType::Market),
+        "LIMIT" => Ok(OrderType::Limit),
+        "SL" => Ok(OrderType::StopLoss),
+        "SL-M" => Ok(OrderType::StopLossMarket),
+        other => Err(malformed("order_type", format!("unknown value `{other}`"))),
+    }
+}
+
+pub(crate) fn product(text: &str) -> Result<ProductType, Error> {
+    match text {
+        "CNC" => Ok(ProductType::Cnc),
+        "MIS" => Ok(ProductType::Mis),
+        "NRML" => Ok(ProductType::Nrml),
+        "MTF" => Ok(ProductType::Mtf),
+        other => Err(malformed("product", format!("unknown value `{other}`"))),
+    }
+}
+
+fn validity(text: &str, ttl: Option<f64>) -> Result<Validity, Error> {
+    match text {
+        "DAY" => Ok(Validity::Day),
+        "IOC" => Ok(Validity::Ioc),
+        "TTL" => {
+            let minutes = whole(ttl.unwrap_or(0.0), "validity_ttl")?;
+            u16::try_from(minutes)
+                .ok()
+                .and_then(std::num::NonZeroU16::new)
+                .map(|minutes| Validity::Ttl { minutes })
+                .ok_or_else(|| malformed("validity_ttl", format!("{minutes} minutes")))
+        }
+        other => Err(malformed("validity", format!("unknown value `{other}`"))),
+    }
+}
+
+/// Kite's status text (as on the wire: `PUT ORDER REQ RECEIVED`, not the docs' spelling) to the
+/// canonical state; a status not listed is [`OrderState::Unknown`] with the text kept.
+pub(crate) fn order_status(raw: &str) -> OrderStatus {
+    let state = match raw {
+        "PUT ORDER REQ RECEIVED"
+        | "PUT ORDER REQUEST RECEIVED"
+        | "VALIDATION PENDING"
+        | "OPEN PENDING"
+        | "AMO REQ RECEIVED" => OrderState::Pending,
+        "OPEN" | "MODIFIED" | "UPDATE" => OrderState::Open,
+        "TRIGGER PENDING" => OrderState::TriggerPending,
+        "MODIFY VALIDATION PENDING" | "MODIFY PENDING" | "CANCEL PENDING" => {
+            OrderState::ModifyPending
+        }
+        "COMPLETE" => OrderState::Complete,
+        "CANCELLED" => OrderState::Cancelled,
+        "REJECTED" => OrderState::Rejected,
+        _ => OrderState::Unknown,
+    };
+    OrderStatus::new(state, raw)
+}
+
+/// The canonical instrument behind a Kite token.
+pub(crate) fn instrument(
+    master: &InstrumentMaster,
+    token: &str,
+    tradingsymbol: &str,
+    exchange: &str,
+) -> Result<Instrument, Error> {
+    master
+        .instrument_for_token(BROKER, token)
+        .map(|resolved| resolved.instrument.clone())
+        .map_err(|_| Error::InstrumentNotFound {
+            spec: format!(
+                "{exchange}:{tradingsymbol} (Kite token {token}); refresh the instrument master"
+            ),
+            broker: Some(BROKER),
+        })
+}
+
+fn text(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order, Error> {
+    let instrument = instrument(
+        master,
+        &wire.instrument_token,
+        &wire.tradingsymbol,
+        &wire.exchange,
+    )?;
+    let raw_status = wire.status.clone().unwrap_or_default();
+    Ok(Order {
+        id: OrderId::new(wire.order_id).map_err(|e| malformed("order_id", e))?,
+        exchange_order_id: text(wire.exchange_order_id),
+        instrument,
+        side: side(&wire.transaction_type)?,
+        order_type: order_type(&wire.order_type)?,
+        product: product(&wire.product)?,
+        validity: validity(&wire.validity, wire.validity_ttl)?,
+        quantity: count(Some(wire.quantity), "quantity")?,
+        filled_quantity: count(wire.filled_quantity, "filled_quantity")?,
+        pending_quantity: count(wire.pending_quantity, "pending_quantity")?,
+        cancelled_quantity: count(wire.cancelled_quantity, "cancelled_quantity")?,
+        disclosed_quantity: count(wire.disclosed_quantity, "disclosed_quantity")?,
+        price: optional_price(wire.price, "price")?,
+        trigger_price: optional_price(wire.trigger_price, "trigger_price")?,
+        average_price: optional_price(wire.average_price, "average_price")?,
+        status: order_status(&raw_status),
+        status_message: text(wire.status_message),
+        // Tags other programs set may break tt-connect's rules; they are kept only when valid.
+        tag: text(wire.tag).and_then(|t| ClientTag::new(t).ok()),
+        after_market: wire.variety.as_deref() == Some("amo"),
+        placed_at: wire.order_timestamp.as_deref().and_then(parse_ist),
+        exchange_updated_at: wire
+            .exchange_update_timestamp
+            .as_deref()
+            .or(wire.exchange_timestamp.as_deref())
+            .and_then(parse_ist),
+    })
+}
+
+pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade, Error> {
+    Ok(Trade {
+        id: TradeId::new(wire.trade_id).map_err(|e| malformed("trade_id", e))?,
+        order_id: OrderId::new(wire.order_id).map_err(|e| malformed("order_id", e))?,
+        exchange_order_id: text(wire.exchange_order_id),
+        instrument: instrument(
+            master,
+            &wire.instrument_token,
+            &wire.tradingsymbol,
+            &wire.exchange,
+        )?,
+        side: side(&wire.transaction_type)?,
+        product: product(&wire.product)?,
+        quantity: count(Some(wire.quantity), "quantity")?,
+        price: price(wire.average_price, "average_price")?,
+        filled_at: wire
+            .fill_timestamp
+            .as_deref()
+            .or(wire.exchange_timestamp.as_deref())
+            .and_then(parse_ist),
+    })
+}
+
+pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<Position, Error> {
+    let multiplier = whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
+    Ok(Position {
+        instrument: instrument(
+            master,
+            &wire.instrument_token,
+            &wire.tradingsymbol,
+            &wire.exchange,
+        )?,
+        product: product(&wire.product)?,
+        quantity: whole(wire.quantity, "quantity")?,
+        overnight_quantity: whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
+        multiplier: u32::try_from(multiplier).map_err(|_| malformed("multiplier", multiplier))?,
+        average_price: price(wire.average_price, "average_price")?,
+        last_price: price(wire.last_price, "last_price")?,
+        close_price: optional_price(wire.close_price, "close_price")?,
+        pnl: amount(wire.pnl, "pnl")?,
+        realised: amount(wire.realised, "realised")?,
+        unrealised: amount(wire.unrealised, "unrealised")?,
+        buy_quantity: unsigned(wire.buy_quantity, "buy_quantity")?,
+        buy_value: amount(wire.buy_value, "buy_value")?,
+        sell_quantity: unsigned(wire.sell_quantity, "sell_quantity")?,
+        sell_value: amount(wire.sell_value, "sell_value")?,
+    })
+}
+
+pub(crate) fn holding(master: &InstrumentMaster, wire: HoldingData) -> Result<Holding, Error> {
+    Ok(Holding {
+        instrument: instrument(
+            master,
+            &wire.instrument_token,
+            &wire.tradingsymbol,
+            &wire.exchange,
+        )?,
+        isin: text(wire.isin),
+        quantity: whole(wire.quantity, "quantity")?,
+        t1_quantity: whole(wire.t1_quantity.unwrap_or(0.0), "t1_quantity")?,
+        average_price: price(wire.average_price, "average_price")?,
+        last_price: price(wire.last_price, "last_price")?,
+        close_price: optional_price(wire.close_price, "close_price")?,
+        pnl: amount(wire.pnl, "pnl")?,
+    })
+}
+
+fn segment_funds(wire: Option<SegmentMargins>) -> Result<Option<SegmentFunds>, Error> {
+    let Some(wire) = wire else { return Ok(None) };
+    if wire.enabled == Some(false) {
+        return Ok(None);
+    }
+    Ok(Some(SegmentFunds {
+        available: amount(Some(wire.net), "net")?,
+        used: amount(wire.utilised.debits, "utilised.debits")?,
+        opening_balance: wire
+            .available
+            .opening_balance
+            .map(|v| amount(Some(v), "available.opening_balance"))
+            .transpose()?,
+        collateral: wire
+            .available
+            .collateral
+            .map(|v| amount(Some(v), "available.collateral"))
+            .transpose()?,
+    }))
+}
+
+pub(crate) fn funds(wire: MarginsData) -> Result<Funds, Error> {
+    Ok(Funds {
+        equity: segment_funds(wire.equity)?,
+        commodity: segment_funds(wire.commodity)?,
+    })
+}
+
+pub(crate) fn profile(wire: ProfileData) -> Profile {
+    // Segments and products tt-connect does not model (MF, BO, CO) are left out, not failed on.
+    Profile {
+        user_name: wire.user_name.unwrap_or_default(),
+        email: text(wire.email),
+        broker: BROKER.to_owned(),
+        exchanges: wire
+            .exchanges
+            .iter()
+            .filter_map(|e| e.parse::<Exchange>().ok())
+            .collect(),
+        products: wire
+            .products
+            .iter()
+            .filter_map(|p| product(p).ok())
+            .collect(),
+        order_types: wire
+            .order_types
+            .iter()
+            .filter_map(|t| order_type(t).ok())
+            .collect(),
+        user_id: wire.user_id,
+    }
+}
+
+fn depth_levels(entries: &[crate::wire::DepthEntry]) -> Result<Vec<tt_core::DepthLevel>, Error> {
+    entries
+        .iter()
+        .map(|e| {
+            Ok(tt_core::DepthLevel {
+                price: price(e.price, "depth.price")?,
+                quantity: unsigned(Some(e.quantity), "depth.quantity")?,
+                orders: count(Some(e.orders), "depth.orders")?,
+            })
+        })
+        .collect()
+}
+
+fn depth(wire: &DepthData) -> Result<tt_core::Depth, Error> {
+    Ok(tt_core::Depth {
+        bids: depth_levels(&wire.buy)?,
+        asks: depth_levels(&wire.sell)?,
+    })
+}
+
+pub(crate) fn quote(
+    instrument: Instrument,
+    wire: &QuoteData,
+    detail: QuoteDetail,
+) -> Result<Tick, Error> {
+    let ohlc = wire
+        .ohlc
+        .as_ref()
+        .map(|o| {
+            Ok::<_, Error>(Ohlc {
+                open: price(o.open, "ohlc.open")?,
+                high: price(o.high, "ohlc.high")?,
+                low: price(o.low, "ohlc.low")?,
+                close: price(o.close, "ohlc.close")?,
+            })
+        })
+        .transpose()?;
+    let full = detail == QuoteDetail::Full;
+    Ok(Tick {
+        instrument,
+        mode: match detail {
+            QuoteDetail::Ltp => StreamMode::Ltp,
+            QuoteDetail::Ohlc => StreamMode::Quote,
+            QuoteDetail::Full => StreamMode::Full,
+        },
+        last_price: price(wire.last_price, "last_price")?,
+        last_quantity: wire
+            .last_quantity
+            .map(|q| unsigned(Some(q), "last_quantity"))
+            .transpose()?,
+        average_price: optional_price(wire.average_price, "average_price")?,
+        volume: wire
+            .volume
+            .map(|v| unsigned(Some(v), "volume"))
+            .transpose()?,
+        total_buy_quantity: wire
+            .buy_quantity
+            .map(|v| unsigned(Some(v), "buy_quantity"))
+            .transpose()?,
+        total_sell_quantity: wire
+            .sell_quantity
+            .map(|v| unsigned(Some(v), "sell_quantity"))
+            .transpose()?,
+        ohlc,
+        open_interest: wire
+            .oi
+            .filter(|_| full)
+            .map(|v| unsigned(Some(v), "oi"))
+            .transpose()?,
+        last_trade_time: wire.last_trade_time.as_deref().and_then(parse_ist),
+        exchange_time: wire.timestamp.as_deref().and_then(parse_ist),
+        depth: wire
+            .depth
+            .as_ref()
+            .filter(|_| full)
+            .map(depth)
+            .transpose()?,
+    })
+}
+
+fn order_type_code(order_type: OrderType) -> &'static str {
+    order_type.code()
+}
+
+fn validity_fields(validity: Validity, form: &mut Vec<(&'static str, String)>) {
+    match validity {
+        Validity::Day => form.push(("validity", "DAY".to_owned())),
+        Validity::Ioc => form.push(("validity", "IOC".to_owned())),
+        Validity::Ttl { minutes } => {
+            form.push(("validity", "TTL".to_owned()));
+            form.push(("validity_ttl", minutes.to_string()));
+        }
+    }
+}
+
+/// The form of `POST /orders/{variety}`.
+pub(crate) fn order_form(
+    order: &OrderRequest,
+    token: &BrokerToken,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    let (Some(exchange), Some(symbol)) = (&token.exchange, &token.symbol) else {
+        return Err(Error::InstrumentNotFound {
+            spec: format!(
+                "{} (no Kite tradingsymbol in the master)",
+                order.instrument()
+            ),
+            broker: Some(BROKER),
+        });
+    };
+    let mut form = vec![
+        ("exchange", exchange.clone()),
+        ("tradingsymbol", symbol.clone()),
+        (
+            "transaction_type",
+            match order.side() {
+                Side::Buy => "BUY",
+                Side::Sell => "SELL",
+            }
+            .to_owned(),
+        ),
+        ("order_type", order_type_code(order.order_type()).to_owned()),
+        ("quantity", order.quantity().to_string()),
+        ("product", order.product().code().to_owned()),
+    ];
+    if let Some(price) = order.price() {
+        form.push(("price", price.to_string()));
+    }
+    if let Some(trigger) = order.trigger_price() {
+        form.push(("trigger_price", trigger.to_string()));
+    }
+    validity_fields(order.validity(), &mut form);
+    if let Some(disclosed) = order.disclosed_quantity() {
+        form.push(("disclosed_quantity", disclosed.to_string()));
+    }
+    form.push(("tag", order.tag().as_str().to_owned()));
+    Ok(form)
+}
+
+/// The form of `PUT /orders/{variety}/{order_id}`: only what changes.
+pub(crate) fn modify_form(change: &OrderModification) -> Vec<(&'static str, String)> {
+    let mut form = Vec::new();
+    if let Some(quantity) = change.new_quantity() {
+        form.push(("quantity", quantity.to_string()));
+    }
+    if let Some(price) = change.new_price() {
+        form.push(("price", price.to_string()));
+    }
+    if let Some(trigger) = change.new_trigger_price() {
+        form.push(("trigger_price", trigger.to_string()));
+    }
+    if let Some(order_type) = change.new_order_type() {
+        form.push(("order_type", order_type_code(order_type).to_owned()));
+    }
+    if let Some(validity) = change.new_validity() {
+        validity_fields(validity, &mut form);
+    }
+    form
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kite_status_maps_and_unknown_ones_keep_their_text() {
+        for (raw, state) in [
+            ("PUT ORDER REQ RECEIVED", OrderState::Pending),
+            ("VALIDATION PENDING", OrderState::Pending),
+            ("OPEN PENDING", OrderState::Pending),
+            ("AMO REQ RECEIVED", OrderState::Pending),
+            ("OPEN", OrderState::Open),
+            ("MODIFIED", OrderState::Open),
+            ("UPDATE", OrderState::Open),
+            ("TRIGGER PENDING", OrderState::TriggerPending),
+            ("MODIFY VALIDATION PENDING", OrderState::ModifyPending),
+            ("MODIFY PENDING", OrderState::ModifyPending),
+            ("CANCEL PENDING", OrderState::ModifyPending),
+            ("COMPLETE", OrderState::Complete),
+            ("CANCELLED", OrderState::Cancelled),
+            ("REJECTED", OrderState::Rejected),
+            ("SOMETHING NEW", OrderState::Unknown),
+        ] {
+            let status = order_status(raw);
+            assert_eq!((status.state, status.raw.as_str()), (state, raw));
+        }
+    }
+
+    #[test]
+    fn unknown_enum_values_are_named() {
+        assert!(
+            order_type("ICEBERG")
+                .unwrap_err()
+                .to_string()
+                .contains("order_type: unknown value `ICEBERG`")
+        );
+        assert!(product("CO").unwrap_err().to_string().contains("product"));
+        assert!(side("HOLD").is_err());
+        assert!(validity("GTC", None).is_err());
+        assert!(validity("TTL", Some(0.0)).is_err());
+        assert_eq!(validity("TTL", Some(5.0)).unwrap().to_string(), "TTL:5");
+    }
+
+    #[test]
+    fn forms_carry_exact_prices_and_the_tag() {
+        let instrument: Instrument = "NFO:NIFTY:2026-12-29:24000:CE".parse().unwrap();
+        let order = OrderRequest::buy(instrument, 75, ProductType::Nrml)
+            .stop_loss("101.05".parse().unwrap(), "101.1".parse().unwrap())
+            .validity(Validity::Ttl {
+                minutes: std::num::NonZeroU16::new(3).unwrap(),
+            })
+            .tag(ClientTag::new("abc1").unwrap())
+            .build()
+            .unwrap();
+        let token = BrokerToken {
+            token: "12345602".into(),
+            symbol: Some("NIFTY26DEC24000CE".into()),
+            exchange: Some("NFO".into()),
+        };
+        let form = order_form(&order, &token).unwrap();
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("tradingsymbol"), Some("NIFTY26DEC24000CE"));
+        assert_eq!(get("order_type"), Some("SL"));
+        assert_eq!(get("price"), Some("101.1"));
+        assert_eq!(get("trigger_price"), Some("101.05"));
+        assert_eq!(get("validity"), Some("TTL"));
+        assert_eq!(get("validity_ttl"), Some("3"));
+        assert_eq!(get("tag"), Some("abc1"));
+        assert_eq!(get("quantity"), Some("75"));
+    }
+}
