@@ -256,6 +256,8 @@ trading_operations! {
     /// Any broker, network or session error while reading the order book.
     fn order_by_tag(&self, tag: &tt_core::ClientTag) -> Option<Order> {
         let orders = self.broker.orders().await?;
-        Ok(orders.into_iter().find(|order| order.tag.as_ref() == Some(tag)))
+        Ok(orders
+            .into_iter()
+            .find(|order| order.tag.as_deref() == Some(tag.as_str())))
     }
 }

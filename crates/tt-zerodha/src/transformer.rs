@@ -7,8 +7,8 @@
 
 use serde::de::DeserializeOwned;
 use tt_core::{
-    Amount, BrokerToken, ClientTag, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order,
-    OrderId, OrderModification, OrderRequest, OrderState, OrderStatus, OrderType, Position, Price,
+    Amount, BrokerToken, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order, OrderId,
+    OrderModification, OrderRequest, OrderState, OrderStatus, OrderType, Position, Price,
     ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
     Validity,
 };
@@ -112,6 +112,8 @@ pub(crate) fn product(text: &str) -> Result<ProductType, Error> {
         "MIS" => Ok(ProductType::Mis),
         "NRML" => Ok(ProductType::Nrml),
         "MTF" => Ok(ProductType::Mtf),
+        "CO" => Ok(ProductType::Co),
+        "BO" => Ok(ProductType::Bo),
         other => Err(malformed("product", format!("unknown value `{other}`"))),
     }
 }
@@ -202,8 +204,7 @@ pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order,
         average_price: optional_price(wire.average_price, "average_price")?,
         status: order_status(&raw_status),
         status_message: text(wire.status_message),
-        // Tags other programs set may break tt-connect's rules; they are kept only when valid.
-        tag: text(wire.tag).and_then(|t| ClientTag::new(t).ok()),
+        tag: text(wire.tag),
         after_market: wire.variety.as_deref() == Some("amo"),
         placed_at: wire.order_timestamp.as_deref().and_then(parse_ist),
         exchange_updated_at: wire
@@ -496,6 +497,7 @@ pub(crate) fn modify_form(change: &OrderModification) -> Vec<(&'static str, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tt_core::ClientTag;
 
     #[test]
     fn every_kite_status_maps_and_unknown_ones_keep_their_text() {
@@ -529,7 +531,13 @@ mod tests {
                 .to_string()
                 .contains("order_type: unknown value `ICEBERG`")
         );
-        assert!(product("CO").unwrap_err().to_string().contains("product"));
+        assert!(
+            product("XYZ")
+                .unwrap_err()
+                .to_string()
+                .contains("product: unknown value `XYZ`")
+        );
+        assert_eq!(product("CO").unwrap(), ProductType::Co);
         assert!(side("HOLD").is_err());
         assert!(validity("GTC", None).is_err());
         assert!(validity("TTL", Some(0.0)).is_err());

@@ -150,7 +150,7 @@ impl Book {
             average_price: None,
             status: OrderStatus::new(OrderState::Pending, "PUT ORDER REQ RECEIVED"),
             status_message: None,
-            tag: Some(request.tag().clone()),
+            tag: Some(request.tag().as_str().to_owned()),
             after_market: request.after_market(),
             placed_at: Some(now),
             exchange_updated_at: None,

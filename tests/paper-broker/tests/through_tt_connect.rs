@@ -51,7 +51,7 @@ async fn market_order_fills_and_updates_positions_trades_and_funds() {
         [OrderState::Pending, OrderState::Open, OrderState::Complete]
     );
     assert_eq!(history[2].average_price, Some(price("1500")));
-    assert_eq!(history[2].tag.as_ref(), Some(order.tag()));
+    assert_eq!(history[2].tag.as_deref(), Some(order.tag().as_str()));
 
     let positions = client.positions().await.unwrap();
     assert_eq!(positions.net.len(), 1);

@@ -97,16 +97,25 @@ pub enum ProductType {
     /// Margin trading facility: leveraged delivery.
     #[serde(rename = "MTF")]
     Mtf,
+    /// Cover order: intraday with a compulsory stop-loss (a legacy product brokers still
+    /// report on old orders and positions).
+    #[serde(rename = "CO")]
+    Co,
+    /// Bracket order: intraday with target and stop-loss legs (discontinued; still reported).
+    #[serde(rename = "BO")]
+    Bo,
 }
 
 impl ProductType {
-    /// The code: `CNC`, `MIS`, `NRML`, `MTF`.
+    /// The code: `CNC`, `MIS`, `NRML`, `MTF`, `CO`, `BO`.
     pub const fn code(self) -> &'static str {
         match self {
             ProductType::Cnc => "CNC",
             ProductType::Mis => "MIS",
             ProductType::Nrml => "NRML",
             ProductType::Mtf => "MTF",
+            ProductType::Co => "CO",
+            ProductType::Bo => "BO",
         }
     }
 }

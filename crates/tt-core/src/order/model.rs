@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{ClientTag, OrderId, OrderStatus, OrderType, ProductType, Side, TradeId, Validity};
+use super::{OrderId, OrderStatus, OrderType, ProductType, Side, TradeId, Validity};
 use crate::{Instrument, Price};
 
 /// An order as the broker reports it (one entry of the order book, or one step of an order's
@@ -44,8 +44,9 @@ pub struct Order {
     pub status: OrderStatus,
     /// The broker's or exchange's explanation (a rejection reason, say).
     pub status_message: Option<String>,
-    /// The client tag the order was placed with, when it had one.
-    pub tag: Option<ClientTag>,
+    /// The tag the order was placed with, as the broker reports it (tt-connect's own tags are
+    /// [`crate::ClientTag`]s; orders placed elsewhere may carry any text).
+    pub tag: Option<String>,
     /// True for an after-market order.
     pub after_market: bool,
     /// When the broker accepted the order.
