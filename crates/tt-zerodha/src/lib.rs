@@ -688,13 +688,14 @@ impl Trading for Zerodha {
         CAPABILITIES.verify_modification(change)?;
         let (variety, current) = self.existing(order_id).await?;
         let master = self.instrument_master()?;
-        let instrument = transformer::instrument(
+        // The order's own contract, found by its token (its symbol may be shared by a series).
+        let resolved = transformer::resolved(
             &master,
             &current.instrument_token,
             &current.tradingsymbol,
             &current.exchange,
         )?;
-        change.check_contract(&instrument, &master.contract(&instrument)?)?;
+        change.check_contract(&resolved.instrument, &resolved.contract)?;
         let tag = current
             .tag
             .as_deref()

@@ -156,6 +156,23 @@ pub(crate) fn order_status(raw: &str) -> OrderStatus {
     OrderStatus::new(state, raw)
 }
 
+/// Everything the master knows about the instrument behind a Kite token.
+pub(crate) fn resolved(
+    master: &InstrumentMaster,
+    token: &str,
+    tradingsymbol: &str,
+    exchange: &str,
+) -> Result<std::sync::Arc<tt_instruments::Resolved>, Error> {
+    master
+        .instrument_for_token(BROKER, token)
+        .map_err(|_| Error::InstrumentNotFound {
+            spec: format!(
+                "{exchange}:{tradingsymbol} (Kite token {token}); refresh the instrument master"
+            ),
+            broker: Some(BROKER),
+        })
+}
+
 /// The canonical instrument behind a Kite token.
 pub(crate) fn instrument(
     master: &InstrumentMaster,
@@ -163,15 +180,7 @@ pub(crate) fn instrument(
     tradingsymbol: &str,
     exchange: &str,
 ) -> Result<Instrument, Error> {
-    master
-        .instrument_for_token(BROKER, token)
-        .map(|resolved| resolved.instrument.clone())
-        .map_err(|_| Error::InstrumentNotFound {
-            spec: format!(
-                "{exchange}:{tradingsymbol} (Kite token {token}); refresh the instrument master"
-            ),
-            broker: Some(BROKER),
-        })
+    resolved(master, token, tradingsymbol, exchange).map(|r| r.instrument.clone())
 }
 
 fn text(value: Option<String>) -> Option<String> {

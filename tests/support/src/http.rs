@@ -70,6 +70,18 @@ pub struct Received {
     pub path: String,
     /// The headers, names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl Received {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The server; it stops accepting when dropped.
@@ -177,6 +189,16 @@ fn serve(
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    // The whole request arrives before any fault acts (a drop happens after reading it).
+    let mut body = vec![0u8; length];
+    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+        return;
+    }
     received
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -184,6 +206,7 @@ fn serve(
             method,
             path: path.clone(),
             headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
         });
     let bare = path.split('?').next().unwrap_or_default();
     let route = {
@@ -198,23 +221,6 @@ fn serve(
         }
     };
     let mut stream = stream;
-    // Read the body the request declared, so a drop happens after the whole request arrived.
-    let length = received
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .last()
-        .and_then(|r| {
-            r.headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .map(|(_, v)| v.clone())
-        })
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
-        return;
-    }
     match route.behaviour {
         Behaviour::Stall(wait) => thread::sleep(wait),
         Behaviour::Drop => {
