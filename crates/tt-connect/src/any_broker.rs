@@ -1,6 +1,10 @@
 //! Choosing a broker by name, for config-driven programs.
 
-use tt_core::{Broker, Capabilities, Error, Result, Secret};
+use tt_core::{
+    Broker, Capabilities, Error, Funds, Holding, Instrument, Order, OrderId, OrderModification,
+    OrderRequest, Positions, Profile, QuoteDetail, Result, Secret, Tick, Trade, Trading,
+    async_trait,
+};
 
 /// Every broker tt-connect can build by name, compiled in or not, with its cargo feature.
 const KNOWN_BROKERS: [(&str, &str); 2] = [("zerodha", "zerodha"), ("upstox", "upstox")];
@@ -23,6 +27,8 @@ pub struct BrokerSettings {
     api_secret: Secret,
     redirect_url: Option<String>,
     api_root: Option<String>,
+    session_file: Option<std::path::PathBuf>,
+    instrument_master: Option<std::path::PathBuf>,
 }
 
 impl BrokerSettings {
@@ -33,6 +39,8 @@ impl BrokerSettings {
             api_secret: api_secret.into(),
             redirect_url: None,
             api_root: None,
+            session_file: None,
+            instrument_master: None,
         }
     }
 
@@ -43,11 +51,25 @@ impl BrokerSettings {
         self
     }
 
-    /// Sends every call to this root instead of the broker's production hosts (the local
-    /// simulator, say).
+    /// Sends every call, the login page included, to this root instead of the broker's
+    /// production hosts (the local simulator, say).
     #[must_use]
     pub fn api_root(mut self, root: impl Into<String>) -> Self {
         self.api_root = Some(root.into());
+        self
+    }
+
+    /// Keeps the session in this file instead of `<cache>/session.json`.
+    #[must_use]
+    pub fn session_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.session_file = Some(path.into());
+        self
+    }
+
+    /// Reads the instrument master from this path instead of `<cache>/instruments.db`.
+    #[must_use]
+    pub fn instrument_master(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.instrument_master = Some(path.into());
         self
     }
 }
@@ -82,7 +104,16 @@ impl AnyBroker {
                 let mut config =
                     tt_zerodha::ZerodhaConfig::new(settings.api_key, settings.api_secret);
                 if let Some(root) = settings.api_root {
-                    config = config.api_root(root);
+                    let root = root.trim_end_matches('/').to_owned();
+                    config = config
+                        .login_url(format!("{root}/connect/login"))
+                        .api_root(root);
+                }
+                if let Some(path) = settings.session_file {
+                    config = config.session_file(path);
+                }
+                if let Some(path) = settings.instrument_master {
+                    config = config.instrument_master_path(path);
                 }
                 Ok(AnyBroker::Zerodha(tt_zerodha::Zerodha::new(config)))
             }
@@ -117,6 +148,86 @@ fn unavailable(given: &str, wanted: &str) -> Error {
             "unknown broker `{given}`; known brokers: {}",
             KNOWN_BROKERS.map(|(broker, _)| broker).join(", ")
         )),
+    }
+}
+
+/// What a built-in broker without a REST adapter in this version answers.
+#[cfg(feature = "upstox")]
+fn rest_not_built(broker: &'static str) -> Error {
+    Error::UnsupportedFeature {
+        broker,
+        feature: "trading over REST in this version of tt-connect (its adapter lands later)"
+            .to_owned(),
+    }
+}
+
+/// Forwards a [`Trading`] call to the broker inside.
+macro_rules! forward {
+    ($self:ident, $name:ident($($arg:expr),*)) => {{
+        // Used by every build, whichever brokers it has.
+        let _ = ($(&$arg,)*);
+        // Dereferenced so the match stays exhaustive when no broker feature is enabled.
+        match *$self {
+            #[cfg(feature = "zerodha")]
+            AnyBroker::Zerodha(ref broker) => broker.$name($($arg),*).await,
+            #[cfg(feature = "upstox")]
+            AnyBroker::Upstox(_) => Err(rest_not_built("upstox")),
+        }
+    }};
+}
+
+#[async_trait]
+impl Trading for AnyBroker {
+    async fn profile(&self) -> Result<Profile> {
+        forward!(self, profile())
+    }
+
+    async fn funds(&self) -> Result<Funds> {
+        forward!(self, funds())
+    }
+
+    async fn holdings(&self) -> Result<Vec<Holding>> {
+        forward!(self, holdings())
+    }
+
+    async fn positions(&self) -> Result<Positions> {
+        forward!(self, positions())
+    }
+
+    async fn orders(&self) -> Result<Vec<Order>> {
+        forward!(self, orders())
+    }
+
+    async fn order_history(&self, order_id: &OrderId) -> Result<Vec<Order>> {
+        forward!(self, order_history(order_id))
+    }
+
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
+        forward!(self, place_order(order))
+    }
+
+    async fn modify_order(
+        &self,
+        order_id: &OrderId,
+        change: &OrderModification,
+    ) -> Result<OrderId> {
+        forward!(self, modify_order(order_id, change))
+    }
+
+    async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId> {
+        forward!(self, cancel_order(order_id))
+    }
+
+    async fn trades(&self) -> Result<Vec<Trade>> {
+        forward!(self, trades())
+    }
+
+    async fn order_trades(&self, order_id: &OrderId) -> Result<Vec<Trade>> {
+        forward!(self, order_trades(order_id))
+    }
+
+    async fn quotes(&self, instruments: &[Instrument], detail: QuoteDetail) -> Result<Vec<Tick>> {
+        forward!(self, quotes(instruments, detail))
     }
 }
 

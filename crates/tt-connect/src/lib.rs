@@ -37,7 +37,7 @@ pub use client::Client;
 pub use tt_core::*;
 
 #[cfg(feature = "zerodha")]
-pub use tt_zerodha::{Zerodha, ZerodhaConfig};
+pub use tt_zerodha::{SessionEnded, SessionInfo, Zerodha, ZerodhaConfig};
 
 #[cfg(feature = "upstox")]
 pub use tt_upstox::{Upstox, UpstoxConfig};
