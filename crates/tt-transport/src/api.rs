@@ -6,6 +6,9 @@
 //! may have left and no definite answer came back (a timeout after sending, a dropped
 //! connection, a 5xx, an unreadable body) the result is [`Error::OrderOutcomeUnknown`] with the
 //! order's tag, for the caller to reconcile.
+//!
+//! Calls are logged with `tracing` at debug level: method, path (never the query), status,
+//! timing and the order's tag. Headers and bodies, which carry credentials, are never logged.
 
 use bytes::Bytes;
 use http::Request;
@@ -95,6 +98,7 @@ impl ApiClient {
         request: Request<Bytes>,
         check: &dyn ResponseCheck,
     ) -> Result<RawResponse, Error> {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let attempts = self.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
@@ -107,9 +111,14 @@ impl ApiClient {
                         retry_after(&response).unwrap_or_else(|| self.retry.backoff(attempt));
                     tokio::time::sleep(wait).await;
                 }
-                Ok(response) => return check.check(&response).map(|()| response),
+                Ok(response) => {
+                    tracing::debug!(broker = self.broker, %method, path = %path, status = response.status, attempt, "read call");
+                    return check.check(&response).map(|()| response);
+                }
                 Err(error) if error.retryable() && !last => {
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                    let wait = self.retry.backoff(attempt);
+                    tracing::debug!(broker = self.broker, %method, path = %path, %error, attempt, ?wait, "retrying a read");
+                    tokio::time::sleep(wait).await;
                 }
                 Err(error) => return Err(self.transport_error(error)),
             }
@@ -124,7 +133,19 @@ impl ApiClient {
         tag: ClientTag,
     ) -> Result<RawResponse, Error> {
         self.limiter.acquire(class).await;
-        match self.http.send(request).await {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let started = std::time::Instant::now();
+        let result = self.http.send(request).await;
+        tracing::debug!(
+            broker = self.broker,
+            %method,
+            path = %path,
+            tag = tag.as_str(),
+            status = result.as_ref().ok().map(|r| r.status),
+            elapsed = ?started.elapsed(),
+            "order call"
+        );
+        match result {
             Ok(response) if response.status >= 500 => Err(Error::OrderOutcomeUnknown {
                 broker: self.broker,
                 tag,

@@ -289,6 +289,7 @@ impl Zerodha {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .map(|s| s.user_id.clone());
+        tracing::warn!(broker = BROKER, user_id = ?user_id, %reason, "session ended");
         // The stored session is useless now; failing to delete it only costs a refused token.
         let _ = self.forget_session();
         let hook = self
