@@ -210,6 +210,12 @@ impl Zerodha {
         self.inner
             .store
             .save(self.inner.config.key(), Some(&session))?;
+        tracing::info!(
+            broker = BROKER,
+            user_id = %session.user_id,
+            expires_at = %auth::rfc3339(session.expires_at),
+            "session started"
+        );
         let info = SessionInfo::from(&session);
         *self
             .inner
