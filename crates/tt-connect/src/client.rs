@@ -196,7 +196,7 @@ trading_operations! {
 
     /// Places an order, after checking it against the broker's capabilities. Never retried:
     /// when the outcome is unknown the error is [`tt_core::Error::OrderOutcomeUnknown`] with the
-    /// order's tag; find the order with [`Client::order_by_tag`] before trying again.
+    /// order's tag; find the order with [`Client::reconcile`] before trying again.
     ///
     /// # Errors
     /// [`tt_core::Error::UnsupportedFeature`] before the network; the broker's refusals after.
@@ -254,7 +254,7 @@ trading_operations! {
     ///
     /// # Errors
     /// Any broker, network or session error while reading the order book.
-    fn order_by_tag(&self, tag: &tt_core::ClientTag) -> Option<Order> {
+    fn reconcile(&self, tag: &tt_core::ClientTag) -> Option<Order> {
         let orders = self.broker.orders().await?;
         Ok(orders
             .into_iter()

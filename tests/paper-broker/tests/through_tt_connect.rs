@@ -195,10 +195,10 @@ async fn an_order_can_be_found_again_by_its_tag() {
         .build()
         .unwrap();
     let id = client.place_order(&order).await.unwrap();
-    let found = client.order_by_tag(&tag).await.unwrap().unwrap();
+    let found = client.reconcile(&tag).await.unwrap().unwrap();
     assert_eq!(found.id, id);
     let unused = ClientTag::new("neverplaced").unwrap();
-    assert!(client.order_by_tag(&unused).await.unwrap().is_none());
+    assert!(client.reconcile(&unused).await.unwrap().is_none());
 }
 
 #[tokio::test]
