@@ -1,0 +1,202 @@
+//! What a simulator is started with: the instrument master, the Kite app it accepts, the
+//! account's opening funds, the rate limits, where its state is kept and which clock it reads.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tt_core::{Amount, Clock, Secret, SystemClock};
+use tt_instruments::InstrumentMaster;
+
+/// The Kite Connect app the simulator recognises, and the user who logs in through it.
+///
+/// The defaults are what `tt sim` uses: api key `tt_sim_key`, secret `tt_sim_secret`, redirect
+/// URL `http://127.0.0.1/callback`, user `TT0001`.
+///
+/// ```
+/// let app = tt_sim::KiteApp::default();
+/// assert_eq!(app.api_key, "tt_sim_key");
+/// assert_eq!(app.api_secret.expose(), "tt_sim_secret");
+/// ```
+#[derive(Debug, Clone)]
+pub struct KiteApp {
+    /// The app's api_key.
+    pub api_key: String,
+    /// The app's api_secret, which the session checksum is computed with.
+    pub api_secret: Secret,
+    /// Where `/connect/login` sends the browser with its `request_token`.
+    pub redirect_url: String,
+    /// The user id every session belongs to (`user_id`, `placed_by`).
+    pub user_id: String,
+    /// The user's full name (`user_name`).
+    pub user_name: String,
+    /// The user's short name (`user_shortname`).
+    pub user_shortname: String,
+    /// The user's e-mail address (`email`).
+    pub email: String,
+}
+
+impl Default for KiteApp {
+    fn default() -> Self {
+        KiteApp {
+            api_key: "tt_sim_key".to_owned(),
+            api_secret: Secret::new("tt_sim_secret"),
+            redirect_url: "http://127.0.0.1/callback".to_owned(),
+            user_id: "TT0001".to_owned(),
+            user_name: "Sim Trader".to_owned(),
+            user_shortname: "Sim".to_owned(),
+            email: "tt0001@sim.invalid".to_owned(),
+        }
+    }
+}
+
+/// Requests allowed per calendar second (and orders per calendar minute), by endpoint class,
+/// as Kite documents them. `None` lifts a limit. Beyond a limit the simulator answers HTTP 429
+/// with a `NetworkException` "Too many requests".
+///
+/// ```
+/// use tt_sim::RateLimits;
+///
+/// assert_eq!(RateLimits::KITE.quote_per_second.map(|n| n.get()), Some(1));
+/// assert_eq!(RateLimits::UNLIMITED.orders_per_minute, None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `/quote`, `/quote/ohlc`, `/quote/ltp` (Kite: 1/s).
+    pub quote_per_second: Option<NonZeroU32>,
+    /// `/instruments/historical/...` (Kite: 3/s).
+    pub historical_per_second: Option<NonZeroU32>,
+    /// Order placement, modification and cancellation (Kite: 10/s).
+    pub orders_per_second: Option<NonZeroU32>,
+    /// Order placement, modification and cancellation per calendar minute (Kite: 400).
+    pub orders_per_minute: Option<NonZeroU32>,
+    /// Every other endpoint (Kite: 10/s).
+    pub other_per_second: Option<NonZeroU32>,
+}
+
+const fn limit(n: u32) -> Option<NonZeroU32> {
+    NonZeroU32::new(n)
+}
+
+impl RateLimits {
+    /// Kite's documented limits: quote 1/s, historical 3/s, orders 10/s and 400/min, others 10/s.
+    pub const KITE: RateLimits = RateLimits {
+        quote_per_second: limit(1),
+        historical_per_second: limit(3),
+        orders_per_second: limit(10),
+        orders_per_minute: limit(400),
+        other_per_second: limit(10),
+    };
+
+    /// No limits at all, for tests that send bursts.
+    pub const UNLIMITED: RateLimits = RateLimits {
+        quote_per_second: None,
+        historical_per_second: None,
+        orders_per_second: None,
+        orders_per_minute: None,
+        other_per_second: None,
+    };
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits::KITE
+    }
+}
+
+/// How a simulator starts.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use tt_instruments::InstrumentMaster;
+/// use tt_sim::{RateLimits, SimConfig, Simulator};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let master = Arc::new(InstrumentMaster::open("_cache/instruments.db")?);
+/// let sim = Simulator::start(SimConfig::new(master).rate_limits(RateLimits::UNLIMITED)).await?;
+/// println!("Kite root: {}", sim.url());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub(crate) master: Arc<InstrumentMaster>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) app: KiteApp,
+    pub(crate) equity_funds: Amount,
+    pub(crate) commodity_funds: Amount,
+    pub(crate) seed_holdings: usize,
+    pub(crate) rate_limits: RateLimits,
+    pub(crate) state_file: Option<PathBuf>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl SimConfig {
+    /// A simulator trading the Kite listing of `master`, on `127.0.0.1:0` (a free port), with
+    /// the default app, ₹10,00,000 of equity funds, no commodity funds, three seeded holdings,
+    /// Kite's rate limits, no state file and the system clock.
+    pub fn new(master: Arc<InstrumentMaster>) -> SimConfig {
+        SimConfig {
+            master,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            app: KiteApp::default(),
+            // ₹10,00,000 (ten lakh).
+            equity_funds: Amount::from_rupees(1_000_000),
+            commodity_funds: Amount::ZERO,
+            seed_holdings: 3,
+            rate_limits: RateLimits::KITE,
+            state_file: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Listens on `addr`, which must be a loopback address (port 0 picks a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> SimConfig {
+        self.addr = addr;
+        self
+    }
+
+    /// Accepts this app instead of the default one.
+    pub fn app(mut self, app: KiteApp) -> SimConfig {
+        self.app = app;
+        self
+    }
+
+    /// Opening cash of the equity segment (NSE, BSE, NFO, BFO, CDS, BCD).
+    pub fn equity_funds(mut self, funds: Amount) -> SimConfig {
+        self.equity_funds = funds;
+        self
+    }
+
+    /// Opening cash of the commodity segment (MCX).
+    pub fn commodity_funds(mut self, funds: Amount) -> SimConfig {
+        self.commodity_funds = funds;
+        self
+    }
+
+    /// How many holdings the account opens with: the first `count` NSE equities of the master,
+    /// 10, 20, 30, ... shares each, bought at 90% of their opening price.
+    pub fn seed_holdings(mut self, count: usize) -> SimConfig {
+        self.seed_holdings = count;
+        self
+    }
+
+    /// Applies these rate limits ([`RateLimits::UNLIMITED`] for bursts).
+    pub fn rate_limits(mut self, limits: RateLimits) -> SimConfig {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// Keeps the account (orders, trades, positions, holdings, funds, prices, sessions) in this
+    /// JSON file: read at start when it exists, rewritten atomically after every change.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> SimConfig {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Reads the time from `clock` (timestamps, session expiry, rate-limit windows).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> SimConfig {
+        self.clock = clock;
+        self
+    }
+}

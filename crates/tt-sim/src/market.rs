@@ -1,0 +1,113 @@
+//! The simulated market: each instrument's last price and the day's open, high, low, close and
+//! volume. An instrument nobody has touched trades at its reference price; setting a price
+//! records a trade there.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tt_core::Price;
+
+use crate::universe::{Listing, stable_hash};
+
+/// One instrument's trading day so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Tape {
+    /// Last traded price.
+    pub(crate) last: Price,
+    /// The day's open.
+    pub(crate) open: Price,
+    /// The day's high.
+    pub(crate) high: Price,
+    /// The day's low.
+    pub(crate) low: Price,
+    /// The previous session's close.
+    pub(crate) close: Price,
+    /// Shares or contracts traded today.
+    pub(crate) volume: u64,
+    /// Quantity of the last trade.
+    pub(crate) last_quantity: u32,
+    /// When the last trade happened (Unix seconds).
+    pub(crate) last_trade_unix: i64,
+}
+
+impl Tape {
+    /// The tape of an untouched instrument: everything at its reference price, and a volume
+    /// derived from its token so quotes look alive.
+    fn fresh(listing: &Listing, opened_unix: i64) -> Tape {
+        let price = listing.reference_price;
+        let tradable = listing.instrument.is_tradable();
+        let lot = u64::from(listing.lot.max(1));
+        Tape {
+            last: price,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: if tradable {
+                (stable_hash(listing.token, 1) % 500_000 + 1_000) * lot
+            } else {
+                0
+            },
+            last_quantity: if tradable { listing.lot.max(1) } else { 0 },
+            last_trade_unix: opened_unix,
+        }
+    }
+}
+
+/// Every instrument's tape; only touched instruments are stored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Market {
+    tapes: BTreeMap<u32, Tape>,
+    opened_unix: i64,
+}
+
+impl Market {
+    /// A market where nothing has traded since `opened_unix`.
+    pub(crate) fn opened_at(opened_unix: i64) -> Market {
+        Market {
+            tapes: BTreeMap::new(),
+            opened_unix,
+        }
+    }
+
+    /// The instrument's tape.
+    pub(crate) fn tape(&self, listing: &Listing) -> Tape {
+        self.tapes
+            .get(&listing.token)
+            .cloned()
+            .unwrap_or_else(|| Tape::fresh(listing, self.opened_unix))
+    }
+
+    /// The instrument's last traded price.
+    pub(crate) fn last_price(&self, listing: &Listing) -> Price {
+        self.tapes
+            .get(&listing.token)
+            .map_or(listing.reference_price, |tape| tape.last)
+    }
+
+    /// Moves the instrument's price to `price` (a trade at that price), widening the day's
+    /// range.
+    pub(crate) fn set_price(&mut self, listing: &Listing, price: Price, now_unix: i64) {
+        let opened = self.opened_unix;
+        let tape = self
+            .tapes
+            .entry(listing.token)
+            .or_insert_with(|| Tape::fresh(listing, opened));
+        tape.last = price;
+        tape.high = tape.high.max(price);
+        tape.low = tape.low.min(price);
+        tape.last_trade_unix = now_unix;
+    }
+
+    /// Adds one of the account's fills to the instrument's volume.
+    pub(crate) fn record_fill(&mut self, listing: &Listing, quantity: u32, now_unix: i64) {
+        let opened = self.opened_unix;
+        let tape = self
+            .tapes
+            .entry(listing.token)
+            .or_insert_with(|| Tape::fresh(listing, opened));
+        tape.volume += u64::from(quantity);
+        tape.last_quantity = quantity;
+        tape.last_trade_unix = now_unix;
+    }
+}

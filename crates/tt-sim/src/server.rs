@@ -1,0 +1,362 @@
+//! Serving: the loopback listener, one task per connection (hyper, HTTP/1.1), the fault layer in
+//! front of the handlers, and [`SimHandle`], with which a test or the CLI steers a running
+//! simulator.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tt_core::Price;
+
+use crate::call::Call;
+use crate::kite::wire::{KiteError, error_reply};
+use crate::reply::{self, Reply};
+use crate::sim::Sim;
+use crate::{Fault, FaultTarget, KiteApp, RateLimits, SimConfig, SimError, admin, kite};
+
+/// The largest request body read; Kite's requests are a few hundred bytes.
+const MAX_BODY: usize = 1 << 20;
+
+/// Starts simulators.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use tt_core::Price;
+/// use tt_instruments::InstrumentMaster;
+/// use tt_sim::{Fault, FaultTarget, SimConfig, Simulator};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let master = Arc::new(InstrumentMaster::open("_cache/instruments.db")?);
+/// let sim = Simulator::start(SimConfig::new(master)).await?;
+/// sim.set_price("NSE:INFY", "1500".parse::<Price>()?)?;
+/// sim.inject("POST /orders/regular".parse()?, Fault::Drop, 1);
+/// let root = sim.url(); // give this to a Kite client as its root
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Simulator;
+
+impl Simulator {
+    /// Reads the master (and the state file, if configured and present), binds the address and
+    /// starts serving on the current tokio runtime. The simulator stops when the handle is
+    /// dropped or [`SimHandle::shutdown`] is called.
+    ///
+    /// # Errors
+    /// [`SimError::NotLoopback`] for an address beyond the machine, [`SimError::Bind`] when the
+    /// address cannot be bound, [`SimError::Master`] / [`SimError::EmptyMaster`] for an
+    /// unusable master, [`SimError::State`] for an unreadable state file.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        if !config.addr.ip().is_loopback() {
+            return Err(SimError::NotLoopback(config.addr));
+        }
+        let sim = Arc::new(Sim::new(&config)?);
+        let bind_error = |source| SimError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let listener = TcpListener::bind(config.addr).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept(listener, Arc::clone(&sim), stopped));
+        Ok(SimHandle {
+            sim,
+            addr,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+async fn accept(listener: TcpListener, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(stream, Arc::clone(&sim), stop.clone()));
+                }
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| {
+        let sim = Arc::clone(&sim);
+        async move { respond(&sim, request).await }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Returned by the service to make hyper close the connection without a response.
+#[derive(Debug)]
+struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn respond(sim: &Sim, request: Request<Incoming>) -> Result<Reply, DropConnection> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(
+                KiteError::input("The request body is too large or could not be read.").reply(),
+            );
+        }
+    };
+    let call = Call {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts.headers,
+        body,
+    };
+    if call.path == "/__sim" || call.path.starts_with("/__sim/") {
+        let reply = admin::respond(sim, &call);
+        sim.persist();
+        return Ok(reply);
+    }
+    let fault = sim.lock().faults.take(&call.method, &call.path);
+    if let Some(Fault::Status {
+        status,
+        error_type,
+        message,
+    }) = &fault
+    {
+        return Ok(error_reply(*status, error_type, message));
+    }
+    let reply = kite::respond(sim, &call);
+    sim.persist();
+    match fault {
+        Some(Fault::Delay(wait)) => {
+            tokio::time::sleep(wait).await;
+            Ok(reply)
+        }
+        Some(Fault::Drop) => Err(DropConnection),
+        Some(Fault::Malformed) => Ok(truncated(reply).await),
+        Some(Fault::Status { .. }) | None => Ok(reply),
+    }
+}
+
+/// 200 with the first half of the response's JSON (or of a success envelope, for CSV).
+async fn truncated(reply: Reply) -> Reply {
+    let is_json = reply
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let body: Bytes = match reply.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    let json = if is_json && body.len() > 1 {
+        body
+    } else {
+        Bytes::from_static(br#"{"status":"success","data":{}}"#)
+    };
+    reply::json(StatusCode::OK, json.slice(..json.len() / 2).to_vec())
+}
+
+/// One order of the book, as [`SimHandle::orders`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SimOrder {
+    /// Kite's `order_id`.
+    pub order_id: String,
+    /// The client's `tag`, as sent.
+    pub tag: Option<String>,
+    /// Kite's status text now (`OPEN`, `COMPLETE`, ...).
+    pub status: String,
+    /// Every status it passed through, oldest first.
+    pub statuses: Vec<String>,
+    /// `regular` or `amo`.
+    pub variety: String,
+    /// The exchange.
+    pub exchange: tt_core::Exchange,
+    /// Kite's `tradingsymbol`.
+    pub tradingsymbol: String,
+    /// Buy or sell.
+    pub side: tt_core::Side,
+    /// MARKET, LIMIT, SL, SL-M.
+    pub order_type: tt_core::OrderType,
+    /// CNC, MIS, NRML, MTF.
+    pub product: tt_core::ProductType,
+    /// Units ordered.
+    pub quantity: u32,
+    /// Units filled.
+    pub filled_quantity: u32,
+    /// Limit price (zero for market orders).
+    pub price: Price,
+    /// Trigger price (zero unless a stop-loss).
+    pub trigger_price: Price,
+    /// Average fill price (zero until filled).
+    pub average_price: Price,
+}
+
+/// A running simulator. Dropping it stops the simulator.
+#[derive(Debug)]
+pub struct SimHandle {
+    sim: Arc<Sim>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// The root URL Kite clients take (`http://127.0.0.1:PORT`, no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The Kite app it accepts.
+    pub fn app(&self) -> &KiteApp {
+        &self.sim.app
+    }
+
+    /// Applies `fault` to the next `times` calls matching `target`.
+    pub fn inject(&self, target: FaultTarget, fault: Fault, times: u32) {
+        self.sim.lock().faults.inject(target, fault, times);
+    }
+
+    /// Removes every injected fault that has not acted yet.
+    pub fn clear_faults(&self) {
+        self.sim.lock().faults.clear();
+    }
+
+    /// Moves an instrument's price (a trade there), filling the resting orders it reaches.
+    /// `instrument` is Kite's `EXCHANGE:TRADINGSYMBOL` or the canonical text.
+    ///
+    /// # Errors
+    /// [`SimError::UnknownInstrument`], or [`SimError::InvalidPrice`] for a price that is not
+    /// positive or not a multiple of the tick.
+    pub fn set_price(&self, instrument: &str, price: Price) -> Result<(), SimError> {
+        let result = self.sim.set_price(instrument, price);
+        self.sim.persist();
+        result
+    }
+
+    /// An instrument's last price.
+    ///
+    /// # Errors
+    /// [`SimError::UnknownInstrument`].
+    pub fn price(&self, instrument: &str) -> Result<Price, SimError> {
+        let listing = self
+            .sim
+            .universe
+            .resolve(instrument)
+            .ok_or_else(|| SimError::UnknownInstrument(instrument.to_owned()))?;
+        Ok(self.sim.lock().market.last_price(listing))
+    }
+
+    /// Every order in the book, in placement order, with its tag.
+    pub fn orders(&self) -> Vec<SimOrder> {
+        let (inner, _) = self.sim.current();
+        inner
+            .account
+            .orders
+            .iter()
+            .map(|order| {
+                let state = &order.current;
+                SimOrder {
+                    order_id: state.order_id.clone(),
+                    tag: state.tag.clone(),
+                    status: state.status.kite().to_owned(),
+                    statuses: order
+                        .history
+                        .iter()
+                        .map(|s| s.status.kite().to_owned())
+                        .collect(),
+                    variety: state.variety.kite().to_owned(),
+                    exchange: state.instrument.exchange,
+                    tradingsymbol: state.instrument.tradingsymbol.clone(),
+                    side: state.side,
+                    order_type: state.terms.order_type,
+                    product: state.product,
+                    quantity: state.terms.quantity,
+                    filled_quantity: state.filled_quantity,
+                    price: state.terms.price,
+                    trigger_price: state.terms.trigger_price,
+                    average_price: state.average_price,
+                }
+            })
+            .collect()
+    }
+
+    /// Opens the market: after-market (`amo`) orders go to the exchange.
+    pub fn open_market(&self) {
+        self.sim.open_market();
+        self.sim.persist();
+    }
+
+    /// Enforces `limits` from now on ([`RateLimits::UNLIMITED`] to switch them off).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.sim.lock().limiter.set_limits(limits);
+    }
+
+    /// Opens a session without the login flow and returns its access token, for tests that
+    /// are not about logging in.
+    pub fn open_session(&self) -> String {
+        let token = self.sim.open_session();
+        self.sim.persist();
+        token
+    }
+
+    /// Back to a fresh account (funds, seeded holdings, no orders), reference prices and no
+    /// faults. Sessions stay open.
+    pub fn reset(&self) {
+        {
+            let mut inner = self.sim.lock();
+            self.sim.reset(&mut inner);
+        }
+        self.sim.persist();
+    }
+
+    /// Stops accepting, lets open connections finish their current request, and waits for
+    /// the listener to close.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
