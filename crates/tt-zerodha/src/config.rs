@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tt_core::Secret;
+use tt_core::{Clock, Secret, SystemClock};
 use tt_instruments::InstrumentMaster;
 use tt_transport::{HttpConfig, RetryPolicy};
 
@@ -49,6 +49,7 @@ pub struct ZerodhaConfig {
     pub(crate) retry: RetryPolicy,
     pub(crate) orders_per_minute: NonZeroU32,
     pub(crate) rate_limited: bool,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl ZerodhaConfig {
@@ -69,6 +70,7 @@ impl ZerodhaConfig {
             orders_per_minute: NonZeroU32::new(DEFAULT_ORDERS_PER_MINUTE)
                 .unwrap_or(NonZeroU32::MIN),
             rate_limited: true,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -132,6 +134,13 @@ impl ZerodhaConfig {
     #[must_use]
     pub fn without_rate_limits(mut self) -> Self {
         self.rate_limited = false;
+        self
+    }
+
+    /// Reads the time from `clock` (session expiry is 06:00 IST): for tests and replays.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 

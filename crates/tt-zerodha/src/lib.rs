@@ -34,7 +34,6 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use bytes::Bytes;
 use http::{Method, Request};
-use time::OffsetDateTime;
 use tt_core::{
     Broker, Capabilities, ClientTag, DumpRows, Error, Funds, Holding, Instrument, InstrumentSource,
     Order, OrderId, OrderModification, OrderRequest, Positions, Profile, QuoteDetail, Result,
@@ -177,7 +176,7 @@ impl Zerodha {
             .login_time
             .as_deref()
             .and_then(auth::parse_ist)
-            .unwrap_or_else(OffsetDateTime::now_utc);
+            .unwrap_or_else(|| self.inner.config.clock.now());
         let session = Session {
             user_id: data.user_id,
             access_token: Secret::new(data.access_token),
@@ -197,7 +196,7 @@ impl Zerodha {
         user_id: impl Into<String>,
         access_token: Secret,
     ) -> Result<SessionInfo> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.inner.config.clock.now();
         self.install(Session {
             user_id: user_id.into(),
             access_token,
@@ -316,7 +315,7 @@ impl Zerodha {
         if let Ok(Some(saved)) = self
             .inner
             .store
-            .load(self.inner.config.key(), OffsetDateTime::now_utc())
+            .load(self.inner.config.key(), self.inner.config.clock.now())
         {
             let mut session = self
                 .inner
@@ -344,7 +343,7 @@ impl Zerodha {
                 message: "not logged in: send the user to login_url() and call complete_login()"
                     .to_owned(),
             }),
-            Some(session) if OffsetDateTime::now_utc() >= session.expires_at => {
+            Some(session) if self.inner.config.clock.now() >= session.expires_at => {
                 let reason = format!(
                     "the session expired at {}",
                     auth::rfc3339(session.expires_at)
