@@ -1,0 +1,223 @@
+//! The admin endpoints under `/__sim/`, and the saved state a restarted simulator continues.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Kite, TestSim, send};
+use serde_json::json;
+use tt_core::ManualClock;
+use tt_sim::{RateLimits, SimConfig, SimError, Simulator, state_path_for};
+
+async fn admin(sim: &TestSim, method: &str, path: &str, body: &str) -> common::Response {
+    send(sim.handle.addr(), method, path, &[], body)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn prices_set_through_the_admin_endpoint_fill_orders() {
+    let sim = TestSim::start("admin-prices").await;
+    sim.set_price("NSE:INFY", "1500");
+    let id = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&price=1400&quantity=1&product=MIS")
+        .await;
+    admin(
+        &sim,
+        "POST",
+        "/__sim/prices",
+        r#"{"instrument":"NSE:INFY","price":1399.95}"#,
+    )
+    .await
+    .data();
+    assert_eq!(sim.kite.order(&id).await["status"], "COMPLETE");
+    admin(
+        &sim,
+        "POST",
+        "/__sim/prices",
+        r#"[{"instrument":"NSE:SBIN","price":"801.1"},{"instrument":"NFO:NIFTY:2026-12-29:FUT","price":24000}]"#,
+    )
+    .await
+    .data();
+    let ltp = sim
+        .kite
+        .get("/quote/ltp?i=NSE:SBIN&i=NFO:NIFTY26DECFUT")
+        .await
+        .data();
+    assert_eq!(ltp["NSE:SBIN"]["last_price"], 801.1);
+    assert_eq!(ltp["NFO:NIFTY26DECFUT"]["last_price"], 24000);
+    for bad in [
+        r#"{"instrument":"NSE:NOPE","price":1}"#,
+        r#"{"instrument":"NSE:INFY","price":1.03}"#,
+        r#"{"instrument":"NSE:INFY","price":-5}"#,
+        r#"{"instrument":"NSE:INFY"}"#,
+    ] {
+        admin(&sim, "POST", "/__sim/prices", bad)
+            .await
+            .error(400, "InputException");
+    }
+}
+
+#[tokio::test]
+async fn the_book_lists_every_order_with_its_tag() {
+    let sim = TestSim::start("admin-orders").await;
+    for tag in ["a1", "a1", "b2"] {
+        sim.kite
+            .place(&format!("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=MIS&tag={tag}"))
+            .await;
+    }
+    let book = admin(&sim, "GET", "/__sim/orders", "").await.data();
+    let tags: Vec<&str> = book
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["a1", "a1", "b2"]);
+    let listed: Vec<Option<String>> = sim.handle.orders().into_iter().map(|o| o.tag).collect();
+    assert_eq!(
+        listed,
+        [Some("a1".into()), Some("a1".into()), Some("b2".into())]
+    );
+}
+
+#[tokio::test]
+async fn reset_restores_a_fresh_account_but_keeps_sessions() {
+    let sim = TestSim::start("admin-reset").await;
+    sim.set_price("NSE:INFY", "1500");
+    sim.kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=MIS")
+        .await;
+    admin(&sim, "POST", "/__sim/reset", "").await.data();
+    assert_eq!(sim.kite.get("/orders").await.data(), json!([]));
+    assert_eq!(
+        sim.kite
+            .get("/portfolio/holdings")
+            .await
+            .data()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_ne!(sim.handle.price("NSE:INFY").unwrap().to_string(), "1500");
+}
+
+#[tokio::test]
+async fn sessions_market_open_and_rate_limits_are_steerable() {
+    let sim = TestSim::start("admin-misc").await;
+    let session = admin(&sim, "POST", "/__sim/session", "").await.data();
+    let kite = Kite {
+        access_token: session["access_token"].as_str().unwrap().to_owned(),
+        ..sim.kite.clone()
+    };
+    kite.get("/user/profile").await.data();
+
+    let answer = kite
+        .post("/orders/amo", "exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=MIS")
+        .await
+        .data();
+    let id = answer["order_id"].as_str().unwrap();
+    admin(&sim, "POST", "/__sim/market/open", "").await.data();
+    assert_eq!(kite.order(id).await["status"], "COMPLETE");
+
+    admin(
+        &sim,
+        "PUT",
+        "/__sim/rate_limits",
+        r#"{"preset":"kite","other_per_second":1}"#,
+    )
+    .await
+    .data();
+    kite.get("/user/profile").await.data();
+    kite.get("/user/profile")
+        .await
+        .error(429, "NetworkException");
+    admin(
+        &sim,
+        "PUT",
+        "/__sim/rate_limits",
+        r#"{"preset":"unlimited"}"#,
+    )
+    .await
+    .data();
+    kite.get("/user/profile").await.data();
+
+    admin(&sim, "GET", "/__sim/nothing", "")
+        .await
+        .error(404, "GeneralException");
+}
+
+#[tokio::test]
+async fn a_restarted_simulator_continues_the_account() {
+    let dir = common::TempDir::new("admin-restart");
+    let master = common::build(&dir.path("instruments.db"), common::KITE_CSV);
+    let state = state_path_for(&dir.path("instruments.db"));
+    let clock = Arc::new(ManualClock::new(common::NOW));
+    let config = SimConfig::new(master)
+        .rate_limits(RateLimits::UNLIMITED)
+        .clock(clock.clone())
+        .state_file(&state);
+
+    let first = Simulator::start(config.clone()).await.unwrap();
+    let access_token = first.open_session();
+    first
+        .set_price("NSE:INFY", "1500".parse().unwrap())
+        .unwrap();
+    let kite = Kite {
+        addr: first.addr(),
+        api_key: first.app().api_key.clone(),
+        access_token: access_token.clone(),
+    };
+    let filled = kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=5&product=CNC&tag=keep")
+        .await;
+    let open = kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&price=1400&quantity=1&product=MIS")
+        .await;
+    let margins_before = kite.get("/user/margins").await.data();
+    first.shutdown().await;
+    assert!(state.exists());
+
+    let second = Simulator::start(config).await.unwrap();
+    let kite = Kite {
+        addr: second.addr(),
+        ..kite
+    };
+    // The session, the orders, the price, the margins: all continue.
+    assert_eq!(kite.order(&filled).await["tag"], "keep");
+    assert_eq!(kite.order(&open).await["status"], "OPEN");
+    assert_eq!(second.price("NSE:INFY").unwrap().to_string(), "1500");
+    assert_eq!(kite.get("/user/margins").await.data(), margins_before);
+    second
+        .set_price("NSE:INFY", "1390".parse().unwrap())
+        .unwrap();
+    assert_eq!(kite.order(&open).await["status"], "COMPLETE");
+    let next = kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=MIS")
+        .await;
+    assert_ne!(next, filled);
+    assert_ne!(next, open);
+    drop(second);
+
+    std::fs::write(&state, "{not json").unwrap();
+    let master = common::build(&dir.path("instruments.db"), common::KITE_CSV);
+    let broken = SimConfig::new(master).state_file(&state);
+    assert!(matches!(
+        Simulator::start(broken).await.unwrap_err(),
+        SimError::State { .. }
+    ));
+}
+
+#[tokio::test]
+async fn only_loopback_addresses_are_served() {
+    let dir = common::TempDir::new("admin-loopback");
+    let master = common::build(&dir.path("instruments.db"), common::KITE_CSV);
+    let config = SimConfig::new(master).addr("0.0.0.0:0".parse().unwrap());
+    assert!(matches!(
+        Simulator::start(config).await.unwrap_err(),
+        SimError::NotLoopback(_)
+    ));
+}
