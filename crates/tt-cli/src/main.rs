@@ -5,11 +5,13 @@
 //! tt instruments resolve --json NFO:NIFTY:2026-12-29:24000:CE
 //! tt instruments search RELI
 //! tt instruments chain NFO:NIFTY --expiry 2026-12-29
+//! tt sim --addr 127.0.0.1:8765
 //! ```
 #![allow(clippy::print_stdout)]
 
 mod instruments;
 mod output;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -28,12 +30,15 @@ enum Command {
     /// Build, refresh and query the instrument master.
     #[command(subcommand)]
     Instruments(instruments::Command),
+    /// Run a simulated Kite Connect v3 broker on a loopback address.
+    Sim(sim::Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Instruments(command) => instruments::run(command),
+        Command::Sim(command) => sim::run(command),
     };
     match result {
         Ok(code) => code,

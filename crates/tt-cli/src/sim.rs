@@ -1,0 +1,102 @@
+//! `tt sim`: the simulated Kite broker on a loopback address, trading the instrument master,
+//! with its account kept beside the master so a restarted simulator continues it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use tt_core::{Amount, Secret};
+use tt_instruments::{InstrumentMaster, default_master_path};
+use tt_sim::{KiteApp, RateLimits, SimConfig, Simulator, state_path_for};
+
+use crate::output::line;
+
+/// Run a simulated Kite Connect v3 broker (for tests, demos and paper trading).
+#[derive(Debug, Args)]
+pub(crate) struct Command {
+    /// Where to listen: a loopback address (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    addr: SocketAddr,
+    /// The instrument master it lists and trades [default: $TT_CACHE_DIR/instruments.db, else _cache/instruments.db].
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// The account's state file [default: <db>.sim-state.json].
+    #[arg(long, value_name = "PATH")]
+    state: Option<PathBuf>,
+    /// The app's api_key.
+    #[arg(long, env = "TT_SIM_API_KEY", default_value = "tt_sim_key")]
+    api_key: String,
+    /// The app's api_secret (the session checksum's key).
+    #[arg(
+        long,
+        env = "TT_SIM_API_SECRET",
+        default_value = "tt_sim_secret",
+        hide_env_values = true
+    )]
+    api_secret: String,
+    /// Where the login page redirects with the request token.
+    #[arg(long, default_value = "http://127.0.0.1/callback")]
+    redirect_url: String,
+    /// The user every session belongs to.
+    #[arg(long, default_value = "TT0001")]
+    user_id: String,
+    /// The user's name.
+    #[arg(long, default_value = "Sim Trader")]
+    user_name: String,
+    /// Opening cash of the equity segment, in rupees (a fresh account only).
+    #[arg(long, default_value = "1000000", value_parser = parse_amount)]
+    funds: Amount,
+    /// Opening cash of the commodity segment (MCX), in rupees (a fresh account only).
+    #[arg(long, default_value = "0", value_parser = parse_amount)]
+    commodity_funds: Amount,
+    /// Switch Kite's rate limits off.
+    #[arg(long)]
+    no_rate_limits: bool,
+}
+
+fn parse_amount(text: &str) -> Result<Amount, String> {
+    text.parse::<Amount>().map_err(|e| e.to_string())
+}
+
+pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(serve(command))
+}
+
+async fn serve(command: Command) -> Result<ExitCode, String> {
+    let db = command.db.unwrap_or_else(default_master_path);
+    let master = InstrumentMaster::open(&db).map_err(|e| e.to_string())?;
+    let state = command.state.unwrap_or_else(|| state_path_for(&db));
+    let app = KiteApp {
+        api_key: command.api_key,
+        api_secret: Secret::new(command.api_secret),
+        redirect_url: command.redirect_url,
+        user_id: command.user_id,
+        user_name: command.user_name,
+        ..KiteApp::default()
+    };
+    let config = SimConfig::new(Arc::new(master))
+        .addr(command.addr)
+        .app(app)
+        .equity_funds(command.funds)
+        .commodity_funds(command.commodity_funds)
+        .state_file(state)
+        .rate_limits(if command.no_rate_limits {
+            RateLimits::UNLIMITED
+        } else {
+            RateLimits::KITE
+        });
+    let handle = Simulator::start(config).await.map_err(|e| e.to_string())?;
+    line(format_args!("listening on {}", handle.url()));
+    // Every change is already saved; Ctrl-C only has to stop listening.
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
