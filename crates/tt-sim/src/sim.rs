@@ -44,7 +44,6 @@ impl Inner {
 }
 
 /// One simulator.
-#[derive(Debug)]
 pub(crate) struct Sim {
     pub(crate) universe: Universe,
     pub(crate) app: KiteApp,
@@ -52,6 +51,16 @@ pub(crate) struct Sim {
     opening: Opening,
     state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Sim {
+    // The universe runs to a hundred thousand instruments: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("app", &self.app)
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sim {

@@ -539,3 +539,30 @@ async fn commodity_orders_draw_on_commodity_funds() {
         .await
         .error(400, "MarginException");
 }
+
+#[tokio::test]
+async fn modifying_a_stop_loss_onto_a_traded_trigger_is_refused() {
+    let sim = TestSim::start("orders-stop-modify").await;
+    sim.set_price("NSE:INFY", "1500");
+    let id = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=SELL&order_type=SL-M&trigger_price=1450&quantity=1&product=MIS")
+        .await;
+    let message = sim
+        .kite
+        .put(&format!("/orders/regular/{id}"), "trigger_price=1510")
+        .await
+        .error(400, "InputException");
+    assert!(message.contains("Trigger price"), "{message}");
+    let order = sim.kite.order(&id).await;
+    assert_eq!(order["status"], "TRIGGER PENDING");
+    assert_eq!(order["trigger_price"], 1450);
+}
+
+#[tokio::test]
+async fn debug_output_stays_small() {
+    let sim = TestSim::start("orders-debug").await;
+    let text = format!("{:?}", sim.handle);
+    assert!(text.len() < 1_000, "{text}");
+    assert!(!text.contains("tt_sim_secret"), "{text}");
+}
