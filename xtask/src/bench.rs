@@ -1,4 +1,6 @@
 //! `cargo xtask bench instruments`: the instrument master's speed figures.
+//! `cargo xtask bench rest`: `place_order` through tt-connect against a raw hyper POST, on
+//! loopback against tt-sim (the harness is `tests/e2e/benches/rest.rs`).
 //!
 //! 1. Builds `tt` in release and generates the full-size Kite dump if missing.
 //! 2. Imports it together with the real Upstox `complete` file (the generated Upstox JSON when
@@ -16,7 +18,10 @@ const RUNS: usize = 5;
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("instruments") => instruments(),
-        _ => Err("usage: cargo xtask bench instruments".to_owned()),
+        Some("rest") => {
+            run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "rest", "--quiet"]))
+        }
+        _ => Err("usage: cargo xtask bench <instruments|rest>".to_owned()),
     }
 }
 

@@ -4,6 +4,7 @@
 //! - `features`: proves each broker feature compiles alone and pulls in no other broker.
 //! - `gen-instruments [--out DIR]`: writes a full-size Kite dump and the matching Upstox JSON.
 //! - `bench instruments`: times a full import and the resolver (see `docs/performance.md`).
+//! - `bench rest`: times `place_order` through tt-connect against a raw POST (same document).
 #![allow(clippy::print_stdout)]
 
 mod bench;
