@@ -6,8 +6,9 @@
 #
 #   tests/python/run_kite_sim_check.sh
 #
-# TT_KITE_VENV overrides the virtualenv (default /tmp/tt-kite-venv); CARGO_TARGET_DIR is
-# honoured as cargo honours it.
+# TT_KITE_VENV overrides the virtualenv (default /tmp/tt-kite-venv), KITECONNECT_VERSION the
+# client's version (default 5.2.2, the one checked); CARGO_TARGET_DIR is honoured as cargo
+# honours it.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +30,7 @@ trap cleanup EXIT
 if ! "$venv/bin/python" -c 'import kiteconnect' 2>/dev/null; then
     echo "installing kiteconnect into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check kiteconnect
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "kiteconnect==${KITECONNECT_VERSION:-5.2.2}"
 fi
 
 (cd "$root" && cargo build --quiet -p tt-cli)
