@@ -1,0 +1,152 @@
+//! tt-connect's quick start: a Zerodha client trading against the local simulator.
+//!
+//! `cargo run -p tt-connect --example quickstart` builds a small instrument master, starts
+//! `tt-sim` on 127.0.0.1 (Kite's real wire protocol, no account, no internet), logs in through
+//! Kite's login redirect, and trades: exactly what a program does against the real broker, with
+//! only the root URL changed.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tt_connect::{
+    Client, Instrument, OrderModification, OrderRequest, ProductType, QuoteDetail, Zerodha,
+    ZerodhaConfig,
+};
+use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
+use tt_sim::{SimConfig, Simulator};
+use tt_transport::{HttpClient, HttpConfig};
+
+const INSTRUMENTS: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
+738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.1,1,EQ,NSE,NSE
+408065,1594,INFY,\"INFOSYS\",0,,0,0.05,1,EQ,NSE,NSE
+256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE
+12345602,48225,NIFTY26DEC24000CE,\"NIFTY\",0,2026-12-29,24000,0.05,75,CE,NFO-OPT,NFO
+";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // 1. An instrument master (normally `tt instruments refresh` keeps one in _cache/).
+    let dir = std::env::temp_dir().join(format!("tt-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("kite.csv"), INSTRUMENTS)?;
+    let parser = Zerodha::new(ZerodhaConfig::new("", ""));
+    build_master(
+        &dir.join("instruments.db"),
+        vec![DumpInput {
+            broker: &parser,
+            reader: open_dump(&dir.join("kite.csv"))?,
+            source_name: "quickstart".into(),
+            dump_date: time::OffsetDateTime::now_utc().date(),
+        }],
+        &BuildOptions::default(),
+    )?;
+    let master = Arc::new(InstrumentMaster::open(dir.join("instruments.db"))?);
+
+    // 2. The simulator, standing in for api.kite.trade.
+    let sim = Simulator::start(SimConfig::new(Arc::clone(&master))).await?;
+    println!("simulated Kite at {}", sim.url());
+
+    // 3. A Zerodha client: the app's key and secret, pointed at the simulator.
+    let app = sim.app();
+    let zerodha = Zerodha::new(
+        ZerodhaConfig::new(app.api_key.clone(), app.api_secret.clone())
+            .api_root(sim.url())
+            .login_url(format!("{}/connect/login", sim.url()))
+            .instrument_master(master)
+            .session_file(dir.join("session.json")),
+    );
+
+    // 4. Kite's login: the browser visits the login page, which redirects back to the app with
+    //    a request_token; the app exchanges it (with the checksum) for a session.
+    let browser = HttpClient::new(HttpConfig::default())?;
+    let page = browser
+        .send(http::Request::get(zerodha.login_url()).body(Bytes::new())?)
+        .await?;
+    let redirect = page
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let request_token = redirect
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("request_token="))
+        .ok_or("the login page did not redirect with a request_token")?;
+    let session = zerodha.complete_login(request_token).await?;
+    println!(
+        "logged in as {} until {}",
+        session.user_id, session.expires_at
+    );
+
+    // 5. Trade through the one client type every broker shares.
+    let client = Client::new(zerodha);
+    let funds = client.funds().await?;
+    println!(
+        "cash available {}",
+        funds.equity.map(|f| f.available).unwrap_or_default()
+    );
+
+    let reliance: Instrument = "NSE:RELIANCE".parse()?;
+    let call: Instrument = "NFO:NIFTY:2026-12-29:24000:CE".parse()?;
+    for tick in client
+        .quotes(&[reliance.clone(), call.clone()], QuoteDetail::Ltp)
+        .await?
+    {
+        println!(
+            "last price of {:<32} {}",
+            tick.instrument.to_string(),
+            tick.last_price
+        );
+    }
+
+    let buy = OrderRequest::buy(reliance.clone(), 10, ProductType::Cnc)
+        .market()
+        .build()?;
+    let id = client.place_order(&buy).await?;
+    let filled = client.order_history(&id).await?;
+    let last = filled.last().ok_or("an order without history")?;
+    println!(
+        "order {id} (tag {}): {} at {:?}",
+        buy.tag(),
+        last.status,
+        last.average_price
+    );
+
+    // A lot size and tick size the master knows are checked before anything is sent.
+    let wrong = OrderRequest::buy(call.clone(), 50, ProductType::Nrml)
+        .market()
+        .build()?;
+    if let Err(error) = client.place_order(&wrong).await {
+        println!("refused before the network: {error}");
+    }
+
+    let resting = OrderRequest::buy(call.clone(), 75, ProductType::Nrml)
+        .limit("1.05".parse()?)
+        .build()?;
+    let resting_id = client.place_order(&resting).await?;
+    client
+        .modify_order(&resting_id, &OrderModification::new().price("1.1".parse()?))
+        .await?;
+    client.cancel_order(&resting_id).await?;
+    let status = client
+        .order_history(&resting_id)
+        .await?
+        .pop()
+        .map(|o| o.status);
+    println!(
+        "resting order {resting_id}: modified, then {}",
+        status.map_or_else(String::new, |s| s.to_string())
+    );
+
+    for position in client.positions().await?.net {
+        println!(
+            "position {:<32} qty {:>4} avg {}",
+            position.instrument.to_string(),
+            position.quantity,
+            position.average_price
+        );
+    }
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
