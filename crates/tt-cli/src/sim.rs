@@ -22,7 +22,7 @@ pub(crate) struct Command {
     /// The instrument master it lists and trades [default: $TT_CACHE_DIR/instruments.db, else _cache/instruments.db].
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// The account's state file [default: <db>.sim-state.json].
+    /// The account's state file [default: the master's path with .sim-state.json appended].
     #[arg(long, value_name = "PATH")]
     state: Option<PathBuf>,
     /// The app's api_key.
