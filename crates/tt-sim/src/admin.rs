@@ -22,7 +22,7 @@ use serde_json::Value;
 use tt_core::Price;
 
 use crate::call::Call;
-use crate::kite::orders::order_wire;
+use crate::kite::orders;
 use crate::kite::wire::{self, error_reply};
 use crate::reply::Reply;
 use crate::sim::Sim;
@@ -45,7 +45,7 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
             Ok(wire::success(&true))
         }
         (&Method::POST, "/prices") => prices(sim, call),
-        (&Method::GET, "/orders") => Ok(orders(sim)),
+        (&Method::GET, "/orders") => Ok(orders::list(sim)),
         (&Method::POST, "/market/open") => {
             sim.open_market();
             Ok(wire::success(&true))
@@ -170,17 +170,6 @@ fn prices(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
             .map_err(|e| e.to_string())?;
     }
     Ok(wire::success(&true))
-}
-
-fn orders(sim: &Sim) -> Reply {
-    let (inner, _) = sim.current();
-    let orders: Vec<wire::Order<'_>> = inner
-        .account
-        .orders
-        .iter()
-        .map(|o| order_wire(&o.current, &sim.app.user_id))
-        .collect();
-    wire::success(&orders)
 }
 
 #[derive(Debug, Deserialize)]

@@ -137,28 +137,15 @@ impl HttpClient {
         }
         let mut written = 0u64;
         progress(0, total);
-        loop {
-            let frame = tokio::time::timeout(timeout, body.frame())
+        while let Some(data) = next_chunk(&mut body, timeout, &url).await? {
+            sink.write_all(&data)
                 .await
-                .map_err(|_| TransportError::Timeout {
+                .map_err(|e| TransportError::Body {
                     url: url.clone(),
-                    after: timeout,
+                    message: e.to_string(),
                 })?;
-            let Some(frame) = frame else { break };
-            let frame = frame.map_err(|e| TransportError::Body {
-                url: url.clone(),
-                message: error_chain(&e),
-            })?;
-            if let Some(data) = frame.data_ref() {
-                sink.write_all(data)
-                    .await
-                    .map_err(|e| TransportError::Body {
-                        url: url.clone(),
-                        message: e.to_string(),
-                    })?;
-                written += data.len() as u64;
-                progress(written, total);
-            }
+            written += data.len() as u64;
+            progress(written, total);
         }
         if let Some(total) = total
             && written != total
@@ -223,21 +210,8 @@ impl HttpClient {
         let (parts, mut incoming) = response.into_parts();
         let timeout = self.config.response_timeout;
         let mut body = Vec::new();
-        loop {
-            let frame = tokio::time::timeout(timeout, incoming.frame())
-                .await
-                .map_err(|_| TransportError::Timeout {
-                    url: url.clone(),
-                    after: timeout,
-                })?;
-            let Some(frame) = frame else { break };
-            let frame = frame.map_err(|e| TransportError::Body {
-                url: url.clone(),
-                message: error_chain(&e),
-            })?;
-            if let Some(data) = frame.data_ref() {
-                body.extend_from_slice(data);
-            }
+        while let Some(data) = next_chunk(&mut incoming, timeout, &url).await? {
+            body.extend_from_slice(&data);
         }
         Ok(RawResponse {
             status: parts.status.as_u16(),
@@ -259,6 +233,33 @@ pub struct RawResponse {
 }
 
 /// A URL for messages: scheme, host and path, never the query (it may hold a token).
+/// The next piece of a response body, `None` at its end; each piece must come within `timeout`.
+/// Frames that carry no data (trailers) are skipped.
+async fn next_chunk(
+    body: &mut hyper::body::Incoming,
+    timeout: Duration,
+    url: &str,
+) -> Result<Option<Bytes>, TransportError> {
+    loop {
+        let frame = tokio::time::timeout(timeout, body.frame())
+            .await
+            .map_err(|_| TransportError::Timeout {
+                url: url.to_owned(),
+                after: timeout,
+            })?;
+        let Some(frame) = frame else {
+            return Ok(None);
+        };
+        let frame = frame.map_err(|e| TransportError::Body {
+            url: url.to_owned(),
+            message: error_chain(&e),
+        })?;
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
+        }
+    }
+}
+
 fn display_url(uri: &http::Uri) -> String {
     match (uri.scheme_str(), uri.authority()) {
         (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
