@@ -71,7 +71,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Saved>, SimError> {
     Ok(Some(saved))
 }
 
-/// Replaces the file with this state, atomically.
+/// Replaces the file with this state, atomically, readable by its owner only (mode 0600).
 ///
 /// # Errors
 /// [`SimError::State`] when the file cannot be written; the previous file is left intact.
@@ -89,7 +89,16 @@ pub(crate) fn save(
     })
     .map_err(|e| failure(path, e))?;
     let temporary = aside(path);
-    let written = File::create(&temporary)
+    // The file holds the sessions' access tokens: readable by its owner only.
+    let mut options = File::options();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options
+        .open(&temporary)
         .and_then(|mut file| {
             file.write_all(&body)?;
             file.sync_all()

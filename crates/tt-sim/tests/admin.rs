@@ -180,6 +180,13 @@ async fn a_restarted_simulator_continues_the_account() {
     let margins_before = kite.get("/user/margins").await.data();
     first.shutdown().await;
     assert!(state.exists());
+    #[cfg(unix)]
+    {
+        // It holds the session's access token.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 
     let second = Simulator::start(config).await.unwrap();
     let kite = Kite {
