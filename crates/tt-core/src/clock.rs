@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use time::{Date, OffsetDateTime, UtcOffset};
 
@@ -37,6 +38,11 @@ impl Clock for SystemClock {
 
 /// A clock that says what it is told, for tests and replays.
 ///
+/// [`ManualClock::new`] stands still until [`ManualClock::set`] moves it;
+/// [`ManualClock::running`] starts at a given instant and then runs on the machine's monotonic
+/// clock, so rate-limit windows and timeouts behave as in real time while the date is the one
+/// the test chose, whatever day it runs on.
+///
 /// ```
 /// use tt_core::{Clock, ManualClock};
 /// use time::macros::{date, datetime};
@@ -46,23 +52,49 @@ impl Clock for SystemClock {
 /// assert_eq!(clock.today_ist(), date!(2026 - 11 - 25));
 /// ```
 #[derive(Debug)]
-pub struct ManualClock(Mutex<OffsetDateTime>);
+pub struct ManualClock(Mutex<Reading>);
+
+/// What a [`ManualClock`] last read: an instant and, for a running clock, when it was set.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    at: OffsetDateTime,
+    running_since: Option<Instant>,
+}
 
 impl ManualClock {
     /// A clock stopped at `now`.
     pub fn new(now: OffsetDateTime) -> Self {
-        ManualClock(Mutex::new(now))
+        ManualClock(Mutex::new(Reading {
+            at: now,
+            running_since: None,
+        }))
     }
 
-    /// Moves the clock to `now`.
+    /// A clock that reads `start` now and advances in real time from there.
+    pub fn running(start: OffsetDateTime) -> Self {
+        ManualClock(Mutex::new(Reading {
+            at: start,
+            running_since: Some(Instant::now()),
+        }))
+    }
+
+    /// Moves the clock to `now`; a running clock goes on running from there.
     pub fn set(&self, now: OffsetDateTime) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = now;
+        let mut reading = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        reading.at = now;
+        if reading.running_since.is_some() {
+            reading.running_since = Some(Instant::now());
+        }
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        let reading = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match reading.running_since {
+            Some(since) => reading.at + since.elapsed(),
+            None => reading.at,
+        }
     }
 }
 
@@ -77,6 +109,25 @@ mod tests {
         assert_eq!(clock.today_ist(), date!(2026 - 11 - 24));
         clock.set(datetime!(2026-11-24 18:30:00 UTC));
         assert_eq!(clock.today_ist(), date!(2026 - 11 - 25));
+    }
+
+    #[test]
+    fn a_running_clock_starts_where_told_and_moves_forward() {
+        let start = datetime!(2031-03-15 03:00 +05:30);
+        let clock = ManualClock::running(start);
+        let first = clock.now();
+        assert!(first >= start && first - start < time::Duration::minutes(1));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(clock.now() > first);
+        clock.set(datetime!(2031-03-16 06:00 +05:30));
+        assert!(clock.now() >= datetime!(2031-03-16 06:00 +05:30));
+    }
+
+    #[test]
+    fn a_stopped_clock_stays_put() {
+        let clock = ManualClock::new(datetime!(2026-11-24 10:00 UTC));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert_eq!(clock.now(), datetime!(2026-11-24 10:00 UTC));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Shared set-up for the end-to-end tests: an instrument master, a running simulator, and a
 //! Zerodha client logged in to it through Kite's real login flow.
+//!
+//! One [`ManualClock`] drives every clock of a world: the master's dump date, the simulator's
+//! and the client's. Tests therefore mean the same on any day they run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -7,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use time::macros::date;
-use tt_connect::{Zerodha, ZerodhaConfig};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tt_connect::{Clock, ManualClock, Zerodha, ZerodhaConfig};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
 use tt_sim::{RateLimits, SimConfig, SimHandle, Simulator};
 use tt_transport::{HttpClient, HttpConfig};
@@ -25,7 +29,11 @@ pub const MASTER_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name
 412675,1612,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,CDS-FUT,CDS
 ";
 
-/// A test's world: a temporary directory, the master, the simulator.
+/// The instant every world starts at: a Tuesday, 10:00 IST, market hours.
+pub const WORLD_START: OffsetDateTime = datetime!(2026-11-24 10:00 +05:30);
+
+/// A test's world: a temporary directory, the master, the simulator, and the one clock they
+/// and the clients read.
 pub struct World {
     /// The temporary directory (removed on drop).
     pub dir: PathBuf,
@@ -33,6 +41,9 @@ pub struct World {
     pub master: Arc<InstrumentMaster>,
     /// The running simulator.
     pub sim: SimHandle,
+    /// The clock of the master's dump date, the simulator and every client from
+    /// [`World::zerodha_config`]; starts at [`WORLD_START`] and runs in real time from there.
+    pub clock: Arc<ManualClock>,
 }
 
 impl Drop for World {
@@ -49,6 +60,7 @@ impl World {
 
     /// As [`World::start`], with the simulator enforcing `limits`.
     pub async fn start_with(name: &str, limits: RateLimits) -> World {
+        let clock = Arc::new(ManualClock::running(WORLD_START));
         let dir = std::env::temp_dir().join(format!("tt-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -61,20 +73,29 @@ impl World {
                 broker: &parser,
                 reader: open_dump(&dir.join("kite.csv")).unwrap(),
                 source_name: "e2e".into(),
-                dump_date: date!(2026 - 11 - 24),
+                dump_date: clock.today_ist(),
             }],
             &BuildOptions::default(),
         )
         .unwrap();
         let master = Arc::new(InstrumentMaster::open(&db).unwrap());
-        let sim = Simulator::start(SimConfig::new(Arc::clone(&master)).rate_limits(limits))
-            .await
-            .unwrap();
-        World { dir, master, sim }
+        let sim = Simulator::start(
+            SimConfig::new(Arc::clone(&master))
+                .rate_limits(limits)
+                .clock(Arc::clone(&clock) as Arc<dyn Clock>),
+        )
+        .await
+        .unwrap();
+        World {
+            dir,
+            master,
+            sim,
+            clock,
+        }
     }
 
     /// A Zerodha client for the simulator's app, its session kept in this world's directory,
-    /// with its own rate limiter on (as by default).
+    /// reading this world's clock, with its own rate limiter on (as by default).
     pub fn zerodha_config(&self) -> ZerodhaConfig {
         let app = self.sim.app();
         ZerodhaConfig::new(app.api_key.clone(), app.api_secret.clone())
@@ -82,6 +103,7 @@ impl World {
             .login_url(format!("{}/connect/login", self.sim.url()))
             .instrument_master(Arc::clone(&self.master))
             .session_file(self.dir.join("session.json"))
+            .clock(Arc::clone(&self.clock) as Arc<dyn Clock>)
             .http(HttpConfig {
                 response_timeout: Duration::from_secs(2),
                 ..HttpConfig::default()

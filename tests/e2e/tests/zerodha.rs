@@ -501,15 +501,13 @@ async fn each_fault_after_sending_is_an_unknown_outcome_and_never_a_duplicate() 
 #[tokio::test]
 async fn a_session_is_reused_until_it_expires_at_six_ist() {
     let world = World::start("session").await;
-    let clock = Arc::new(tt_connect::ManualClock::new(
-        time::macros::datetime!(2026-11-24 10:00 +05:30),
-    ));
-    let first = Zerodha::new(world.zerodha_config().clock(clock.clone()));
+    let clock = Arc::clone(&world.clock);
+    let first = Zerodha::new(world.zerodha_config());
     world.log_in(&first).await;
     assert_eq!(first.session().unwrap().user_id, "TT0001");
 
     // Another client (another run of the program) picks the saved session up: no login.
-    let second = Zerodha::new(world.zerodha_config().clock(clock.clone()));
+    let second = Zerodha::new(world.zerodha_config());
     let info = second.session().unwrap();
     assert_eq!(
         info.expires_at,
@@ -528,7 +526,7 @@ async fn a_session_is_reused_until_it_expires_at_six_ist() {
         Error::SessionExpired { .. }
     ));
     assert_eq!(ended.lock().unwrap().len(), 1);
-    let third = Zerodha::new(world.zerodha_config().clock(clock));
+    let third = Zerodha::new(world.zerodha_config());
     assert!(
         third.session().is_none(),
         "an expired session is not reused"
