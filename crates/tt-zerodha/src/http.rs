@@ -1,0 +1,183 @@
+//! The HTTP plumbing onto the shared transport: Kite's rate-limit classes, one request value
+//! per call, the headers every call carries, and the session-expiry hook on `TokenException`.
+
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+use http::{Method, Request};
+use tt_core::{ClientTag, Error, Result};
+use tt_transport::{
+    ApiClient, CallKind, HttpClient, RateLimit, RateLimiter, RawResponse, form_body,
+};
+
+use crate::errors::{BROKER, KiteCheck};
+use crate::{Zerodha, transformer};
+
+/// Kite's rate-limit classes (kite-api §7): quotes 1/s, historical 3/s, orders 10/s (and a cap
+/// per minute), everything else 10/s.
+pub(crate) const QUOTE: &str = "quote";
+pub(crate) const ORDER: &str = "order";
+pub(crate) const DEFAULT: &str = "default";
+
+/// One call to Kite: everything [`Zerodha::send`] needs to build and send it.
+pub(crate) struct KiteRequest<'a> {
+    class: &'static str,
+    kind: CallKind,
+    method: Method,
+    path: &'a str,
+    query: &'a [(&'a str, &'a str)],
+    form: Option<&'a [(&'a str, String)]>,
+    check: &'a KiteCheck,
+    authenticated: bool,
+}
+
+impl<'a> KiteRequest<'a> {
+    /// An authenticated `GET`, retried on transient failures, in the default rate class.
+    pub(crate) fn read(path: &'a str, check: &'a KiteCheck) -> Self {
+        KiteRequest {
+            class: DEFAULT,
+            kind: CallKind::Read,
+            method: Method::GET,
+            path,
+            query: &[],
+            form: None,
+            check,
+            authenticated: true,
+        }
+    }
+
+    /// An authenticated order call (place, modify, cancel): sent at most once, in the order
+    /// rate class; an unknown outcome names `tag`.
+    pub(crate) fn order(
+        method: Method,
+        path: &'a str,
+        tag: ClientTag,
+        check: &'a KiteCheck,
+    ) -> Self {
+        KiteRequest {
+            class: ORDER,
+            kind: CallKind::Order { tag },
+            method,
+            ..KiteRequest::read(path, check)
+        }
+    }
+
+    /// A call about the session itself (the token exchange, logout): sent once, without the
+    /// `Authorization` header.
+    pub(crate) fn session(method: Method, path: &'a str, check: &'a KiteCheck) -> Self {
+        KiteRequest {
+            kind: CallKind::Once,
+            method,
+            authenticated: false,
+            ..KiteRequest::read(path, check)
+        }
+    }
+
+    /// The same call in another rate class.
+    pub(crate) fn class(self, class: &'static str) -> Self {
+        KiteRequest { class, ..self }
+    }
+
+    /// The same call with a query string.
+    pub(crate) fn query(self, query: &'a [(&'a str, &'a str)]) -> Self {
+        KiteRequest { query, ..self }
+    }
+
+    /// The same call with a form body.
+    pub(crate) fn form(self, form: &'a [(&'a str, String)]) -> Self {
+        KiteRequest {
+            form: Some(form),
+            ..self
+        }
+    }
+}
+
+impl Zerodha {
+    fn api(&self) -> Result<&ApiClient> {
+        let config = &self.inner.config;
+        self.inner
+            .api
+            .get_or_init(|| {
+                let http = HttpClient::new(config.http).map_err(|e| e.to_string())?;
+                let limiter = if config.rate_limited {
+                    let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+                    RateLimiter::new([
+                        (QUOTE, RateLimit::per_second(n(1))),
+                        ("historical", RateLimit::per_second(n(3))),
+                        (
+                            ORDER,
+                            RateLimit::per_second(n(10)).and_per_minute(config.orders_per_minute),
+                        ),
+                        (DEFAULT, RateLimit::per_second(n(10))),
+                    ])
+                } else {
+                    RateLimiter::unlimited()
+                };
+                Ok(ApiClient::new(BROKER, http, limiter, config.retry))
+            })
+            .as_ref()
+            .map_err(|e| Error::Config(format!("zerodha HTTP client: {e}")))
+    }
+
+    /// Sends one request through the shared transport.
+    pub(crate) async fn send(&self, call: KiteRequest<'_>) -> Result<RawResponse> {
+        let KiteRequest {
+            class,
+            kind,
+            method,
+            path,
+            query,
+            form,
+            check,
+            authenticated,
+        } = call;
+        let config = &self.inner.config;
+        let mut url = format!("{}{path}", config.root());
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&form_body(query));
+        }
+        let mut request = Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("X-Kite-Version", "3")
+            .header(
+                "User-Agent",
+                concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
+            );
+        if authenticated {
+            let token = self.access_token()?;
+            request = request.header(
+                "Authorization",
+                format!("token {}:{}", config.key(), token.expose()),
+            );
+        }
+        let body = match form {
+            Some(form) => {
+                request = request.header("Content-Type", "application/x-www-form-urlencoded");
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Bytes::from(form_body(&pairs))
+            }
+            None => Bytes::new(),
+        };
+        let request = request.body(body).map_err(|_| {
+            Error::Config(format!("cannot build a request to {}{path}", config.root()))
+        })?;
+        let result = self.api()?.call(class, kind, request, check).await;
+        if let Err(Error::SessionExpired { message, .. }) = &result {
+            self.session_ended(message.clone());
+        }
+        result
+    }
+
+    /// An authenticated read of Kite's `data`, parsed into `T`.
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        call: KiteRequest<'_>,
+        what: &str,
+    ) -> Result<T> {
+        let check = call.check.clone();
+        let response = self.send(call).await?;
+        transformer::data(&response, what, &check)
+    }
+}

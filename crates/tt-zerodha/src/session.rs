@@ -1,0 +1,238 @@
+//! The live session: Kite's login flow, the access token in memory and in the session file,
+//! its 06:00 IST expiry, logout, and the hook called when a session ends on its own.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use http::Method;
+use tt_core::{Error, Result, Secret};
+use tt_transport::percent_encode;
+
+use crate::auth::Session;
+use crate::errors::{BROKER, KiteCheck};
+use crate::http::KiteRequest;
+use crate::{SessionInfo, Zerodha, auth, transformer, wire};
+
+/// Why a session ended, as given to the session-expiry hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEnded {
+    /// The user whose session it was, if known.
+    pub user_id: Option<String>,
+    /// What ended it (Kite's message, or the 06:00 IST expiry).
+    pub reason: String,
+}
+
+pub(crate) type ExpiryHook = Arc<dyn Fn(&SessionEnded) + Send + Sync>;
+
+impl Zerodha {
+    /// Where to send the user's browser to log in: Kite's page, which redirects to the app's
+    /// registered URL with a `request_token`.
+    pub fn login_url(&self) -> String {
+        let config = &self.inner.config;
+        format!(
+            "{}?v=3&api_key={}",
+            config.login_page(),
+            percent_encode(config.key())
+        )
+    }
+
+    /// Exchanges the `request_token` from the login redirect for a session, keeps it in memory
+    /// and in the session file, and returns who logged in.
+    ///
+    /// # Errors
+    /// [`Error::Authentication`] / [`Error::SessionExpired`] for a refused token or checksum;
+    /// network errors; [`Error::Config`] if the session file cannot be written.
+    pub async fn complete_login(&self, request_token: &str) -> Result<SessionInfo> {
+        let config = &self.inner.config;
+        let checksum = auth::checksum(config.key(), request_token, config.secret());
+        let form = [
+            ("api_key", config.key().to_owned()),
+            ("request_token", request_token.to_owned()),
+            ("checksum", checksum),
+        ];
+        let check = KiteCheck::read();
+        let response = self
+            .send(KiteRequest::session(Method::POST, "/session/token", &check).form(&form))
+            .await?;
+        let data: wire::SessionData =
+            transformer::data(&response, "session response", &KiteCheck::read())?;
+        let login_time = data
+            .login_time
+            .as_deref()
+            .and_then(auth::parse_ist)
+            .unwrap_or_else(|| self.inner.config.clock.now());
+        let session = Session {
+            user_id: data.user_id,
+            access_token: Secret::new(data.access_token),
+            login_time,
+            expires_at: auth::expiry_after(login_time),
+        };
+        self.install(session)
+    }
+
+    /// Uses an access token obtained elsewhere (it is saved like a login's, and assumed to
+    /// expire at the next 06:00 IST).
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the session file cannot be written.
+    pub fn use_access_token(
+        &self,
+        user_id: impl Into<String>,
+        access_token: Secret,
+    ) -> Result<SessionInfo> {
+        let now = self.inner.config.clock.now();
+        self.install(Session {
+            user_id: user_id.into(),
+            access_token,
+            login_time: now,
+            expires_at: auth::expiry_after(now),
+        })
+    }
+
+    fn install(&self, session: Session) -> Result<SessionInfo> {
+        self.inner
+            .store
+            .save(self.inner.config.key(), Some(&session))?;
+        tracing::info!(
+            broker = BROKER,
+            user_id = %session.user_id,
+            expires_at = %auth::rfc3339(session.expires_at),
+            "session started"
+        );
+        let info = SessionInfo::from(&session);
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(session);
+        self.inner.session_loaded.store(true, Ordering::SeqCst);
+        Ok(info)
+    }
+
+    /// The current session, if logged in (a saved, unexpired one counts).
+    pub fn session(&self) -> Option<SessionInfo> {
+        self.load_saved_session();
+        self.inner
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(SessionInfo::from)
+    }
+
+    /// Ends the session at Kite (`DELETE /session/token`) and forgets it here.
+    ///
+    /// # Errors
+    /// Network errors; the session is forgotten locally either way.
+    pub async fn logout(&self) -> Result<()> {
+        let token = self.access_token();
+        let result = match token {
+            Ok(token) => {
+                let query = [
+                    ("api_key", self.inner.config.key()),
+                    ("access_token", token.expose()),
+                ];
+                let check = KiteCheck::read();
+                self.send(
+                    KiteRequest::session(Method::DELETE, "/session/token", &check).query(&query),
+                )
+                .await
+                .map(|_| ())
+            }
+            Err(_) => Ok(()),
+        };
+        self.forget_session()?;
+        result
+    }
+
+    /// Calls `hook` whenever the session ends on its own (Kite answered `TokenException`, or the
+    /// 06:00 IST expiry passed): the place to start a new login.
+    pub fn on_session_expired(&self, hook: impl Fn(&SessionEnded) + Send + Sync + 'static) {
+        *self
+            .inner
+            .expiry_hook
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
+    }
+
+    fn forget_session(&self) -> Result<()> {
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        self.inner.store.save(self.inner.config.key(), None)
+    }
+
+    pub(crate) fn session_ended(&self, reason: String) {
+        let user_id = self
+            .inner
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|s| s.user_id.clone());
+        tracing::warn!(broker = BROKER, user_id = ?user_id, %reason, "session ended");
+        // The stored session is useless now; failing to delete it only costs a refused token.
+        let _ = self.forget_session();
+        let hook = self
+            .inner
+            .expiry_hook
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(&SessionEnded { user_id, reason });
+        }
+    }
+
+    fn load_saved_session(&self) {
+        if self.inner.session_loaded.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Ok(Some(saved)) = self
+            .inner
+            .store
+            .load(self.inner.config.key(), self.inner.config.clock.now())
+        {
+            let mut session = self
+                .inner
+                .session
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            if session.is_none() {
+                *session = Some(saved);
+            }
+        }
+    }
+
+    /// The access token of a live session.
+    pub(crate) fn access_token(&self) -> Result<Secret> {
+        self.load_saved_session();
+        let session = self
+            .inner
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match session {
+            None => Err(Error::Authentication {
+                broker: BROKER,
+                message: "not logged in: send the user to login_url() and call complete_login()"
+                    .to_owned(),
+            }),
+            Some(session) if self.inner.config.clock.now() >= session.expires_at => {
+                let reason = format!(
+                    "the session expired at {}",
+                    auth::rfc3339(session.expires_at)
+                );
+                self.session_ended(reason.clone());
+                Err(Error::SessionExpired {
+                    broker: BROKER,
+                    message: reason,
+                })
+            }
+            Some(session) => Ok(session.access_token),
+        }
+    }
+}
