@@ -25,8 +25,8 @@
 //! offers ([`Trading`], [`MarketFeed`], [`InstrumentSource`]) and hand a value to
 //! [`Client::new`].
 //!
-//! Note that [`Option`] here is an option *contract*; a glob import (`use tt_connect::*`) shadows
-//! the prelude's `Option` with it.
+//! A glob import (`use tt_connect::*`) is safe: no name here shadows the prelude (an option
+//! contract is [`OptionContract`]).
 
 mod any_broker;
 pub mod blocking;

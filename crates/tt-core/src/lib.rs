@@ -4,7 +4,7 @@
 //!
 //! - [`Exchange`] and the order terms ([`Side`], [`OrderType`], [`ProductType`], [`Validity`],
 //!   [`OrderStatus`]);
-//! - typed, validated instruments ([`Equity`], [`Index`], [`Future`], [`Option`], [`Currency`],
+//! - typed, validated instruments ([`Equity`], [`Index`], [`Future`], [`OptionContract`], [`Currency`],
 //!   and [`Instrument`] over them) with one canonical text form;
 //! - exact money ([`Price`], [`Amount`]) and tick/lot checks;
 //! - the models brokers report ([`Order`], [`Trade`], [`Position`], [`Holding`], [`Tick`],
@@ -15,8 +15,8 @@
 //!
 //! Users normally reach all of this through `tt-connect`, which re-exports it.
 //!
-//! Note that this crate's [`Option`] is an option *contract*; it shadows the prelude's `Option`
-//! wherever it is imported by name.
+//! An option contract is [`OptionContract`] (its text form is still `NFO:NIFTY:...:CE`), so a glob
+//! import never shadows the prelude's `Option`.
 
 mod account;
 mod broker;
@@ -41,7 +41,7 @@ pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};
 pub use instrument::{
     ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
-    InstrumentKind, IntoStrike, Option, OptionType, Symbol,
+    InstrumentKind, IntoStrike, OptionContract, OptionType, Symbol,
 };
 pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, QuoteDetail, StreamMode, Tick};
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};

@@ -238,7 +238,7 @@ impl Future {
 
 /// An index, stock or commodity option: `NFO:NIFTY:2026-12-29:24000:CE`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Option {
+pub struct OptionContract {
     exchange: Exchange,
     underlying: Symbol,
     expiry: Date,
@@ -246,16 +246,16 @@ pub struct Option {
     option_type: OptionType,
 }
 
-impl Option {
+impl OptionContract {
     /// An option on NFO, BFO or MCX. Currency options are [`Currency`] contracts.
     ///
     /// ```
-    /// use tt_core::{Exchange, Option, OptionType};
+    /// use tt_core::{Exchange, OptionContract, OptionType};
     /// use time::macros::date;
     ///
-    /// let call = Option::new(Exchange::Nfo, "NIFTY", date!(2026 - 12 - 29), 24000, OptionType::Call)?;
+    /// let call = OptionContract::new(Exchange::Nfo, "NIFTY", date!(2026 - 12 - 29), 24000, OptionType::Call)?;
     /// assert_eq!(call.to_string(), "NFO:NIFTY:2026-12-29:24000:CE");
-    /// assert!(Option::new(Exchange::Nfo, "NIFTY", date!(2026 - 12 - 29), 0, OptionType::Put).is_err());
+    /// assert!(OptionContract::new(Exchange::Nfo, "NIFTY", date!(2026 - 12 - 29), 0, OptionType::Put).is_err());
     /// # Ok::<(), tt_core::InstrumentError>(())
     /// ```
     ///
@@ -268,9 +268,9 @@ impl Option {
         expiry: Date,
         strike: impl IntoStrike,
         option_type: OptionType,
-    ) -> Result<Option, InstrumentError> {
+    ) -> Result<OptionContract, InstrumentError> {
         check_exchange(InstrumentKind::Option, exchange)?;
-        Ok(Option {
+        Ok(OptionContract {
             exchange,
             underlying: Symbol::new(underlying)?,
             expiry,
@@ -460,11 +460,13 @@ mod tests {
     fn futures_and_options_list_on_derivative_segments_only() {
         for exchange in [Exchange::Nfo, Exchange::Bfo, Exchange::Mcx] {
             assert!(Future::new(exchange, "NIFTY", EXPIRY).is_ok());
-            assert!(Option::new(exchange, "NIFTY", EXPIRY, 24000, OptionType::Call).is_ok());
+            assert!(
+                OptionContract::new(exchange, "NIFTY", EXPIRY, 24000, OptionType::Call).is_ok()
+            );
         }
         for exchange in [Exchange::Nse, Exchange::Bse, Exchange::Cds, Exchange::Bcd] {
             assert!(err_text(Future::new(exchange, "NIFTY", EXPIRY)).contains("a future cannot"));
-            let text = err_text(Option::new(
+            let text = err_text(OptionContract::new(
                 exchange,
                 "NIFTY",
                 EXPIRY,
@@ -494,27 +496,27 @@ mod tests {
 
     #[test]
     fn strikes_must_be_positive_and_finite() {
-        let bad: [Result<Option, InstrumentError>; 8] = [
-            Option::new(Exchange::Nfo, "NIFTY", EXPIRY, 0, OptionType::Call),
-            Option::new(Exchange::Nfo, "NIFTY", EXPIRY, -5, OptionType::Call),
-            Option::new(Exchange::Nfo, "NIFTY", EXPIRY, f64::NAN, OptionType::Call),
-            Option::new(
+        let bad: [Result<OptionContract, InstrumentError>; 8] = [
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, 0, OptionType::Call),
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, -5, OptionType::Call),
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, f64::NAN, OptionType::Call),
+            OptionContract::new(
                 Exchange::Nfo,
                 "NIFTY",
                 EXPIRY,
                 f64::INFINITY,
                 OptionType::Call,
             ),
-            Option::new(
+            OptionContract::new(
                 Exchange::Nfo,
                 "NIFTY",
                 EXPIRY,
                 f64::NEG_INFINITY,
                 OptionType::Call,
             ),
-            Option::new(Exchange::Nfo, "NIFTY", EXPIRY, -0.05, OptionType::Call),
-            Option::new(Exchange::Nfo, "NIFTY", EXPIRY, "abc", OptionType::Call),
-            Option::new(
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, -0.05, OptionType::Call),
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, "abc", OptionType::Call),
+            OptionContract::new(
                 Exchange::Nfo,
                 "NIFTY",
                 EXPIRY,
@@ -528,7 +530,7 @@ mod tests {
                 "{result:?}"
             );
         }
-        let nan = err_text(Option::new(
+        let nan = err_text(OptionContract::new(
             Exchange::Nfo,
             "NIFTY",
             EXPIRY,
@@ -540,7 +542,8 @@ mod tests {
             Currency::option(Exchange::Cds, "USDINR", EXPIRY, 0.0, OptionType::Put),
             Err(InstrumentError::InvalidStrike(_))
         ));
-        let ok = Option::new(Exchange::Nfo, "NIFTY", EXPIRY, 1022.5, OptionType::Put).unwrap();
+        let ok =
+            OptionContract::new(Exchange::Nfo, "NIFTY", EXPIRY, 1022.5, OptionType::Put).unwrap();
         assert_eq!(ok.strike().to_string(), "1022.5");
     }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::Date;
 
 pub use contract::{
-    Currency, CurrencyContract, Equity, Future, Index, IntoStrike, Option, OptionType,
+    Currency, CurrencyContract, Equity, Future, Index, IntoStrike, OptionContract, OptionType,
 };
 pub use error::InstrumentError;
 pub use symbol::Symbol;
@@ -49,7 +49,7 @@ pub enum Instrument {
     /// An index, stock or commodity future.
     Future(Future),
     /// An index, stock or commodity option.
-    Option(Option),
+    Option(OptionContract),
     /// A currency future or option.
     Currency(Currency),
 }
@@ -64,7 +64,7 @@ pub enum InstrumentKind {
     Index,
     /// [`Future`].
     Future,
-    /// [`Option`].
+    /// [`OptionContract`].
     Option,
     /// [`Currency`].
     Currency,
@@ -206,8 +206,8 @@ impl From<Future> for Instrument {
     }
 }
 
-impl From<Option> for Instrument {
-    fn from(i: Option) -> Self {
+impl From<OptionContract> for Instrument {
+    fn from(i: OptionContract) -> Self {
         Instrument::Option(i)
     }
 }

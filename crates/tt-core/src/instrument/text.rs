@@ -7,7 +7,7 @@ use time::Date;
 use time::macros::format_description;
 
 use super::{
-    Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError, Option,
+    Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError, OptionContract,
     OptionType,
 };
 use crate::{Exchange, Price};
@@ -50,7 +50,7 @@ impl fmt::Display for Future {
     }
 }
 
-impl fmt::Display for Option {
+impl fmt::Display for OptionContract {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (exchange, underlying) = (self.exchange(), self.underlying());
         let (strike, option_type) = (self.strike(), self.option_type());
@@ -138,7 +138,10 @@ impl FromStr for Instrument {
                 if is_currency {
                     Ok(Currency::option(exchange, underlying, expiry, strike, option_type)?.into())
                 } else {
-                    Ok(Option::new(exchange, underlying, expiry, strike, option_type)?.into())
+                    Ok(
+                        OptionContract::new(exchange, underlying, expiry, strike, option_type)?
+                            .into(),
+                    )
                 }
             }
             _ => Err(malformed(format!(
@@ -234,7 +237,7 @@ mod tests {
     #[test]
     fn serde_uses_the_canonical_text() {
         let i = Instrument::from(
-            Option::new(
+            OptionContract::new(
                 Exchange::Nfo,
                 "NIFTY",
                 date!(2026 - 12 - 29),
@@ -294,7 +297,7 @@ mod tests {
                 strike(),
                 option_type()
             )
-                .prop_map(|(e, s, d, k, t)| Option::new(e, &s, d, k, t).unwrap().into()),
+                .prop_map(|(e, s, d, k, t)| OptionContract::new(e, &s, d, k, t).unwrap().into()),
             (pick(&[Exchange::Cds, Exchange::Bcd]), symbol(), expiry())
                 .prop_map(|(e, s, d)| Currency::future(e, &s, d).unwrap().into()),
             (

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use tt_core::{
     BrokerToken, ContractSpec, Currency, DumpError, DumpRecord, DumpRows, Equity, Exchange, Future,
-    IST, Index, Instrument, Option as OptionContract, OptionType, Price,
+    IST, Index, Instrument, OptionContract, OptionType, Price,
 };
 
 /// Index names Upstox spells differently from the exchange's published (and Kite's) name, as

@@ -16,7 +16,7 @@ use time::Date;
 use time::macros::format_description;
 use tt_core::{
     BrokerToken, ContractSpec, Currency, DumpError, DumpRecord, DumpRows, Equity, Exchange, Future,
-    Index, Instrument, Option as OptionContract, OptionType, Price,
+    Index, Instrument, OptionContract, OptionType, Price,
 };
 
 /// The columns the parser needs, by header name.
