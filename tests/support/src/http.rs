@@ -1,5 +1,5 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for tests: fixed responses per path, with the faults a
-//! client must survive (a stall, a body cut short), and a record of the requests it got.
+//! client must survive (a stall, a trickle, a body cut short), and a record of the requests it got.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -19,6 +19,9 @@ pub enum Behaviour {
     CutShort,
     /// Reads the request, then closes the connection without answering.
     Drop,
+    /// Sends the head at once, then the body a byte at a time with this pause before each: a
+    /// server that is never silent for long but never done either.
+    Trickle(Duration),
 }
 
 /// One path's answer.
@@ -243,6 +246,20 @@ fn serve(
         _ => &route.body[..],
     };
     let _ = stream.write_all(head.as_bytes());
+    if let Behaviour::Trickle(pause) = route.behaviour {
+        let _ = stream.flush();
+        for byte in body {
+            thread::sleep(pause);
+            if stream
+                .write_all(&[*byte])
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return;
+            }
+        }
+        return;
+    }
     let _ = stream.write_all(body);
     let _ = stream.flush();
 }
