@@ -24,7 +24,7 @@ use http::{Method, Request};
 use tracing::Instrument;
 use tt_core::{ClientTag, Error};
 
-use crate::{HttpClient, RateLimiter, RawResponse, RetryPolicy, TransportError};
+use crate::{HttpClient, RateClass, RateLimiter, RawResponse, RetryPolicy, TransportError};
 
 /// Decides whether a response is a success and, if not, which canonical error it is.
 pub trait ResponseCheck: Send + Sync {
@@ -98,7 +98,7 @@ impl ApiClient {
     /// a definite answer.
     pub async fn call<C>(
         &self,
-        class: &str,
+        class: RateClass,
         kind: CallKind,
         request: Request<Bytes>,
         check: &C,
@@ -131,7 +131,7 @@ impl ApiClient {
 
     async fn read(
         &self,
-        class: &str,
+        class: RateClass,
         request: Request<Bytes>,
         check: &dyn ResponseCheck,
     ) -> Result<RawResponse, Error> {
@@ -144,8 +144,15 @@ impl ApiClient {
             let last = attempt >= attempts;
             match self.http.send(copy(&request)).await {
                 Ok(response) if retryable_status(response.status) && !last => {
-                    let wait =
-                        retry_after(&response).unwrap_or_else(|| self.retry.backoff(attempt));
+                    let wait = match retry_after(&response) {
+                        // Asked to wait longer than we would: report it rather than stall.
+                        Some(asked) if asked > self.retry.max_retry_after => {
+                            tracing::debug!(broker = self.broker, %method, path = %path, status = response.status, ?asked, "retry-after beyond the cap; not retrying");
+                            return check.check(&response).map(|()| response);
+                        }
+                        Some(asked) => asked,
+                        None => self.retry.backoff(attempt),
+                    };
                     tokio::time::sleep(wait).await;
                 }
                 Ok(response) => {

@@ -22,5 +22,5 @@ pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
 pub use encoding::{form_body, percent_encode};
 pub use error::TransportError;
-pub use rate_limit::{RateLimit, RateLimiter};
+pub use rate_limit::{RateClass, RateLimit, RateLimiter};
 pub use retry::RetryPolicy;

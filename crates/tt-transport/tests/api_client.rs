@@ -9,8 +9,8 @@ use tt_core::{ClientTag, Error};
 use tt_test_support::http::{Behaviour, Route, TestServer};
 use tt_test_support::logs::CapturedLogs;
 use tt_transport::{
-    ApiClient, CallKind, HttpClient, HttpConfig, RateLimiter, RawResponse, ResponseCheck,
-    RetryPolicy,
+    ApiClient, CallKind, HttpClient, HttpConfig, RateClass, RateLimiter, RawResponse,
+    ResponseCheck, RetryPolicy,
 };
 
 /// A broker whose errors are any status from 400 up, named by their body; a success's body is
@@ -53,6 +53,7 @@ fn api_with(config: HttpConfig) -> ApiClient {
         max_attempts: 3,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(2),
     };
     ApiClient::new("test", http, RateLimiter::unlimited(), retry)
 }
@@ -100,7 +101,7 @@ async fn reads_retry_through_5xx_and_429() {
     );
     let response = api(Duration::from_secs(5))
         .call(
-            "default",
+            RateClass::Other,
             CallKind::Read,
             get(&server.url("/profile")),
             &StatusCheck,
@@ -116,7 +117,7 @@ async fn reads_give_up_after_the_last_attempt_with_the_mapped_error() {
     let server = TestServer::start([("/profile", Route::status(502, "bad gateway"))]);
     let error = api(Duration::from_secs(5))
         .call(
-            "default",
+            RateClass::Other,
             CallKind::Read,
             get(&server.url("/profile")),
             &StatusCheck,
@@ -141,7 +142,7 @@ async fn reads_retry_dropped_connections_then_report_a_network_error() {
     let server = TestServer::start([("/orders", Route::ok("x").with(Behaviour::Drop))]);
     let error = api(Duration::from_secs(5))
         .call(
-            "default",
+            RateClass::Other,
             CallKind::Read,
             get(&server.url("/orders")),
             &StatusCheck,
@@ -158,7 +159,7 @@ async fn an_order_is_sent_once_and_a_5xx_is_an_unknown_outcome() {
     let server = TestServer::start([("/orders/regular", Route::status(503, "oms down"))]);
     let error = api(Duration::from_secs(5))
         .call(
-            "order",
+            RateClass::OrderPlace,
             order("tag503"),
             post(&server.url("/orders/regular")),
             &StatusCheck,
@@ -188,7 +189,12 @@ async fn a_dropped_or_stalled_order_is_an_unknown_outcome_never_retried() {
     let client = api(Duration::from_millis(300));
     for path in ["/drop", "/stall", "/cut"] {
         let error = client
-            .call("order", order("t1"), post(&server.url(path)), &StatusCheck)
+            .call(
+                RateClass::OrderPlace,
+                order("t1"),
+                post(&server.url(path)),
+                &StatusCheck,
+            )
             .await
             .unwrap_err();
         assert!(
@@ -209,7 +215,7 @@ async fn a_refused_connection_means_the_order_never_left() {
         .port();
     let error = api(Duration::from_secs(5))
         .call(
-            "order",
+            RateClass::OrderPlace,
             order("t2"),
             post(&format!(
                 "http://127.0.0.1:{port}/orders/regular?access_token=SECRET123"
@@ -227,7 +233,7 @@ async fn a_definite_rejection_of_an_order_is_the_mapped_error() {
     let server = TestServer::start([("/orders/regular", Route::status(400, "bad price"))]);
     let error = api(Duration::from_secs(5))
         .call(
-            "order",
+            RateClass::OrderPlace,
             order("t3"),
             post(&server.url("/orders/regular")),
             &StatusCheck,
@@ -257,7 +263,7 @@ async fn an_order_that_gets_no_connection_in_time_is_a_retryable_network_error()
     let started = Instant::now();
     let error = client
         .call(
-            "order",
+            RateClass::OrderPlace,
             order("t4"),
             post(&format!("https://127.0.0.1:{port}/orders/regular")),
             &StatusCheck,
@@ -281,7 +287,7 @@ async fn the_response_timer_does_not_run_while_connecting() {
     });
     let error = client
         .call(
-            "order",
+            RateClass::OrderPlace,
             order("t5"),
             post(&format!("https://127.0.0.1:{port}/orders/regular")),
             &StatusCheck,
@@ -301,7 +307,7 @@ async fn one_deadline_covers_the_whole_body() {
     let started = Instant::now();
     let error = api(Duration::from_millis(400))
         .call(
-            "default",
+            RateClass::Other,
             CallKind::Once,
             get(&server.url("/orders")),
             &StatusCheck,
@@ -320,7 +326,7 @@ async fn a_body_over_the_cap_is_an_error_naming_the_cap() {
         ..HttpConfig::default()
     })
     .call(
-        "default",
+        RateClass::Other,
         CallKind::Read,
         get(&server.url("/trades")),
         &StatusCheck,
@@ -340,7 +346,7 @@ async fn an_order_answer_over_the_cap_is_an_unknown_outcome() {
         ..HttpConfig::default()
     })
     .call(
-        "order",
+        RateClass::OrderPlace,
         order("t6"),
         post(&server.url("/orders/regular")),
         &StatusCheck,
@@ -366,7 +372,7 @@ async fn plain_http_off_loopback_is_refused_before_connecting() {
     ] {
         let started = Instant::now();
         let error = client
-            .call("order", order("t7"), post(url), &StatusCheck)
+            .call(RateClass::OrderPlace, order("t7"), post(url), &StatusCheck)
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Config(_)), "{url}: {error}");
@@ -381,10 +387,54 @@ async fn plain_http_to_localhost_is_allowed() {
     let server = TestServer::start([("/profile", Route::ok("fine"))]);
     let url = server.url("/profile").replace("127.0.0.1", "localhost");
     let response = api(Duration::from_secs(5))
-        .call("default", CallKind::Read, get(&url), &StatusCheck)
+        .call(RateClass::Other, CallKind::Read, get(&url), &StatusCheck)
         .await
         .unwrap();
     assert_eq!(&response.body[..], b"fine");
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_reported_not_waited_out() {
+    let mut limited = Route::status(429, "slow down");
+    limited
+        .headers
+        .push(("Retry-After".to_owned(), "3600".to_owned()));
+    let server = TestServer::start([("/quote", limited)]);
+    let client = api(Duration::from_secs(5));
+    let call = client.call(
+        RateClass::Quote,
+        CallKind::Read,
+        get(&server.url("/quote")),
+        &StatusCheck,
+    );
+    let error = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("a read must not sleep out an hour's Retry-After")
+        .unwrap_err();
+    assert!(matches!(error, Error::RateLimited { .. }), "{error}");
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_within_the_cap_is_waited_out() {
+    let mut limited = Route::status(429, "slow down");
+    limited
+        .headers
+        .push(("Retry-After".to_owned(), "1".to_owned()));
+    let server = TestServer::start([]);
+    server.sequence("/quote", vec![limited, Route::ok("fine")]);
+    let started = Instant::now();
+    let response = api(Duration::from_secs(5))
+        .call(
+            RateClass::Quote,
+            CallKind::Read,
+            get(&server.url("/quote")),
+            &StatusCheck,
+        )
+        .await
+        .unwrap();
+    assert_eq!(&response.body[..], b"fine");
+    assert!(started.elapsed() >= Duration::from_secs(1));
 }
 
 #[tokio::test]
@@ -396,7 +446,12 @@ async fn an_order_call_dropped_mid_flight_still_completes_and_logs_its_outcome()
     )]);
     let client = api(Duration::from_secs(5));
     let url = server.url("/orders/regular");
-    let call = client.call("order", order("dropped1"), post(&url), &StatusCheck);
+    let call = client.call(
+        RateClass::OrderPlace,
+        order("dropped1"),
+        post(&url),
+        &StatusCheck,
+    );
     // The caller gives up while the server is still thinking.
     assert!(
         tokio::time::timeout(Duration::from_millis(150), call)

@@ -41,7 +41,8 @@ use tt_core::{
 };
 use tt_instruments::InstrumentMaster;
 use tt_transport::{
-    ApiClient, CallKind, HttpClient, RateLimit, RateLimiter, RawResponse, form_body, percent_encode,
+    ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
+    percent_encode,
 };
 
 pub use auth::SessionInfo;
@@ -53,11 +54,13 @@ use auth::{Session, SessionStore};
 use config::MasterSource;
 use errors::{BROKER, KiteCheck};
 
-/// Kite's rate-limit classes (kite-api §7): quotes 1/s, historical 3/s, orders 10/s (and a cap
-/// per minute), everything else 10/s.
-const QUOTE: &str = "quote";
-const ORDER: &str = "order";
-const DEFAULT: &str = "default";
+/// Kite's rate-limit classes (kite-api §7): quotes 1/s, historical 3/s, placing orders 10/s (and
+/// a cap per minute), everything else 10/s. Modifying and cancelling are limited apart from
+/// placing (10/s), so a cancel never waits behind a burst of placements.
+const QUOTE: RateClass = RateClass::Quote;
+const ORDER: RateClass = RateClass::OrderPlace;
+const ORDER_CHANGE: RateClass = RateClass::OrderChange;
+const DEFAULT: RateClass = RateClass::Other;
 
 /// Kite's per-call instrument caps for quotes.
 const FULL_QUOTE_BATCH: usize = 500;
@@ -368,11 +371,12 @@ impl Zerodha {
                     let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
                     RateLimiter::new([
                         (QUOTE, RateLimit::per_second(n(1))),
-                        ("historical", RateLimit::per_second(n(3))),
+                        (RateClass::Historical, RateLimit::per_second(n(3))),
                         (
                             ORDER,
                             RateLimit::per_second(n(10)).and_per_minute(config.orders_per_minute),
                         ),
+                        (ORDER_CHANGE, RateLimit::per_second(n(10))),
                         (DEFAULT, RateLimit::per_second(n(10))),
                     ])
                 } else {
@@ -402,7 +406,7 @@ impl Zerodha {
     #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
-        class: &str,
+        class: RateClass,
         kind: CallKind,
         method: Method,
         path: &str,
@@ -452,7 +456,7 @@ impl Zerodha {
 
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
-        class: &str,
+        class: RateClass,
         path: &str,
         query: &[(&str, &str)],
         check: &KiteCheck,
@@ -712,7 +716,7 @@ impl Trading for Zerodha {
         let form = transformer::modify_form(change);
         let response = self
             .send(
-                ORDER,
+                ORDER_CHANGE,
                 CallKind::Order { tag: tag.clone() },
                 Method::PUT,
                 &path,
@@ -749,7 +753,7 @@ impl Trading for Zerodha {
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
         let response = self
             .send(
-                ORDER,
+                ORDER_CHANGE,
                 CallKind::Order { tag: tag.clone() },
                 Method::DELETE,
                 &path,
