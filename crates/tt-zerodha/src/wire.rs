@@ -3,6 +3,11 @@
 //!
 //! Every field a response may omit or send as `null` is optional (the mocks omit several), and
 //! numbers Kite may send as floats (quantities, in the Go client) are read as floats.
+//!
+//! Prices and amounts are read as `f64` here and become `Price`/`Amount` in `transformer` through
+//! `Price::from_f64`/`Amount::from_f64`. That path gives back exactly the number Kite wrote for
+//! anything of at most eight decimals and fifteen significant digits: tt-core's `money` module
+//! says why and proves it with a property test through `serde_json`.
 
 use std::collections::HashMap;
 
