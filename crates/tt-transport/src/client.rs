@@ -5,10 +5,11 @@
 //! means the request never left ([`TransportError::never_sent`]). The response clock starts only
 //! once hyper hands the request to a connection, and one deadline,
 //! [`HttpConfig::response_timeout`], then covers the headers and the whole body of a
-//! [`HttpClient::send`]. Bodies are capped at [`HttpConfig::max_body_bytes`].
+//! [`HttpClient::send`]. Bodies are capped at [`HttpConfig::max_body_bytes`]. Connections are
+//! pooled per tokio runtime.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::runtime;
 use tokio::time::Instant;
 
 use crate::TransportError;
@@ -67,10 +69,25 @@ impl Default for HttpConfig {
 /// Reports a download's progress: bytes so far, and the total when the server said.
 pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
 
-/// The HTTP client. Cloning is cheap and shares the connection pool.
+type Pool = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The pools made so far, with the runtime each serves (`None`: used outside any runtime).
+type Pools = Arc<Mutex<Vec<(Option<runtime::Id>, Pool)>>>;
+
+/// How many runtimes' pools one client keeps; beyond that the oldest is let go (its runtime has
+/// most likely ended: programs run one or two).
+const MAX_RUNTIME_POOLS: usize = 8;
+
+/// The HTTP client. Cloning is cheap and shares the connection pools.
+///
+/// Each tokio runtime the client is used from gets a pool of its own. A pooled connection is
+/// driven by a task on the runtime that opened it, so sharing one across runtimes would leave a
+/// request from one runtime waiting on another that may be blocked or gone (the blocking
+/// client's runtime and the program's own, say).
 #[derive(Clone)]
 pub struct HttpClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    connector: HttpsConnector<HttpConnector>,
+    pools: Pools,
     config: HttpConfig,
 }
 
@@ -105,10 +122,28 @@ impl HttpClient {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .build(connector);
-        Ok(HttpClient { client, config })
+        Ok(HttpClient {
+            connector,
+            pools: Arc::new(Mutex::new(Vec::new())),
+            config,
+        })
+    }
+
+    /// The pool of the runtime this is called on, made on first use.
+    fn pool(&self) -> Pool {
+        let runtime = runtime::Handle::try_current().ok().map(|h| h.id());
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == runtime) {
+            return pool.clone();
+        }
+        let pool = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.config.pool_idle_timeout)
+            .build(self.connector.clone());
+        if pools.len() >= MAX_RUNTIME_POOLS {
+            pools.remove(0);
+        }
+        pools.push((runtime, pool.clone()));
+        pool
     }
 
     /// GETs `request` and streams the body into `sink`, reporting progress; returns the number
@@ -205,7 +240,7 @@ impl HttpClient {
     ) -> Result<(http::Response<hyper::body::Incoming>, Instant), TransportError> {
         require_tls_off_loopback(request.uri(), url)?;
         let mut connection = capture_connection(&mut request);
-        let response = self.client.request(request);
+        let response = self.pool().request(request);
         tokio::pin!(response);
         let connect_timeout = self.config.connect_timeout;
         let connect_deadline = tokio::time::sleep(connect_timeout);
