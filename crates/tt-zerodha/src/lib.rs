@@ -97,7 +97,11 @@ struct Inner {
     api: OnceLock<std::result::Result<ApiClient, String>>,
     master: OnceLock<std::result::Result<Arc<InstrumentMaster>, String>>,
     session: RwLock<Option<Session>>,
+    /// Set once the session file has been read successfully (a failed read is tried again).
     session_loaded: AtomicBool,
+    /// Held while the session file is read, so a second first call waits for the first's
+    /// result instead of seeing no session.
+    session_loading: Mutex<()>,
     store: SessionStore,
     /// Order id to variety (`regular`, `amo`), learned when placing or reading an order.
     varieties: Mutex<HashMap<String, &'static str>>,
@@ -105,10 +109,18 @@ struct Inner {
 }
 
 impl std::fmt::Debug for Zerodha {
+    /// The session as held in memory: formatting never reads the session file.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let session = self
+            .inner
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(SessionInfo::from);
         f.debug_struct("Zerodha")
             .field("config", &self.inner.config)
-            .field("session", &self.session())
+            .field("session", &session)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +136,7 @@ impl Zerodha {
                 master: OnceLock::new(),
                 session: RwLock::new(None),
                 session_loaded: AtomicBool::new(false),
+                session_loading: Mutex::new(()),
                 store,
                 varieties: Mutex::new(HashMap::new()),
                 expiry_hook: RwLock::new(None),
@@ -182,7 +195,7 @@ impl Zerodha {
             .unwrap_or_else(|| self.inner.config.clock.now());
         let session = Session {
             user_id: data.user_id,
-            access_token: Secret::new(data.access_token),
+            access_token: data.access_token,
             login_time,
             expires_at: auth::expiry_after(login_time),
         };
@@ -228,9 +241,13 @@ impl Zerodha {
         Ok(info)
     }
 
-    /// The current session, if logged in (a saved, unexpired one counts).
+    /// The current session, if logged in (a saved, unexpired one counts). An unreadable
+    /// session file counts as none here (and is logged); calls that need the session report
+    /// it as the error it is.
     pub fn session(&self) -> Option<SessionInfo> {
-        self.load_saved_session();
+        if let Err(error) = self.load_saved_session() {
+            tracing::warn!(broker = BROKER, %error, "the saved session could not be read");
+        }
         self.inner
             .session
             .read()
@@ -311,15 +328,29 @@ impl Zerodha {
         }
     }
 
-    fn load_saved_session(&self) {
-        if self.inner.session_loaded.swap(true, Ordering::SeqCst) {
-            return;
+    /// Reads the saved session into memory, once. Concurrent first calls wait for the one
+    /// reading the file, so every one of them sees its session. A failed read is not
+    /// remembered: the next call tries again (after the user fixed or deleted the file).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unreadable or corrupt session file, saying so.
+    fn load_saved_session(&self) -> Result<()> {
+        if self.inner.session_loaded.load(Ordering::Acquire) {
+            return Ok(());
         }
-        if let Ok(Some(saved)) = self
+        let _loading = self
+            .inner
+            .session_loading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if self.inner.session_loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let saved = self
             .inner
             .store
-            .load(self.inner.config.key(), self.inner.config.clock.now())
-        {
+            .load(self.inner.config.key(), self.inner.config.clock.now())?;
+        if let Some(saved) = saved {
             let mut session = self
                 .inner
                 .session
@@ -329,11 +360,13 @@ impl Zerodha {
                 *session = Some(saved);
             }
         }
+        self.inner.session_loaded.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// The access token of a live session.
     fn access_token(&self) -> Result<Secret> {
-        self.load_saved_session();
+        self.load_saved_session()?;
         let session = self
             .inner
             .session

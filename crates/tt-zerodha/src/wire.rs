@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Deserializer};
+use tt_core::Secret;
 
 /// `{"status":"success","data":...}` or `{"status":"error","message":...,"error_type":...}`.
 #[derive(Debug, Deserialize)]
@@ -47,10 +48,12 @@ fn token_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::E
     })
 }
 
+/// `POST /session/token`'s data. `Debug` shows no token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SessionData {
     pub(crate) user_id: String,
-    pub(crate) access_token: String,
+    #[serde(with = "crate::auth::secret_text")]
+    pub(crate) access_token: Secret,
     #[serde(default)]
     pub(crate) login_time: Option<String>,
 }
