@@ -152,8 +152,10 @@ impl HttpClient {
     /// # Errors
     /// [`TransportError::Status`] for a non-2xx answer (with the start of its body),
     /// [`TransportError::Timeout`] when the headers or any piece of the body are later than the
-    /// response timeout, [`TransportError::Connect`] / [`TransportError::Body`] for broken
-    /// connections and failed writes.
+    /// response timeout, [`TransportError::ConnectTimeout`] when no connection came in time,
+    /// [`TransportError::InsecureUrl`] for plain `http://` off loopback,
+    /// [`TransportError::Connect`] / [`TransportError::Body`] for broken connections and failed
+    /// writes.
     pub async fn download(
         &self,
         request: Request<()>,
