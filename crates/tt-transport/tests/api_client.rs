@@ -459,18 +459,9 @@ async fn an_order_call_dropped_mid_flight_still_completes_and_logs_its_outcome()
             .is_err()
     );
     assert_eq!(server.received().len(), 1, "the request had left");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let line = loop {
-        let text = logs.text();
-        if let Some(line) = text
-            .lines()
-            .find(|l| l.contains("order call finished") && l.contains("dropped1"))
-        {
-            break line.to_owned();
-        }
-        assert!(Instant::now() < deadline, "no outcome logged: {text}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let line = logs
+        .line_with(&["order call finished", "dropped1"], Duration::from_secs(5))
+        .await;
     assert!(line.contains("tag=\"dropped1\""), "{line}");
     assert!(line.contains("status=200"), "{line}");
     assert!(line.contains("order_id=\"151220000000042\""), "{line}");

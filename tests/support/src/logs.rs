@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 /// A `tracing_subscriber` writer that keeps everything written to it; clones share the buffer.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +52,28 @@ impl CapturedLogs {
                 logs
             })
             .clone()
+    }
+
+    /// The first line containing every one of `needles`, waiting (asynchronously, so tasks of
+    /// a single-threaded test runtime keep running) up to `within` for it to be written.
+    ///
+    /// # Panics
+    /// When no such line is written in time.
+    pub async fn line_with(&self, needles: &[&str], within: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let text = self.text();
+            if let Some(line) = text
+                .lines()
+                .find(|line| needles.iter().all(|needle| line.contains(needle)))
+            {
+                return line.to_owned();
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no line with {needles:?} logged within {within:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The text written so far.
