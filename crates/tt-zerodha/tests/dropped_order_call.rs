@@ -28,7 +28,8 @@ async fn a_place_order_dropped_mid_flight_still_completes_and_logs_its_order_id(
         Route::ok(r#"{"status":"success","data":{"order_id":"151220000000042"}}"#)
             .with(Behaviour::Stall(Duration::from_millis(500))),
     )]);
-    let zerodha = common::logged_in(&server.url(""), master, &dir);
+    let zerodha =
+        common::log_in(common::config(&server.url(""), master, &dir).without_rate_limits());
     let infy: Instrument = "NSE:INFY".parse().unwrap();
     let order = OrderRequest::buy(infy, 10, ProductType::Cnc)
         .limit("1500.05".parse().unwrap())

@@ -75,7 +75,8 @@ fn setup(name: &str) -> Option<Setup> {
         ("/quote/ohlc", file("ohlc.json")),
         ("/session/token", file("generate_session.json")),
     ]);
-    let zerodha = common::logged_in(&server.url(""), master, &dir);
+    let zerodha =
+        common::log_in(common::config(&server.url(""), master, &dir).without_rate_limits());
     Some(Setup {
         _dir: TempDir(dir),
         server,

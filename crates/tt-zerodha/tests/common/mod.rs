@@ -29,16 +29,17 @@ pub(crate) fn kite_master(dir: &Path, csv: &str) -> Arc<InstrumentMaster> {
     Arc::new(InstrumentMaster::open(dir.join("instruments.db")).unwrap())
 }
 
-/// A Zerodha at `root` over `master`, its session file in `dir`, logged in as `AB1234` with the
-/// token `access-token`, without rate limits.
-pub(crate) fn logged_in(root: &str, master: Arc<InstrumentMaster>, dir: &Path) -> Zerodha {
-    let zerodha = Zerodha::new(
-        ZerodhaConfig::new("api_key", "api_secret")
-            .api_root(root)
-            .instrument_master(master)
-            .session_file(dir.join("session.json"))
-            .without_rate_limits(),
-    );
+/// The settings of a Zerodha at `root` over `master`, its session file in `dir`.
+pub(crate) fn config(root: &str, master: Arc<InstrumentMaster>, dir: &Path) -> ZerodhaConfig {
+    ZerodhaConfig::new("api_key", "api_secret")
+        .api_root(root)
+        .instrument_master(master)
+        .session_file(dir.join("session.json"))
+}
+
+/// A Zerodha with `config`, logged in as `AB1234` with the token `access-token`.
+pub(crate) fn log_in(config: ZerodhaConfig) -> Zerodha {
+    let zerodha = Zerodha::new(config);
     zerodha
         .use_access_token("AB1234", Secret::new("access-token"))
         .unwrap();
