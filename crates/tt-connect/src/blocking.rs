@@ -1,8 +1,15 @@
 //! A blocking client for programs without an async runtime.
 //!
-//! [`Client`] owns a single-threaded tokio runtime and the async [`crate::Client`], and runs each
-//! call to completion on it. The operations themselves are written once, on the async client;
-//! the blocking methods are generated from the same declarations, so the two can never drift.
+//! [`Client`] owns the async [`crate::Client`] and a single-threaded tokio runtime that lives on
+//! a thread of its own (as reqwest's `blocking` does): that thread drives the runtime's network
+//! and timers, and each call is polled to completion on the caller's thread with the runtime
+//! entered, the caller sleeping between wake-ups. So the client works from any thread,
+//! `spawn_blocking` included, and dropping it anywhere (async code included) only tells its
+//! thread to stop. The operations themselves are written once, on the async client; the
+//! blocking methods are generated from the same declarations, so the two can never drift.
+//!
+//! Connections are never shared with another runtime: the transport keeps a pool per runtime,
+//! so a client made with [`Client::from_async`] opens its own.
 //!
 //! ```
 //! use tt_connect::blocking::Client;
@@ -19,41 +26,47 @@
 //! ```
 
 use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
 
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 use tt_core::{Broker, Capabilities, Error, OrderModification, OrderRequest, Result};
 
 use crate::{AnyBroker, BrokerSettings};
 
-/// The blocking client. Must not be used from inside an async runtime (its calls would block
-/// the runtime's thread); there they fail with [`Error::Config`] instead of panicking.
+/// The blocking client.
+///
+/// Its calls block the calling thread until they finish. That is what a program without a
+/// runtime wants, and it is fine from `spawn_blocking`; called from async code it would hold up
+/// that runtime's thread for the call, so use the async [`crate::Client`] there.
 #[derive(Debug)]
 pub struct Client<B> {
     inner: crate::Client<B>,
-    runtime: Runtime,
+    runtime: RuntimeThread,
 }
 
 impl<B: Broker> Client<B> {
     /// A blocking client for a typed broker value.
     ///
     /// # Errors
-    /// [`Error::Config`] if the runtime cannot be started.
+    /// [`Error::Config`] if the runtime or its thread cannot be started.
     pub fn new(broker: B) -> Result<Self> {
         Self::from_async(crate::Client::new(broker))
     }
 
-    /// A blocking client sharing the broker of an async one.
+    /// A blocking client sharing the broker (session, settings) of an async one. It still
+    /// opens connections of its own: the transport pools them per runtime.
     ///
     /// # Errors
-    /// [`Error::Config`] if the runtime cannot be started.
+    /// [`Error::Config`] if the runtime or its thread cannot be started.
     pub fn from_async(inner: crate::Client<B>) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::Config(format!("cannot start the blocking client's runtime: {e}"))
-            })?;
-        Ok(Client { inner, runtime })
+        Ok(Client {
+            inner,
+            runtime: RuntimeThread::start()?,
+        })
     }
 
     /// The async client underneath.
@@ -92,22 +105,84 @@ impl<B: Broker> Client<B> {
         self.inner.check_modification(change)
     }
 
-    /// Runs any async client call to completion: the one place the blocking client blocks.
+    /// Runs any async client call to completion on the client's runtime: the one place the
+    /// blocking client blocks.
     ///
     /// # Errors
-    /// The call's own error, or [`Error::Config`] when called from inside an async runtime.
+    /// The call's own error.
     pub fn run<'a, T, F>(&'a self, call: impl FnOnce(&'a crate::Client<B>) -> F) -> Result<T>
     where
         F: Future<Output = Result<T>>,
     {
-        if Handle::try_current().is_ok() {
-            return Err(Error::Config(
-                "the blocking client was called from inside an async runtime; use the async \
-                 tt_connect::Client there"
-                    .to_owned(),
-            ));
-        }
         self.runtime.block_on(call(&self.inner))
+    }
+}
+
+/// A current-thread runtime running on a thread of its own until dropped.
+#[derive(Debug)]
+struct RuntimeThread {
+    handle: Handle,
+    /// Dropping it ends the runtime's thread (and the runtime, there).
+    _stop: oneshot::Sender<()>,
+}
+
+impl RuntimeThread {
+    fn start() -> Result<RuntimeThread> {
+        let failed = |e: std::io::Error| {
+            Error::Config(format!("cannot start the blocking client's runtime: {e}"))
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(failed)?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("tt-connect-blocking".to_owned())
+            .spawn(move || {
+                // Driving the runtime here is what moves every other thread's calls along:
+                // their sockets and timers are this runtime's.
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(failed)?;
+        Ok(RuntimeThread {
+            handle,
+            _stop: stop,
+        })
+    }
+
+    /// Polls `future` on this thread with the runtime entered, sleeping until woken, so the
+    /// future may borrow from the caller and need not be `Send`. Unlike `Handle::block_on` it
+    /// never refuses to run inside another runtime's context (the caller is merely blocked),
+    /// and cooperative budgeting is off, since a budget borrowed from an enclosing task could
+    /// never be refilled while this blocks it.
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _entered = self.handle.enter();
+        let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+        let mut context = Context::from_waker(&waker);
+        let mut future = pin!(tokio::task::unconstrained(future));
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+            // A wake-up between the poll and here leaves the token set, so this returns at once.
+            std::thread::park();
+        }
+    }
+}
+
+/// Wakes the thread blocked in [`RuntimeThread::block_on`].
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }
 

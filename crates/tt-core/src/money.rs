@@ -4,6 +4,18 @@
 //! send (Kite's currency ticks go down to seven places) is held exactly and sums never drift the
 //! way binary floating point does. Prices arriving as JSON floats are rounded to eight places once,
 //! at the parse boundary, and exact from then on.
+//!
+//! A JSON reader hands a float over as the `f64` nearest the number's text. From that `f64`,
+//! [`Price::from_f64`] and [`Amount::from_f64`] give back exactly the number the broker wrote
+//! whenever it had at most eight decimals and fifteen significant digits (every real price does):
+//! below 10^7 the scaled value stays under 2^53 and both roundings together are off by less than
+//! half a unit, and above it the shortest text of the `f64` is the broker's own text, since two
+//! fifteen-digit decimals are always further apart than one `f64` step. Both rest on the reader
+//! rounding the text to the nearest `f64`, which `serde_json` does for these numbers (a
+//! significand of at most fifteen digits and a power of ten of at most eight are both exact
+//! `f64`s, so its one division rounds once). A property test below checks the whole path
+//! through `serde_json`, the parser the adapters use; a faster parser must pass it before it
+//! replaces that one.
 
 use std::fmt;
 use std::iter::Sum;
@@ -525,6 +537,73 @@ impl<'de> Deserialize<'de> for Amount {
 /// some dumps) divides nothing.
 pub const fn is_lot_multiple(quantity: u32, lot_size: u32) -> bool {
     lot_size > 0 && quantity.is_multiple_of(lot_size)
+}
+
+#[cfg(test)]
+mod wire_float_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn price(text: &str) -> Price {
+        text.parse().unwrap()
+    }
+
+    /// A decimal as a broker writes it: up to fifteen significant digits, up to eight of them
+    /// after the point, within a price's range.
+    fn broker_decimal(max_whole_digits: u32) -> impl Strategy<Value = String> {
+        (1u32..=15, 0u32..=8, any::<bool>()).prop_flat_map(move |(digits, places, negative)| {
+            let digits = digits.min(max_whole_digits + places).max(1);
+            (0u64..10u64.pow(digits)).prop_map(move |mantissa| {
+                let text = mantissa.to_string();
+                let places = places as usize;
+                let padded = format!("{text:0>width$}", width = places + 1);
+                let (whole, fraction) = padded.split_at(padded.len() - places);
+                let sign = if negative { "-" } else { "" };
+                if fraction.is_empty() {
+                    format!("{sign}{whole}")
+                } else {
+                    format!("{sign}{whole}.{fraction}")
+                }
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn a_json_float_price_comes_back_exactly(text in broker_decimal(10)) {
+            let float: f64 = serde_json::from_str(&text).unwrap();
+            let exact: Price = text.parse().unwrap();
+            prop_assert_eq!(Price::from_f64(float), Ok(exact), "{}", text);
+        }
+
+        #[test]
+        fn a_json_float_amount_comes_back_exactly(text in broker_decimal(15)) {
+            let float: f64 = serde_json::from_str(&text).unwrap();
+            let exact: Amount = text.parse().unwrap();
+            prop_assert_eq!(Amount::from_f64(float), Ok(exact), "{}", text);
+        }
+    }
+
+    #[test]
+    fn the_edges_of_both_paths_come_back_exactly() {
+        // Either side of 10^7, where `from_f64` changes method, the smallest step, the top of
+        // the range, and float noise from Kite's mocks (rounded to eight places).
+        for (json, expected) in [
+            ("9999999.99999999", "9999999.99999999"),
+            ("-9999999.99999999", "-9999999.99999999"),
+            ("10000000.0000001", "10000000.0000001"),
+            ("1234567.12345678", "1234567.12345678"),
+            ("0.00000001", "0.00000001"),
+            ("9999999999.99999", "9999999999.99999"),
+            ("10000000000", "10000000000"),
+            ("99725.05000000002", "99725.05"),
+        ] {
+            let float: f64 = serde_json::from_str(json).unwrap();
+            assert_eq!(Price::from_f64(float), Ok(price(expected)), "{json}");
+        }
+    }
 }
 
 #[cfg(test)]

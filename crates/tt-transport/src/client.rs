@@ -1,6 +1,15 @@
 //! The pooled HTTP client.
+//!
+//! Every exchange has two phases with their own clocks. Getting a connection (DNS, TCP, TLS, or
+//! a pooled one) must finish within [`HttpConfig::connect_timeout`]; a failure or a timeout there
+//! means the request never left ([`TransportError::never_sent`]). The response clock starts only
+//! once hyper hands the request to a connection, and one deadline,
+//! [`HttpConfig::response_timeout`], then covers the headers and the whole body of a
+//! [`HttpClient::send`]. Bodies are capped at [`HttpConfig::max_body_bytes`]. Connections are
+//! pooled per tokio runtime.
 
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,21 +17,40 @@ use http::Request;
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::runtime;
+use tokio::time::Instant;
 
 use crate::TransportError;
 
-/// Timeouts and pool settings.
+/// Timeouts, the body cap and pool settings.
+///
+/// ```
+/// use std::time::Duration;
+/// use tt_transport::HttpConfig;
+///
+/// let config = HttpConfig {
+///     connect_timeout: Duration::from_secs(2),
+///     ..HttpConfig::default()
+/// };
+/// assert_eq!(config.response_timeout, Duration::from_secs(7));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpConfig {
-    /// Longest wait to connect (TCP and TLS).
+    /// Longest wait for a connection to send on: DNS, TCP and TLS together. Running out means
+    /// the request never left, so even an order can be sent again.
     pub connect_timeout: Duration,
-    /// Longest wait for a response's headers, and for each piece of its body.
+    /// Longest wait, from the moment the request is handed to a connection, for the complete
+    /// response: headers and the whole body of a [`HttpClient::send`]. For a
+    /// [`HttpClient::download`], the longest wait for the headers and for each piece of the body.
     pub response_timeout: Duration,
     /// How long an idle pooled connection is kept.
     pub pool_idle_timeout: Duration,
+    /// The largest response body [`HttpClient::send`] reads; a longer one is
+    /// [`TransportError::BodyTooLarge`]. Downloads stream to their sink and are not capped.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -32,6 +60,8 @@ impl Default for HttpConfig {
             // Kite's official clients wait 7 s.
             response_timeout: Duration::from_secs(7),
             pool_idle_timeout: Duration::from_secs(60),
+            // A year of minute candles is a few MB; nothing a REST call answers comes near this.
+            max_body_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -39,10 +69,25 @@ impl Default for HttpConfig {
 /// Reports a download's progress: bytes so far, and the total when the server said.
 pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
 
-/// The HTTP client. Cloning is cheap and shares the connection pool.
+type Pool = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The pools made so far, with the runtime each serves (`None`: used outside any runtime).
+type Pools = Arc<Mutex<Vec<(Option<runtime::Id>, Pool)>>>;
+
+/// How many runtimes' pools one client keeps; beyond that the oldest is let go (its runtime has
+/// most likely ended: programs run one or two).
+const MAX_RUNTIME_POOLS: usize = 8;
+
+/// The HTTP client. Cloning is cheap and shares the connection pools.
+///
+/// Each tokio runtime the client is used from gets a pool of its own. A pooled connection is
+/// driven by a task on the runtime that opened it, so sharing one across runtimes would leave a
+/// request from one runtime waiting on another that may be blocked or gone (the blocking
+/// client's runtime and the program's own, say).
 #[derive(Clone)]
 pub struct HttpClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    connector: HttpsConnector<HttpConnector>,
+    pools: Pools,
     config: HttpConfig,
 }
 
@@ -77,10 +122,28 @@ impl HttpClient {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .build(connector);
-        Ok(HttpClient { client, config })
+        Ok(HttpClient {
+            connector,
+            pools: Arc::new(Mutex::new(Vec::new())),
+            config,
+        })
+    }
+
+    /// The pool of the runtime this is called on, made on first use.
+    fn pool(&self) -> Pool {
+        let runtime = runtime::Handle::try_current().ok().map(|h| h.id());
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == runtime) {
+            return pool.clone();
+        }
+        let pool = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.config.pool_idle_timeout)
+            .build(self.connector.clone());
+        if pools.len() >= MAX_RUNTIME_POOLS {
+            pools.remove(0);
+        }
+        pools.push((runtime, pool.clone()));
+        pool
     }
 
     /// GETs `request` and streams the body into `sink`, reporting progress; returns the number
@@ -89,8 +152,10 @@ impl HttpClient {
     /// # Errors
     /// [`TransportError::Status`] for a non-2xx answer (with the start of its body),
     /// [`TransportError::Timeout`] when the headers or any piece of the body are later than the
-    /// response timeout, [`TransportError::Connect`] / [`TransportError::Body`] for broken
-    /// connections and failed writes.
+    /// response timeout, [`TransportError::ConnectTimeout`] when no connection came in time,
+    /// [`TransportError::InsecureUrl`] for plain `http://` off loopback,
+    /// [`TransportError::Connect`] / [`TransportError::Body`] for broken connections and failed
+    /// writes.
     pub async fn download(
         &self,
         request: Request<()>,
@@ -101,7 +166,7 @@ impl HttpClient {
         let (parts, ()) = request.into_parts();
         let request = Request::from_parts(parts, Full::new(Bytes::new()));
         let timeout = self.config.response_timeout;
-        let response = self.start(request, &url).await?;
+        let (response, _) = self.start(request, &url).await?;
         let status = response.status();
         let total = response
             .headers()
@@ -137,7 +202,10 @@ impl HttpClient {
         }
         let mut written = 0u64;
         progress(0, total);
-        while let Some(data) = next_chunk(&mut body, timeout, &url).await? {
+        // A download is a stream: the timeout is on each pause, not on the whole transfer.
+        while let Some(data) =
+            next_chunk(&mut body, Instant::now() + timeout, timeout, &url).await?
+        {
             sink.write_all(&data)
                 .await
                 .map_err(|e| TransportError::Body {
@@ -164,53 +232,101 @@ impl HttpClient {
 }
 
 impl HttpClient {
-    /// Sends a request and waits for the response headers, within the response timeout.
+    /// Sends a request and waits for the response headers: first for a connection, within the
+    /// connect timeout, then, from the moment the request is handed to that connection, within
+    /// the response timeout. Returns the response and the deadline its body must also meet.
     async fn start(
         &self,
-        request: Request<Full<Bytes>>,
+        mut request: Request<Full<Bytes>>,
         url: &str,
-    ) -> Result<http::Response<hyper::body::Incoming>, TransportError> {
-        let timeout = self.config.response_timeout;
-        tokio::time::timeout(timeout, self.client.request(request))
-            .await
-            .map_err(|_| TransportError::Timeout {
-                url: url.to_owned(),
-                after: timeout,
-            })?
-            .map_err(|e| {
-                if e.is_connect() {
-                    // Failed while connecting: the request never left.
-                    TransportError::Connect {
+    ) -> Result<(http::Response<hyper::body::Incoming>, Instant), TransportError> {
+        require_tls_off_loopback(request.uri(), url)?;
+        let mut connection = capture_connection(&mut request);
+        let response = self.pool().request(request);
+        tokio::pin!(response);
+        let connect_timeout = self.config.connect_timeout;
+        let connect_deadline = tokio::time::sleep(connect_timeout);
+        tokio::pin!(connect_deadline);
+        // hyper-util records the connection on the request right before writing it: until then
+        // nothing has been sent.
+        let early = tokio::select! {
+            biased;
+            result = &mut response => Some(result),
+            // A bool, so the watch guard never lives across an await.
+            _ = async { connection.wait_for_connection_metadata().await.is_some() } => None,
+            () = &mut connect_deadline => {
+                if connection.connection_metadata().is_none() {
+                    return Err(TransportError::ConnectTimeout {
                         url: url.to_owned(),
-                        message: error_chain(&e),
-                    }
-                } else {
-                    TransportError::Dropped {
-                        url: url.to_owned(),
-                        message: error_chain(&e),
-                    }
+                        after: connect_timeout,
+                    });
                 }
-            })
+                None
+            }
+        };
+        let deadline = Instant::now() + self.config.response_timeout;
+        let result = match early {
+            Some(result) => result,
+            None => tokio::time::timeout_at(deadline, &mut response)
+                .await
+                .map_err(|_| TransportError::Timeout {
+                    url: url.to_owned(),
+                    after: self.config.response_timeout,
+                })?,
+        };
+        let response = result.map_err(|e| {
+            if e.is_connect() {
+                // Failed while connecting: the request never left.
+                TransportError::Connect {
+                    url: url.to_owned(),
+                    message: error_chain(&e),
+                }
+            } else {
+                TransportError::Dropped {
+                    url: url.to_owned(),
+                    message: error_chain(&e),
+                }
+            }
+        })?;
+        Ok((response, deadline))
     }
 
-    /// Sends a request with a body and reads the whole response, each step within the response
-    /// timeout. Any status is returned as a response: deciding what is an error is the caller's
-    /// (the broker's) business.
+    /// Sends a request with a body and reads the whole response, all of it within one response
+    /// deadline, at most [`HttpConfig::max_body_bytes`] of body. Any status is returned as a
+    /// response: deciding what is an error is the caller's (the broker's) business.
     ///
     /// # Errors
-    /// [`TransportError::Connect`] when the request never left; [`TransportError::Timeout`],
-    /// [`TransportError::Dropped`] or [`TransportError::Body`] when it may have been sent but no
-    /// complete answer came back.
+    /// [`TransportError::InsecureUrl`], [`TransportError::Connect`] or
+    /// [`TransportError::ConnectTimeout`] when the request never left;
+    /// [`TransportError::Timeout`], [`TransportError::Dropped`], [`TransportError::Body`] or
+    /// [`TransportError::BodyTooLarge`] when it may have been sent but no complete answer came
+    /// back.
     pub async fn send(&self, request: Request<Bytes>) -> Result<RawResponse, TransportError> {
         let url = display_url(request.uri());
         let (parts, body) = request.into_parts();
-        let response = self
+        let (response, deadline) = self
             .start(Request::from_parts(parts, Full::new(body)), &url)
             .await?;
         let (parts, mut incoming) = response.into_parts();
-        let timeout = self.config.response_timeout;
+        let limit = self.config.max_body_bytes;
+        let too_large = || TransportError::BodyTooLarge {
+            url: url.clone(),
+            limit,
+        };
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
         let mut body = Vec::new();
-        while let Some(data) = next_chunk(&mut incoming, timeout, &url).await? {
+        let timeout = self.config.response_timeout;
+        while let Some(data) = next_chunk(&mut incoming, deadline, timeout, &url).await? {
+            if body.len().saturating_add(data.len()) > limit {
+                return Err(too_large());
+            }
             body.extend_from_slice(&data);
         }
         Ok(RawResponse {
@@ -219,6 +335,41 @@ impl HttpClient {
             body: Bytes::from(body),
         })
     }
+}
+
+/// Refuses plain `http://` to anything but this machine, before any connection: a typo in a
+/// root URL must not send a token in clear. `https://` goes anywhere (certificates are always
+/// verified); other schemes go nowhere.
+fn require_tls_off_loopback(uri: &http::Uri, url: &str) -> Result<(), TransportError> {
+    let refuse = |reason: &str| TransportError::InsecureUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => match uri.host() {
+            Some(host) if is_loopback(host) => Ok(()),
+            _ => Err(refuse(
+                "plain http:// is only allowed to loopback hosts (127.0.0.0/8, ::1, localhost); use https://",
+            )),
+        },
+        _ => Err(refuse(
+            "only https:// URLs (or http:// to loopback) are allowed",
+        )),
+    }
+}
+
+/// `localhost`, an address in 127.0.0.0/8, or `::1` (bracketed or not, as `Uri::host` gives it).
+fn is_loopback(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| match ip {
+            IpAddr::V4(v4) => v4.is_loopback(),
+            IpAddr::V6(v6) => v6.is_loopback(),
+        })
 }
 
 /// A complete response, whatever its status.
@@ -232,16 +383,17 @@ pub struct RawResponse {
     pub body: Bytes,
 }
 
-/// A URL for messages: scheme, host and path, never the query (it may hold a token).
-/// The next piece of a response body, `None` at its end; each piece must come within `timeout`.
-/// Frames that carry no data (trailers) are skipped.
+/// The next piece of a response body, `None` at its end; it must come by `deadline` (`timeout`
+/// is what the deadline was set from, for the message). Frames that carry no data (trailers) are
+/// skipped.
 async fn next_chunk(
     body: &mut hyper::body::Incoming,
+    deadline: Instant,
     timeout: Duration,
     url: &str,
 ) -> Result<Option<Bytes>, TransportError> {
     loop {
-        let frame = tokio::time::timeout(timeout, body.frame())
+        let frame = tokio::time::timeout_at(deadline, body.frame())
             .await
             .map_err(|_| TransportError::Timeout {
                 url: url.to_owned(),
@@ -260,6 +412,7 @@ async fn next_chunk(
     }
 }
 
+/// A URL for messages: scheme, host and path, never the query (it may hold a token).
 fn display_url(uri: &http::Uri) -> String {
     match (uri.scheme_str(), uri.authority()) {
         (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
@@ -277,4 +430,46 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_localhost_127_slash_8_and_ipv6_one() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "",
+            "10.0.0.1",
+            "128.0.0.1",
+            "0.0.0.0",
+            "[::2]",
+            "localhost.example.com",
+            "127.0.0.1.example.com",
+            "api.kite.trade",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn only_https_goes_off_loopback() {
+        let allowed = |url: &str| require_tls_off_loopback(&url.parse().unwrap(), url).is_ok();
+        assert!(allowed("https://api.kite.trade/orders"));
+        assert!(allowed("http://127.0.0.1:8080/orders"));
+        assert!(allowed("http://[::1]:8080/orders"));
+        assert!(!allowed("http://api.kite.trade/orders"));
+        assert!(!allowed("ws://127.0.0.1/orders"));
+        assert!(!allowed("/orders"));
+    }
 }

@@ -17,7 +17,16 @@ pub enum TransportError {
     /// TLS could not be set up.
     #[error("TLS setup failed: {0}")]
     Tls(String),
-    /// No connection, or it broke before a response arrived.
+    /// Plain `http://` to a host other than this machine, or a scheme that is not HTTP: refused
+    /// before any connection, so no credential goes out in clear.
+    #[error("refusing {url}: {reason}")]
+    InsecureUrl {
+        /// The URL.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// No connection could be made (DNS, TCP or TLS failed): the request never left.
     #[error("{url}: connection failed: {message}")]
     Connect {
         /// The URL.
@@ -33,8 +42,18 @@ pub enum TransportError {
         /// What failed.
         message: String,
     },
-    /// No response, or a pause in the body, longer than the timeout.
-    #[error("{url}: no data for {after:?}")]
+    /// No connection within the connect timeout (DNS, TCP and TLS together): the request never
+    /// left.
+    #[error("{url}: no connection within {after:?}")]
+    ConnectTimeout {
+        /// The URL.
+        url: String,
+        /// The connect timeout that elapsed.
+        after: Duration,
+    },
+    /// The request was sent, but the complete response (or, in a download, the next piece of
+    /// it) did not come within the response timeout.
+    #[error("{url}: no complete response within {after:?}")]
     Timeout {
         /// The URL.
         url: String,
@@ -51,6 +70,14 @@ pub enum TransportError {
         /// The start of the response body.
         body: String,
     },
+    /// The response body is longer than the configured cap.
+    #[error("{url}: the response body exceeds the {limit}-byte cap (HttpConfig::max_body_bytes)")]
+    BodyTooLarge {
+        /// The URL.
+        url: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
     /// The body broke off or could not be stored.
     #[error("{url}: reading the response failed: {message}")]
     Body {
@@ -62,13 +89,16 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    /// True when the request certainly never reached the server (it failed while connecting):
-    /// the only failure after which an order can be sent again without asking the broker.
+    /// True when the request certainly never reached the server (it was refused, or failed or
+    /// timed out while connecting): the only failures after which an order can be sent again
+    /// without asking the broker.
     pub fn never_sent(&self) -> bool {
         matches!(
             self,
             TransportError::Connect { .. }
+                | TransportError::ConnectTimeout { .. }
                 | TransportError::InvalidRequest { .. }
+                | TransportError::InsecureUrl { .. }
                 | TransportError::Tls(_)
         )
     }
@@ -77,11 +107,15 @@ impl TransportError {
     pub fn retryable(&self) -> bool {
         match self {
             TransportError::Connect { .. }
+            | TransportError::ConnectTimeout { .. }
             | TransportError::Dropped { .. }
             | TransportError::Timeout { .. }
             | TransportError::Body { .. } => true,
             TransportError::Status { status, .. } => *status == 429 || *status >= 500,
-            TransportError::InvalidRequest { .. } | TransportError::Tls(_) => false,
+            TransportError::InvalidRequest { .. }
+            | TransportError::InsecureUrl { .. }
+            | TransportError::BodyTooLarge { .. }
+            | TransportError::Tls(_) => false,
         }
     }
 }

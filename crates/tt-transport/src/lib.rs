@@ -1,9 +1,11 @@
 //! The one HTTP client layer every broker shares.
 //!
 //! hyper 1 over rustls (ring provider, Mozilla's roots compiled in; certificates are always
-//! verified), pooled keep-alive connections, and timeouts on connecting, on the response
-//! headers and on every pause in a body. Plain `http://` is accepted for loopback use (the local
-//! simulator). No broker knowledge lives here: brokers build requests and interpret responses.
+//! verified), pooled keep-alive connections, a connect timeout (DNS, TCP, TLS) apart from one
+//! response deadline that starts once the request is on the wire, and a cap on response bodies.
+//! Plain `http://` is accepted only to loopback hosts (the local simulator) and refused anywhere
+//! else before connecting. No broker knowledge lives here: brokers build requests and interpret
+//! responses.
 //!
 //! [`ApiClient`] is the one path every REST call takes: the broker's [`RateLimiter`], the
 //! [`RetryPolicy`] for reads, never a retry for orders, and the broker's [`ResponseCheck`].
@@ -20,5 +22,5 @@ pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
 pub use encoding::{form_body, percent_encode};
 pub use error::TransportError;
-pub use rate_limit::{RateLimit, RateLimiter};
+pub use rate_limit::{RateClass, RateLimit, RateLimiter};
 pub use retry::RetryPolicy;

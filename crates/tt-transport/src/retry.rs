@@ -15,6 +15,10 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The largest backoff.
     pub max_delay: Duration,
+    /// The longest `Retry-After` a read waits out before trying again. A server asking for
+    /// longer ends the retries: the call fails with the rate-limit error, which says how long
+    /// the server asked for.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -23,6 +27,7 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(5),
         }
     }
 }
@@ -34,6 +39,7 @@ impl RetryPolicy {
             max_attempts: 1,
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
         }
     }
 

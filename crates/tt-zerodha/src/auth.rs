@@ -2,11 +2,18 @@
 //! disk between runs.
 //!
 //! The session file (`session.json` in the cache directory unless configured) holds one entry
-//! per broker and API key, is written atomically (a temporary file renamed over it) with mode
-//! 0600, and is never printed: the access token lives in a [`Secret`].
+//! per broker and API key and is never printed: the access token lives in a [`Secret`], in
+//! memory and in the stored entry alike.
+//!
+//! Writes are safe against other processes and crashes: a read-modify-write holds an advisory
+//! lock on `session.json.lock` beside the file (programs sharing a cache directory, container
+//! replicas included, take turns), the new content goes to a temporary file with a random name
+//! opened `create_new` with mode 0600 (never an existing file, nor a link planted in its place),
+//! is synced, renamed over the file, and the directory is synced so the rename survives a
+//! crash. Reads need no lock: the file is only ever replaced whole.
 
 use std::collections::BTreeMap;
-use std::fs;
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, Time};
-use tt_core::{Error, IST, Secret};
+use tt_core::{ClientTag, Error, IST, Secret};
 
 /// `hex(SHA-256(api_key + request_token + api_secret))`, as `POST /session/token` wants it.
 pub(crate) fn checksum(api_key: &str, request_token: &str, api_secret: &Secret) -> String {
@@ -77,15 +84,36 @@ impl From<&Session> for SessionInfo {
     }
 }
 
-/// One entry of the session file, as stored.
+/// One entry of the session file, as stored. `Debug` shows no token.
 #[derive(Debug, Serialize, Deserialize)]
 struct StoredSession {
     user_id: String,
-    access_token: String,
+    #[serde(with = "secret_text")]
+    access_token: Secret,
     #[serde(with = "time::serde::rfc3339")]
     login_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
+}
+
+/// (De)serialises a [`Secret`] as its plain text, for the session file and Kite's session
+/// response; nowhere else does a secret's text leave its wrapper.
+pub(crate) mod secret_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use tt_core::Secret;
+
+    pub(crate) fn serialize<S: Serializer>(
+        secret: &Secret,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(secret.expose())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
 }
 
 /// The session file.
@@ -131,29 +159,38 @@ impl SessionStore {
     ) -> Result<Option<Session>, Error> {
         let mut all = self.read_all()?;
         Ok(all.remove(&key(api_key)).and_then(|stored| {
-            (stored.expires_at > now).then(|| Session {
+            (stored.expires_at > now).then_some(Session {
                 user_id: stored.user_id,
-                access_token: Secret::new(stored.access_token),
+                access_token: stored.access_token,
                 login_time: stored.login_time,
                 expires_at: stored.expires_at,
             })
         }))
     }
 
-    /// Saves (or with `None`, removes) the session for `api_key`, keeping other entries.
-    /// A corrupt file is replaced; a good one is never left half-written.
+    /// Saves (or with `None`, removes) the session for `api_key`, keeping other entries, under
+    /// the advisory lock so a concurrent writer's entry is never lost. A corrupt file is
+    /// replaced (this is how a new login recovers from one); a good one is never left
+    /// half-written.
     ///
     /// # Errors
-    /// [`Error::Config`] when the file cannot be written.
+    /// [`Error::Config`] when the file cannot be locked or written.
     pub(crate) fn save(&self, api_key: &str, session: Option<&Session>) -> Result<(), Error> {
-        let mut all = self.read_all().unwrap_or_default();
+        if session.is_none() && !self.path.exists() {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        let mut all = self.read_all().unwrap_or_else(|error| {
+            tracing::warn!(%error, "replacing an unreadable session file");
+            BTreeMap::new()
+        });
         match session {
             Some(session) => {
                 all.insert(
                     key(api_key),
                     StoredSession {
                         user_id: session.user_id.clone(),
-                        access_token: session.access_token.expose().to_owned(),
+                        access_token: session.access_token.clone(),
                         login_time: session.login_time,
                         expires_at: session.expires_at,
                     },
@@ -168,31 +205,86 @@ impl SessionStore {
         let body = serde_json::to_vec_pretty(&all).map_err(|e| config_error(&self.path, e))?;
         write_private(&self.path, &body).map_err(|e| config_error(&self.path, e))
     }
+
+    /// Takes the exclusive advisory lock on the lock file beside the session file (made, mode
+    /// 0600, on first use and never removed: removing it would let two writers lock two
+    /// different files). It is released when the returned file is dropped.
+    fn lock(&self) -> Result<File, Error> {
+        let dir = directory_of(&self.path);
+        fs::create_dir_all(dir).map_err(|e| config_error(&self.path, e))?;
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock_path = self.path.with_file_name(name);
+        let mut options = File::options();
+        options.read(true).write(true).create(true).truncate(false);
+        private_mode(&mut options);
+        let file = options
+            .open(&lock_path)
+            .map_err(|e| config_error(&lock_path, e))?;
+        file.lock().map_err(|e| config_error(&lock_path, e))?;
+        Ok(file)
+    }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, sync, rename) with mode 0600.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
-    }
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    let temporary = path.with_file_name(name);
-    let mut options = fs::File::options();
-    options.write(true).create(true).truncate(true);
+/// The folder a file is in (`.` for a bare name).
+fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Owner read and write only, for files that hold tokens.
+fn private_mode(options: &mut fs::OpenOptions) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
+    #[cfg(not(unix))]
+    let _ = options;
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600: a new temporary file with a random name
+/// (`create_new`, so never an existing file or a link in its place), synced, renamed over
+/// `path`, and the directory synced so the rename is durable.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (mut file, temporary) = create_temporary(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
     if let Err(e) = written.and_then(|()| fs::rename(&temporary, path)) {
         let _ = fs::remove_file(&temporary);
         return Err(e);
     }
+    sync_directory(directory_of(path))
+}
+
+/// Creates `<name>.tmp-<random>` beside `path`, trying another name in the unlikely event one
+/// exists.
+fn create_temporary(path: &Path) -> std::io::Result<(File, PathBuf)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        // ClientTag's generator: 18 random base-36 characters.
+        name.push(format!(".tmp-{}", ClientTag::generate()));
+        let temporary = path.with_file_name(name);
+        let mut options = File::options();
+        options.write(true).create_new(true);
+        private_mode(&mut options);
+        match options.open(&temporary) {
+            Ok(file) => return Ok((file, temporary)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists)))
+}
+
+/// Makes a rename in `dir` durable (on Unix; elsewhere the rename is all there is).
+fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
@@ -253,6 +345,18 @@ mod tests {
         dir
     }
 
+    /// Only the owner may read or write the file (on Unix).
+    fn assert_private(path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+    }
+
     fn session(token: &str, expires_at: OffsetDateTime) -> Session {
         Session {
             user_id: "TT0001".into(),
@@ -299,15 +403,7 @@ mod tests {
         store.save("k1", None).unwrap();
         assert_eq!(store.load("k1", now).unwrap(), None);
         assert!(store.load("k2", now).unwrap().is_some());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.join("session.json"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_private(&dir.join("session.json"));
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -323,6 +419,88 @@ mod tests {
             .unwrap_err();
         assert!(error.to_string().contains("session.json"), "{error}");
         assert_eq!(fs::read(&path).unwrap(), b"{ not json");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn stored_entries_hold_the_token_as_a_secret() {
+        let stored: StoredSession = serde_json::from_str(
+            r#"{"user_id":"TT0001","access_token":"sekrit","login_time":"2026-11-24T09:15:00+05:30","expires_at":"2026-11-25T06:00:00+05:30"}"#,
+        )
+        .unwrap();
+        assert_eq!(stored.access_token.expose(), "sekrit");
+        let text = format!("{stored:?}");
+        assert!(!text.contains("sekrit"), "{text}");
+    }
+
+    /// The old temporary name was `session.json.tmp-<pid>`, opened with truncate: a link
+    /// planted there (or a stale file) was written through.
+    #[cfg(unix)]
+    #[test]
+    fn saving_never_writes_through_a_file_planted_at_a_temporary_name() {
+        let dir = dir("planted");
+        fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, b"untouched").unwrap();
+        let planted = dir.join(format!("session.json.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let store = SessionStore::new(dir.join("session.json"));
+        let tomorrow = datetime!(2026-11-25 06:00 +05:30);
+        store.save("k1", Some(&session("tok1", tomorrow))).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"untouched");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn saving_leaves_only_the_file_and_its_lock() {
+        let dir = dir("tidy");
+        let store = SessionStore::new(dir.join("session.json"));
+        let tomorrow = datetime!(2026-11-25 06:00 +05:30);
+        for token in ["a", "b", "c"] {
+            store.save("k1", Some(&session(token, tomorrow))).unwrap();
+        }
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["session.json", "session.json.lock"]);
+        assert_private(&dir.join("session.json.lock"));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// Eight programs (separate stores on one file) saving their own keys at once: the lock
+    /// makes each read-modify-write whole, so no entry is lost.
+    #[test]
+    fn concurrent_saves_keep_every_entry() {
+        let dir = dir("concurrent");
+        let path = dir.join("session.json");
+        let tomorrow = datetime!(2026-11-25 06:00 +05:30);
+        let now = datetime!(2026-11-24 10:00 +05:30);
+        for round in 0..5 {
+            let barrier = std::sync::Barrier::new(8);
+            std::thread::scope(|scope| {
+                for writer in 0..8 {
+                    let (barrier, path) = (&barrier, path.clone());
+                    scope.spawn(move || {
+                        let store = SessionStore::new(path);
+                        barrier.wait();
+                        let key = format!("r{round}k{writer}");
+                        store.save(&key, Some(&session(&key, tomorrow))).unwrap();
+                    });
+                }
+            });
+            let store = SessionStore::new(path.clone());
+            for writer in 0..8 {
+                let key = format!("r{round}k{writer}");
+                let saved = store.load(&key, now).unwrap();
+                assert_eq!(
+                    saved.map(|s| s.access_token.expose().to_owned()),
+                    Some(key.clone()),
+                    "{key}"
+                );
+            }
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -124,6 +124,13 @@ impl ResponseCheck for KiteCheck {
             body.message.as_deref(),
         ))
     }
+
+    /// `data.order_id` of an order call's success, for the transport's outcome log.
+    fn order_id(&self, response: &RawResponse) -> Option<String> {
+        let envelope: crate::wire::Envelope<crate::wire::OrderIdData> =
+            serde_json::from_slice(&response.body).ok()?;
+        envelope.data?.order_id
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +152,20 @@ mod tests {
         check
             .check(&response(status, error_type, "broker says no"))
             .unwrap_err()
+    }
+
+    #[test]
+    fn the_order_id_of_a_success_is_read_for_the_outcome_log() {
+        let success = RawResponse {
+            status: 200,
+            headers: http::HeaderMap::new(),
+            body: Bytes::from_static(
+                br#"{"status":"success","data":{"order_id":"151220000000000"}}"#,
+            ),
+        };
+        let check = KiteCheck::order_call(None);
+        assert_eq!(check.order_id(&success).as_deref(), Some("151220000000000"));
+        assert_eq!(check.order_id(&response(400, "InputException", "no")), None);
     }
 
     #[test]

@@ -7,21 +7,23 @@ use bytes::Bytes;
 use http::{Method, Request};
 use tt_core::{ClientTag, Error, Result};
 use tt_transport::{
-    ApiClient, CallKind, HttpClient, RateLimit, RateLimiter, RawResponse, form_body,
+    ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
 };
 
 use crate::errors::{BROKER, KiteCheck};
 use crate::{Zerodha, transformer};
 
-/// Kite's rate-limit classes (kite-api §7): quotes 1/s, historical 3/s, orders 10/s (and a cap
-/// per minute), everything else 10/s.
-pub(crate) const QUOTE: &str = "quote";
-pub(crate) const ORDER: &str = "order";
-pub(crate) const DEFAULT: &str = "default";
+/// Kite's rate-limit classes (kite-api §7): quotes 1/s, historical 3/s, placing orders 10/s (and
+/// a cap per minute), everything else 10/s. Modifying and cancelling are limited apart from
+/// placing (10/s), so a cancel never waits behind a burst of placements.
+pub(crate) const QUOTE: RateClass = RateClass::Quote;
+const ORDER: RateClass = RateClass::OrderPlace;
+const ORDER_CHANGE: RateClass = RateClass::OrderChange;
+pub(crate) const DEFAULT: RateClass = RateClass::Other;
 
 /// One call to Kite: everything [`Zerodha::send`] needs to build and send it.
 pub(crate) struct KiteRequest<'a> {
-    class: &'static str,
+    class: RateClass,
     kind: CallKind,
     method: Method,
     path: &'a str,
@@ -46,19 +48,30 @@ impl<'a> KiteRequest<'a> {
         }
     }
 
-    /// An authenticated order call (place, modify, cancel): sent at most once, in the order
-    /// rate class; an unknown outcome names `tag`.
-    pub(crate) fn order(
+    /// An authenticated order placement: sent at most once, in the placement rate class; an
+    /// unknown outcome names `tag`.
+    pub(crate) fn place(path: &'a str, tag: ClientTag, check: &'a KiteCheck) -> Self {
+        KiteRequest {
+            class: ORDER,
+            kind: CallKind::Order { tag },
+            method: Method::POST,
+            ..KiteRequest::read(path, check)
+        }
+    }
+
+    /// An authenticated change to an existing order (`PUT` to modify, `DELETE` to cancel):
+    /// sent at most once, in its own rate class so it never waits behind a burst of
+    /// placements.
+    pub(crate) fn change(
         method: Method,
         path: &'a str,
         tag: ClientTag,
         check: &'a KiteCheck,
     ) -> Self {
         KiteRequest {
-            class: ORDER,
-            kind: CallKind::Order { tag },
+            class: ORDER_CHANGE,
             method,
-            ..KiteRequest::read(path, check)
+            ..KiteRequest::place(path, tag, check)
         }
     }
 
@@ -74,7 +87,7 @@ impl<'a> KiteRequest<'a> {
     }
 
     /// The same call in another rate class.
-    pub(crate) fn class(self, class: &'static str) -> Self {
+    pub(crate) fn class(self, class: RateClass) -> Self {
         KiteRequest { class, ..self }
     }
 
@@ -103,11 +116,12 @@ impl Zerodha {
                     let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
                     RateLimiter::new([
                         (QUOTE, RateLimit::per_second(n(1))),
-                        ("historical", RateLimit::per_second(n(3))),
+                        (RateClass::Historical, RateLimit::per_second(n(3))),
                         (
                             ORDER,
                             RateLimit::per_second(n(10)).and_per_minute(config.orders_per_minute),
                         ),
+                        (ORDER_CHANGE, RateLimit::per_second(n(10))),
                         (DEFAULT, RateLimit::per_second(n(10))),
                     ])
                 } else {

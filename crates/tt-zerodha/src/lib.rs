@@ -70,7 +70,11 @@ struct Inner {
     api: OnceLock<std::result::Result<ApiClient, String>>,
     master: OnceLock<std::result::Result<Arc<InstrumentMaster>, String>>,
     session: RwLock<Option<Session>>,
+    /// Set once the session file has been read successfully (a failed read is tried again).
     session_loaded: AtomicBool,
+    /// Held while the session file is read, so a second first call waits for the first's
+    /// result instead of seeing no session.
+    session_loading: Mutex<()>,
     store: SessionStore,
     /// Order id to variety (`regular`, `amo`), learned when placing or reading an order.
     varieties: Mutex<HashMap<String, &'static str>>,
@@ -78,10 +82,18 @@ struct Inner {
 }
 
 impl std::fmt::Debug for Zerodha {
+    /// The session as held in memory: formatting never reads the session file.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let session = self
+            .inner
+            .session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(SessionInfo::from);
         f.debug_struct("Zerodha")
             .field("config", &self.inner.config)
-            .field("session", &self.session())
+            .field("session", &session)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +109,7 @@ impl Zerodha {
                 master: OnceLock::new(),
                 session: RwLock::new(None),
                 session_loaded: AtomicBool::new(false),
+                session_loading: Mutex::new(()),
                 store,
                 varieties: Mutex::new(HashMap::new()),
                 expiry_hook: RwLock::new(None),

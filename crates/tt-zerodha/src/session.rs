@@ -63,7 +63,7 @@ impl Zerodha {
             .unwrap_or_else(|| self.inner.config.clock.now());
         let session = Session {
             user_id: data.user_id,
-            access_token: Secret::new(data.access_token),
+            access_token: data.access_token,
             login_time,
             expires_at: auth::expiry_after(login_time),
         };
@@ -109,9 +109,13 @@ impl Zerodha {
         Ok(info)
     }
 
-    /// The current session, if logged in (a saved, unexpired one counts).
+    /// The current session, if logged in (a saved, unexpired one counts). An unreadable
+    /// session file counts as none here (and is logged); calls that need the session report
+    /// it as the error it is.
     pub fn session(&self) -> Option<SessionInfo> {
-        self.load_saved_session();
+        if let Err(error) = self.load_saved_session() {
+            tracing::warn!(broker = BROKER, %error, "the saved session could not be read");
+        }
         self.inner
             .session
             .read()
@@ -186,15 +190,29 @@ impl Zerodha {
         }
     }
 
-    fn load_saved_session(&self) {
-        if self.inner.session_loaded.swap(true, Ordering::SeqCst) {
-            return;
+    /// Reads the saved session into memory, once. Concurrent first calls wait for the one
+    /// reading the file, so every one of them sees its session. A failed read is not
+    /// remembered: the next call tries again (after the user fixed or deleted the file).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unreadable or corrupt session file, saying so.
+    fn load_saved_session(&self) -> Result<()> {
+        if self.inner.session_loaded.load(Ordering::Acquire) {
+            return Ok(());
         }
-        if let Ok(Some(saved)) = self
+        let _loading = self
+            .inner
+            .session_loading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if self.inner.session_loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let saved = self
             .inner
             .store
-            .load(self.inner.config.key(), self.inner.config.clock.now())
-        {
+            .load(self.inner.config.key(), self.inner.config.clock.now())?;
+        if let Some(saved) = saved {
             let mut session = self
                 .inner
                 .session
@@ -204,11 +222,13 @@ impl Zerodha {
                 *session = Some(saved);
             }
         }
+        self.inner.session_loaded.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// The access token of a live session.
     pub(crate) fn access_token(&self) -> Result<Secret> {
-        self.load_saved_session();
+        self.load_saved_session()?;
         let session = self
             .inner
             .session

@@ -201,7 +201,7 @@ impl Trading for Zerodha {
         let tag = order.tag().clone();
         let path = format!("/orders/{variety}");
         let response = self
-            .send(KiteRequest::order(Method::POST, &path, tag.clone(), &check).form(&form))
+            .send(KiteRequest::place(&path, tag.clone(), &check).form(&form))
             .await?;
         let id = Self::order_id_of(&response, &tag, &check)?;
         self.remember_variety(&id, variety);
@@ -234,7 +234,7 @@ impl Trading for Zerodha {
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
         let form = transformer::modify_form(change);
         let response = self
-            .send(KiteRequest::order(Method::PUT, &path, tag.clone(), &check).form(&form))
+            .send(KiteRequest::change(Method::PUT, &path, tag.clone(), &check).form(&form))
             .await?;
         Self::order_id_of(&response, &tag, &check)
     }
@@ -262,7 +262,7 @@ impl Trading for Zerodha {
         let check = KiteCheck::order_call(Some(order_id.clone()));
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
         let response = self
-            .send(KiteRequest::order(
+            .send(KiteRequest::change(
                 Method::DELETE,
                 &path,
                 tag.clone(),

@@ -3,10 +3,16 @@
 //!
 //! Every field a response may omit or send as `null` is optional (the mocks omit several), and
 //! numbers Kite may send as floats (quantities, in the Go client) are read as floats.
+//!
+//! Prices and amounts are read as `f64` here and become `Price`/`Amount` in `transformer` through
+//! `Price::from_f64`/`Amount::from_f64`. That path gives back exactly the number Kite wrote for
+//! anything of at most eight decimals and fifteen significant digits: tt-core's `money` module
+//! says why and proves it with a property test through `serde_json`.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Deserializer};
+use tt_core::Secret;
 
 /// `{"status":"success","data":...}` or `{"status":"error","message":...,"error_type":...}`.
 #[derive(Debug, Deserialize)]
@@ -42,10 +48,12 @@ fn token_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::E
     })
 }
 
+/// `POST /session/token`'s data. `Debug` shows no token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SessionData {
     pub(crate) user_id: String,
-    pub(crate) access_token: String,
+    #[serde(with = "crate::auth::secret_text")]
+    pub(crate) access_token: Secret,
     #[serde(default)]
     pub(crate) login_time: Option<String>,
 }

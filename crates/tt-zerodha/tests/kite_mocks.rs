@@ -4,17 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
+mod common;
 
 use serde_json::Value;
-use time::macros::date;
 use tt_core::{
     Amount, ClientTag, Instrument, OrderId, OrderModification, OrderRequest, Price, ProductType,
-    QuoteDetail, Secret, Trading,
+    QuoteDetail, Trading,
 };
-use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
 use tt_test_support::http::{Route, TestServer};
-use tt_zerodha::{Zerodha, ZerodhaConfig};
+use tt_zerodha::Zerodha;
 
 /// Every instrument the mocks mention, as Kite's dump would list it.
 const MASTER_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
@@ -57,19 +56,7 @@ fn setup(name: &str) -> Option<Setup> {
     let dir = std::env::temp_dir().join(format!("tt-kite-mocks-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("kite.csv"), MASTER_CSV).unwrap();
-    let parser = Zerodha::new(ZerodhaConfig::new("", ""));
-    build_master(
-        &dir.join("instruments.db"),
-        vec![DumpInput {
-            broker: &parser,
-            reader: open_dump(&dir.join("kite.csv")).unwrap(),
-            source_name: "mocks".into(),
-            dump_date: date!(2026 - 11 - 24),
-        }],
-        &BuildOptions::default(),
-    )
-    .unwrap();
+    let master = common::kite_master(&dir, MASTER_CSV);
     let file = |name: &str| Route::ok(std::fs::read(mocks.join(name)).unwrap());
     let server = TestServer::start([
         ("/user/profile", file("profile.json")),
@@ -88,17 +75,8 @@ fn setup(name: &str) -> Option<Setup> {
         ("/quote/ohlc", file("ohlc.json")),
         ("/session/token", file("generate_session.json")),
     ]);
-    let master = Arc::new(InstrumentMaster::open(dir.join("instruments.db")).unwrap());
-    let zerodha = Zerodha::new(
-        ZerodhaConfig::new("api_key", "api_secret")
-            .api_root(server.url(""))
-            .instrument_master(master)
-            .session_file(dir.join("session.json"))
-            .without_rate_limits(),
-    );
-    zerodha
-        .use_access_token("AB1234", Secret::new("access-token"))
-        .unwrap();
+    let zerodha =
+        common::log_in(common::config(&server.url(""), master, &dir).without_rate_limits());
     Some(Setup {
         _dir: TempDir(dir),
         server,

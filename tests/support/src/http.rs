@@ -1,9 +1,10 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for tests: fixed responses per path, with the faults a
-//! client must survive (a stall, a body cut short), and a record of the requests it got.
+//! client must survive (a stall, a trickle, a body cut short), and a record of the requests it got.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -19,6 +20,9 @@ pub enum Behaviour {
     CutShort,
     /// Reads the request, then closes the connection without answering.
     Drop,
+    /// Sends the head at once, then the body a byte at a time with this pause before each: a
+    /// server that is never silent for long but never done either.
+    Trickle(Duration),
 }
 
 /// One path's answer.
@@ -90,6 +94,8 @@ pub struct TestServer {
     addr: SocketAddr,
     routes: Arc<Mutex<HashMap<String, Vec<Route>>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    keep_alive: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl TestServer {
@@ -109,7 +115,11 @@ impl TestServer {
             .collect();
         let routes = Arc::new(Mutex::new(routes));
         let received = Arc::new(Mutex::new(Vec::new()));
+        let keep_alive = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
         let (server_routes, server_received) = (Arc::clone(&routes), Arc::clone(&received));
+        let (server_keep_alive, server_connections) =
+            (Arc::clone(&keep_alive), Arc::clone(&connections));
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
@@ -117,16 +127,31 @@ impl TestServer {
                 if Arc::strong_count(&server_routes) == 1 {
                     return;
                 }
+                server_connections.fetch_add(1, Ordering::SeqCst);
                 let routes = Arc::clone(&server_routes);
                 let received = Arc::clone(&server_received);
-                thread::spawn(move || serve(stream, &routes, &received));
+                let keep_alive = Arc::clone(&server_keep_alive);
+                thread::spawn(move || serve(stream, &routes, &received, &keep_alive));
             }
         });
         TestServer {
             addr,
             routes,
             received,
+            keep_alive,
+            connections,
         }
+    }
+
+    /// From now on, keeps connections open for further requests (`Connection: keep-alive`)
+    /// instead of closing each after one answer, so clients pool them.
+    pub fn keep_connections_alive(&self) {
+        self.keep_alive.store(true, Ordering::SeqCst);
+    }
+
+    /// How many connections the server has accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
@@ -167,14 +192,27 @@ fn serve(
     stream: TcpStream,
     routes: &Mutex<HashMap<String, Vec<Route>>>,
     received: &Mutex<Vec<Received>>,
+    keep_alive: &AtomicBool,
 ) {
     let Ok(read_half) = stream.try_clone() else {
         return;
     };
     let mut reader = BufReader::new(read_half);
+    let mut stream = stream;
+    while answer_one(&mut reader, &mut stream, routes, received, keep_alive) {}
+}
+
+/// Reads one request and answers it; true when the connection stays open for another.
+fn answer_one(
+    reader: &mut BufReader<TcpStream>,
+    stream: &mut TcpStream,
+    routes: &Mutex<HashMap<String, Vec<Route>>>,
+    received: &Mutex<Vec<Received>>,
+    keep_alive: &AtomicBool,
+) -> bool {
     let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return false;
     }
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_owned();
@@ -196,8 +234,8 @@ fn serve(
         .unwrap_or(0);
     // The whole request arrives before any fault acts (a drop happens after reading it).
     let mut body = vec![0u8; length];
-    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
-        return;
+    if std::io::Read::read_exact(reader, &mut body).is_err() {
+        return false;
     }
     received
         .lock()
@@ -220,19 +258,21 @@ fn serve(
             None => Route::status(404, "not found"),
         }
     };
-    let mut stream = stream;
     match route.behaviour {
         Behaviour::Stall(wait) => thread::sleep(wait),
         Behaviour::Drop => {
             let _ = stream.shutdown(std::net::Shutdown::Both);
-            return;
+            return false;
         }
         _ => {}
     }
+    // Faults end the connection; only whole answers may leave it open.
+    let reuse = keep_alive.load(Ordering::SeqCst) && route.behaviour == Behaviour::Normal;
     let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: {}\r\n",
         route.status,
-        route.body.len()
+        route.body.len(),
+        if reuse { "keep-alive" } else { "close" }
     );
     for (name, value) in &route.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -243,6 +283,20 @@ fn serve(
         _ => &route.body[..],
     };
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
-    let _ = stream.flush();
+    if let Behaviour::Trickle(pause) = route.behaviour {
+        let _ = stream.flush();
+        for byte in body {
+            thread::sleep(pause);
+            if stream
+                .write_all(&[*byte])
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+    let sent = stream.write_all(body).and_then(|()| stream.flush()).is_ok();
+    sent && reuse
 }

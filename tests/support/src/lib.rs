@@ -1,4 +1,5 @@
-//! Helpers shared by tests: where the real broker fixtures are, and a loopback HTTP server.
+//! Helpers shared by tests: where the real broker fixtures are, a loopback HTTP server, and a
+//! capture of what `tracing` logs.
 //!
 //! The fixtures (recorded broker responses, instrument dumps) live beside the project in
 //! `../shared/fixtures` and are never copied into the repository. A test that needs one calls
@@ -7,6 +8,7 @@
 #![allow(clippy::panic)]
 
 pub mod http;
+pub mod logs;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,8 @@
 //! Identifiers: the broker's order and trade ids, and the client tag a caller reconciles by.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -104,19 +105,13 @@ impl ClientTag {
         Ok(ClientTag(tag))
     }
 
-    /// A fresh tag, unique across this process and (with overwhelming likelihood) across
-    /// processes on the machine: `tt`, the time in milliseconds, the process id and a counter,
-    /// in base 36.
+    /// A fresh tag: `tt` and 18 random base-36 characters (about 93 bits), so tags from
+    /// different processes, machines or container replicas (which all run as pid 1) collide
+    /// with negligible likelihood.
     pub fn generate() -> ClientTag {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut tag = String::from("tt");
-        push_base36(&mut tag, millis % 36u128.pow(8), 8);
-        push_base36(&mut tag, u128::from(std::process::id()) % 36u128.pow(5), 5);
-        push_base36(&mut tag, u128::from(count) % 36u128.pow(5), 5);
+        let random = (u128::from(random_u64()) << 64) | u128::from(random_u64());
+        push_base36(&mut tag, random % 36u128.pow(18), 18);
         ClientTag(tag)
     }
 
@@ -124,6 +119,22 @@ impl ClientTag {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// 64 random bits. std's `RandomState` keys come from the operating system's random source
+/// (once per thread, then stepped), and SipHash under a random key is a pseudo-random function,
+/// so hashing a counter and the clock under a fresh key gives bits no other process can
+/// predict or repeat, with no dependency and no I/O of our own.
+fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }
 
 fn push_base36(out: &mut String, mut value: u128, width: usize) {
@@ -175,6 +186,24 @@ mod tests {
         }
         let unique: std::collections::HashSet<_> = tags.iter().collect();
         assert_eq!(unique.len(), tags.len());
+    }
+
+    /// The old tags spent five characters on the process id, the same in every replica of a
+    /// container (pid 1), and eight on the clock: no position may be fixed within a process.
+    #[test]
+    fn generated_tags_are_random_in_every_position() {
+        let tags: Vec<String> = (0..2000)
+            .map(|_| ClientTag::generate().as_str().to_owned())
+            .collect();
+        for position in 2..ClientTag::MAX_LEN {
+            let seen: std::collections::HashSet<u8> =
+                tags.iter().map(|t| t.as_bytes()[position]).collect();
+            assert!(
+                seen.len() > 20,
+                "position {position} took only {} values",
+                seen.len()
+            );
+        }
     }
 
     #[test]
