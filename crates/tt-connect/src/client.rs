@@ -2,13 +2,15 @@
 //! the broker's capabilities before it goes out.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tt_core::{
-    Broker, Capabilities, FeedStream, Funds, Holding, Instrument, MarketFeed, Order, OrderId,
-    OrderModification, OrderRequest, Positions, Profile, QuoteDetail, Result, StreamMode, Tick,
-    Trade, Trading,
+    Broker, Capabilities, FeedStream, Funds, Holding, Instrument, MarketFeed, Order, OrderChange,
+    OrderId, OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result,
+    StreamMode, Tick, Trade, Trading,
 };
 
+use crate::reconcile::{ChangeReconciliation, ReconcileWindow, Reconciliation, shows_change};
 use crate::{AnyBroker, BrokerSettings};
 
 /// The async client.
@@ -196,7 +198,9 @@ trading_operations! {
 
     /// Places an order, after checking it against the broker's capabilities. Never retried:
     /// when the outcome is unknown the error is [`tt_core::Error::OrderOutcomeUnknown`] with the
-    /// order's tag; find the order with [`Client::reconcile`] before trying again.
+    /// order's tag; find the order with [`Client::reconcile`] before trying again. Once the
+    /// request has left, dropping this future does not stop it: the exchange finishes on its
+    /// own task and its outcome is logged.
     ///
     /// # Errors
     /// [`tt_core::Error::UnsupportedFeature`] before the network; the broker's refusals after.
@@ -205,7 +209,8 @@ trading_operations! {
         self.broker.place_order(order).await
     }
 
-    /// Modifies an open order, after checking the change. Never retried.
+    /// Modifies an open order, after checking the change. Never retried: an unknown outcome is
+    /// [`tt_core::Error::OrderChangeOutcomeUnknown`], for [`Client::reconcile_change`].
     ///
     /// # Errors
     /// [`tt_core::Error::InvalidOrder`] or [`tt_core::Error::UnsupportedFeature`] before the
@@ -215,7 +220,8 @@ trading_operations! {
         self.broker.modify_order(order_id, change).await
     }
 
-    /// Cancels an open order. Never retried.
+    /// Cancels an open order. Never retried: an unknown outcome is
+    /// [`tt_core::Error::OrderChangeOutcomeUnknown`], for [`Client::reconcile_change`].
     ///
     /// # Errors
     /// [`tt_core::Error::OrderNotFound`], [`tt_core::Error::Order`] for an order that is no
@@ -249,15 +255,93 @@ trading_operations! {
         self.broker.quotes(instruments, detail).await
     }
 
-    /// Looks an order up in today's order book by its client tag: the way to reconcile after
-    /// [`tt_core::Error::OrderOutcomeUnknown`]. `None` means the order never reached the broker.
+    /// Finds a placement whose outcome was unknown ([`tt_core::Error::OrderOutcomeUnknown`]):
+    /// every order in today's order book carrying `tag`, polling for the default
+    /// [`ReconcileWindow`] (five seconds) before answering that none is there. The order book
+    /// is read raw, without the instrument master. See [`crate::reconcile`] for what each answer
+    /// proves; place again only after [`Reconciliation::NotFound`].
     ///
     /// # Errors
     /// Any broker, network or session error while reading the order book.
-    fn reconcile(&self, tag: &tt_core::ClientTag) -> Option<Order> {
-        let orders = self.broker.orders().await?;
-        Ok(orders
-            .into_iter()
-            .find(|order| order.tag.as_deref() == Some(tag.as_str())))
+    fn reconcile(&self, tag: &tt_core::ClientTag) -> Reconciliation {
+        self.reconcile_within(tag, ReconcileWindow::default()).await
+    }
+
+    /// [`Client::reconcile`] with a window of your own.
+    ///
+    /// # Errors
+    /// Any broker, network or session error while reading the order book.
+    fn reconcile_within(&self, tag: &tt_core::ClientTag, window: ReconcileWindow) -> Reconciliation {
+        let started = Instant::now();
+        loop {
+            let found: Vec<OrderRecord> = self
+                .broker
+                .order_records()
+                .await?
+                .into_iter()
+                .filter(|order| order.tag.as_deref() == Some(tag.as_str()))
+                .collect();
+            if !found.is_empty() {
+                return Ok(Reconciliation::Found(found));
+            }
+            if !window.wait_for_next_poll(started).await {
+                return Ok(Reconciliation::NotFound {
+                    waited: started.elapsed(),
+                });
+            }
+        }
+    }
+
+    /// Finds out whether a modification or cancellation whose outcome was unknown
+    /// ([`tt_core::Error::OrderChangeOutcomeUnknown`]) took, from the order's history, polling
+    /// for the default [`ReconcileWindow`]. See [`crate::reconcile`] for what each answer
+    /// proves.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::OrderNotFound`], or any broker, network or session error while reading
+    /// the history.
+    fn reconcile_change(&self, order_id: &OrderId, change: &OrderChange) -> ChangeReconciliation {
+        self.reconcile_change_within(order_id, change, ReconcileWindow::default()).await
+    }
+
+    /// [`Client::reconcile_change`] with a window of your own.
+    ///
+    /// # Errors
+    /// [`tt_core::Error::OrderNotFound`], or any broker, network or session error while reading
+    /// the history.
+    fn reconcile_change_within(
+        &self,
+        order_id: &OrderId,
+        change: &OrderChange,
+        window: ReconcileWindow
+    ) -> ChangeReconciliation {
+        let started = Instant::now();
+        loop {
+            let latest = self
+                .broker
+                .order_record_history(order_id)
+                .await?
+                .pop()
+                .ok_or_else(|| tt_core::Error::OrderNotFound {
+                    broker: self.broker.name(),
+                    order_id: order_id.clone(),
+                })?;
+            match shows_change(&latest, change) {
+                Some(true) => return Ok(ChangeReconciliation::Applied(latest)),
+                Some(false) => {
+                    return Ok(ChangeReconciliation::NotApplied {
+                        order: latest,
+                        waited: started.elapsed(),
+                    });
+                }
+                None if !window.wait_for_next_poll(started).await => {
+                    return Ok(ChangeReconciliation::NotApplied {
+                        order: latest,
+                        waited: started.elapsed(),
+                    });
+                }
+                None => {}
+            }
+        }
     }
 }

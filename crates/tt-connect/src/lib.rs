@@ -31,9 +31,11 @@
 mod any_broker;
 pub mod blocking;
 mod client;
+pub mod reconcile;
 
 pub use any_broker::{AVAILABLE_BROKERS, AnyBroker, BrokerSettings};
 pub use client::Client;
+pub use reconcile::{ChangeReconciliation, ReconcileWindow, Reconciliation};
 pub use tt_core::*;
 
 #[cfg(feature = "zerodha")]

@@ -16,8 +16,8 @@ use futures_core::Stream;
 
 use crate::{
     Capabilities, DumpError, DumpRecord, FeedEvent, Funds, Holding, Instrument, Order, OrderId,
-    OrderModification, OrderRequest, Positions, Profile, QuoteDetail, Result, StreamMode, Tick,
-    Trade,
+    OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result,
+    StreamMode, Tick, Trade,
 };
 
 /// A broker: its name and what it supports.
@@ -35,7 +35,9 @@ pub trait Broker: Send + Sync + 'static {
 /// escapes the adapter.
 ///
 /// Place, modify and cancel are never retried by an adapter: when the request may have left and
-/// no definite answer came back, they fail with [`crate::Error::OrderOutcomeUnknown`].
+/// no definite answer came back, a placement fails with [`crate::Error::OrderOutcomeUnknown`]
+/// (carrying its tag) and a change with [`crate::Error::OrderChangeOutcomeUnknown`] (carrying
+/// the order id and what was asked).
 #[async_trait]
 pub trait Trading: Broker {
     /// The account holder's profile.
@@ -55,6 +57,30 @@ pub trait Trading: Broker {
 
     /// Every state an order went through, oldest first.
     async fn order_history(&self, order_id: &OrderId) -> Result<Vec<Order>>;
+
+    /// Today's order book in the broker's own terms, read without the instrument master: what
+    /// reconciliation reads, so an order whose instrument the master lacks (or a master that
+    /// cannot be opened) cannot hide an order. Brokers that can read their book without the
+    /// master override this; the default goes through [`Trading::orders`].
+    async fn order_records(&self) -> Result<Vec<OrderRecord>> {
+        Ok(self
+            .orders()
+            .await?
+            .into_iter()
+            .map(OrderRecord::from)
+            .collect())
+    }
+
+    /// One order's history in the broker's own terms, oldest first, read without the
+    /// instrument master (see [`Trading::order_records`]).
+    async fn order_record_history(&self, order_id: &OrderId) -> Result<Vec<OrderRecord>> {
+        Ok(self
+            .order_history(order_id)
+            .await?
+            .into_iter()
+            .map(OrderRecord::from)
+            .collect())
+    }
 
     /// Places an order; returns the broker's order id.
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId>;

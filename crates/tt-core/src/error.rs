@@ -8,7 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{ClientTag, InstrumentError, InvalidOrderReason, OrderId};
+use crate::{ClientTag, InstrumentError, InvalidOrderReason, OrderChange, OrderId};
 
 /// Everything that can go wrong in tt-connect.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +112,22 @@ pub enum Error {
         broker: &'static str,
         /// The order's client tag.
         tag: ClientTag,
+        /// What happened instead of an answer.
+        reason: String,
+    },
+    /// A modification or cancellation may or may not have reached the broker (a timeout after
+    /// sending, a dropped connection, a 5xx). Never retry blindly: the order's history shows
+    /// whether the change took (`Client::reconcile_change` in tt-connect reads it).
+    #[error(
+        "{broker}: outcome of the {change} of order {order_id} is unknown ({reason}); read the order's history before retrying"
+    )]
+    OrderChangeOutcomeUnknown {
+        /// The broker.
+        broker: &'static str,
+        /// The order that was to change.
+        order_id: OrderId,
+        /// What was asked.
+        change: OrderChange,
         /// What happened instead of an answer.
         reason: String,
     },
@@ -354,6 +370,15 @@ mod tests {
                 false,
             ),
             (
+                Error::OrderChangeOutcomeUnknown {
+                    broker,
+                    order_id: OrderId::new("1").unwrap(),
+                    change: OrderChange::Cancel,
+                    reason: "timed out after sending".into(),
+                },
+                false,
+            ),
+            (
                 Error::Broker {
                     broker,
                     status: Some(502),
@@ -432,6 +457,17 @@ mod tests {
             reason: "connection dropped".into(),
         };
         assert!(e.to_string().contains("tagged abc"));
+        let e = Error::OrderChangeOutcomeUnknown {
+            broker: "zerodha",
+            order_id: OrderId::new("151220000000042").unwrap(),
+            change: OrderChange::Cancel,
+            reason: "connection dropped".into(),
+        };
+        assert!(
+            e.to_string()
+                .contains("cancellation of order 151220000000042 is unknown"),
+            "{e}"
+        );
         let e = Error::AmbiguousInstrument {
             spec: "NSE:IDEA".into(),
             candidates: vec!["NSE:IDEA".into(), "NSE:IDEA-BE".into()],

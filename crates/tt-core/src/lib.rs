@@ -46,9 +46,9 @@ pub use instrument::{
 pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, QuoteDetail, StreamMode, Tick};
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
 pub use order::{
-    ClientTag, InvalidId, InvalidOrderReason, Order, OrderId, OrderModification, OrderRequest,
-    OrderRequestBuilder, OrderState, OrderStatus, OrderType, ProductType, Side, Trade, TradeId,
-    UnknownValidity, Validity, ValidityKind,
+    ClientTag, InvalidId, InvalidOrderReason, Order, OrderAction, OrderChange, OrderId,
+    OrderModification, OrderRecord, OrderRequest, OrderRequestBuilder, OrderState, OrderStatus,
+    OrderType, ProductType, Side, Trade, TradeId, UnknownValidity, Validity, ValidityKind,
 };
 pub use portfolio::{Holding, Position, Positions};
 pub use secret::Secret;

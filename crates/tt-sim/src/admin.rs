@@ -4,7 +4,7 @@
 //!
 //! | call | body | does |
 //! |---|---|---|
-//! | `POST /__sim/faults` | `{"method":"POST","path":"/orders/regular","fault":{"kind":"drop"},"times":1}` | injects a fault (`kind`: `delay` with `millis`, `drop`, `status` with `status`, `error_type`, `message`, `malformed`) |
+//! | `POST /__sim/faults` | `{"method":"POST","path":"/orders/regular","fault":{"kind":"drop"},"times":1}` | injects a fault (`kind`: `delay` with `millis`, `drop`, `status` or `processed_then_status` with `status`, `error_type`, `message`, `malformed`) |
 //! | `DELETE /__sim/faults` | – | removes every pending fault |
 //! | `POST /__sim/prices` | `{"instrument":"NSE:INFY","price":1500.5}` or an array of them | moves prices, filling what they reach |
 //! | `GET /__sim/orders` | – | every order in the book, Kite's order shape, tags included |
@@ -77,13 +77,20 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 enum FaultSpec {
     Delay {
         millis: u64,
     },
     Drop,
     Status {
+        status: u16,
+        #[serde(default = "default_error_type")]
+        error_type: String,
+        #[serde(default = "default_message")]
+        message: String,
+    },
+    ProcessedThenStatus {
         status: u16,
         #[serde(default = "default_error_type")]
         error_type: String,
@@ -115,6 +122,10 @@ struct Injection {
     times: u32,
 }
 
+fn http_status(status: u16) -> Result<StatusCode, Refused> {
+    StatusCode::from_u16(status).map_err(|_| format!("`{status}` is not an HTTP status"))
+}
+
 fn inject(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
     let injection: Injection = parse(call)?;
     if !injection.path.starts_with('/') || injection.method.is_empty() {
@@ -129,8 +140,16 @@ fn inject(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
             error_type,
             message,
         } => Fault::Status {
-            status: StatusCode::from_u16(status)
-                .map_err(|_| format!("`{status}` is not an HTTP status"))?,
+            status: http_status(status)?,
+            error_type,
+            message,
+        },
+        FaultSpec::ProcessedThenStatus {
+            status,
+            error_type,
+            message,
+        } => Fault::ProcessedThenStatus {
+            status: http_status(status)?,
             error_type,
             message,
         },

@@ -10,6 +10,7 @@
 //! | [`Fault::Delay`] | **after** processing, before the response is written | yes |
 //! | [`Fault::Drop`] | **after** processing: the connection is closed without a response | yes |
 //! | [`Fault::Malformed`] | **after** processing: 200 with the response's JSON cut short | yes |
+//! | [`Fault::ProcessedThenStatus`] | **after** processing: this status and an error envelope | yes |
 //!
 //! Faults sit in front of everything else: a faulted call is not rate limited when the fault
 //! replaces it, and is counted (and may be refused) like any other when it is processed.
@@ -109,6 +110,16 @@ pub enum Fault {
     },
     /// Processes the call, then answers 200 with its JSON body cut short.
     Malformed,
+    /// Processes the call, then answers with this status and a Kite error envelope, as an
+    /// overloaded gateway does when the order went through behind it.
+    ProcessedThenStatus {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The envelope's `error_type`.
+        error_type: String,
+        /// The envelope's `message`.
+        message: String,
+    },
 }
 
 /// Faults waiting for their calls, first injected first used.

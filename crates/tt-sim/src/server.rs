@@ -163,6 +163,11 @@ async fn respond(sim: &Sim, request: Request<Incoming>) -> Result<Reply, DropCon
         }
         Some(Fault::Drop) => Err(DropConnection),
         Some(Fault::Malformed) => Ok(truncated(reply).await),
+        Some(Fault::ProcessedThenStatus {
+            status,
+            error_type,
+            message,
+        }) => Ok(error_reply(status, &error_type, &message)),
         Some(Fault::Status { .. }) | None => Ok(reply),
     }
 }

@@ -49,6 +49,41 @@ async fn status_fault_answers_before_processing() {
 }
 
 #[tokio::test]
+async fn processed_then_status_fault_answers_an_error_after_processing() {
+    let sim = TestSim::start("fault-processed-5xx").await;
+    sim.handle.inject(
+        place_target(),
+        Fault::ProcessedThenStatus {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error_type: "NetworkException".into(),
+            message: "gateway timed out".into(),
+        },
+        1,
+    );
+    let answer = place_raw(&sim).await.unwrap();
+    assert_eq!(answer.error(503, "NetworkException"), "gateway timed out");
+    // The order went through behind the error.
+    let orders = sim.handle.orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].tag.as_deref(), Some("fault1"));
+}
+
+#[tokio::test]
+async fn processed_then_status_faults_can_be_injected_through_the_admin_endpoint() {
+    let sim = TestSim::start("fault-admin-processed").await;
+    let body = r#"{"method":"POST","path":"/orders/regular","fault":{"kind":"processed_then_status","status":500},"times":1}"#;
+    send(sim.handle.addr(), "POST", "/__sim/faults", &[], body)
+        .await
+        .unwrap()
+        .data();
+    place_raw(&sim)
+        .await
+        .unwrap()
+        .error(500, "NetworkException");
+    assert_eq!(sim.handle.orders().len(), 1);
+}
+
+#[tokio::test]
 async fn delay_fault_answers_late_after_processing() {
     let sim = TestSim::start("fault-delay").await;
     sim.handle

@@ -22,7 +22,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request};
 use tracing::Instrument;
-use tt_core::{ClientTag, Error};
+use tt_core::{Error, OrderAction};
 
 use crate::{HttpClient, RateClass, RateLimiter, RawResponse, RetryPolicy, TransportError};
 
@@ -50,11 +50,9 @@ pub enum CallKind {
     /// A call that must not be repeated but places nothing (a login, a logout): sent once,
     /// failures reported as they are.
     Once,
-    /// Place, modify or cancel: never retried; an unknown outcome carries the order's tag.
-    Order {
-        /// The order's client tag.
-        tag: ClientTag,
-    },
+    /// Place, modify or cancel: never retried; an unknown outcome carries what was asked (the
+    /// placement's tag, or the changed order's id and the change).
+    Order(OrderAction),
 }
 
 /// One broker's REST client: the shared HTTP client with the broker's rate limits and retry
@@ -116,13 +114,13 @@ impl ApiClient {
                     Err(error) => Err(transport_error(self.broker, &method, &path, error)),
                 }
             }
-            CallKind::Order { tag } => {
+            CallKind::Order(action) => {
                 self.limiter.acquire(class).await;
                 let exchange = OrderExchange {
                     broker: self.broker,
                     http: self.http.clone(),
                     check: check.clone(),
-                    tag,
+                    action,
                 };
                 exchange.run_detached(request).await
             }
@@ -175,7 +173,7 @@ struct OrderExchange<C> {
     broker: &'static str,
     http: HttpClient,
     check: C,
-    tag: ClientTag,
+    action: OrderAction,
 }
 
 impl<C: ResponseCheck + 'static> OrderExchange<C> {
@@ -183,7 +181,7 @@ impl<C: ResponseCheck + 'static> OrderExchange<C> {
     /// the task running to the end of the exchange (the response deadline bounds it), and its
     /// outcome is logged either way. Outside a tokio runtime it runs in place.
     async fn run_detached(self, request: Request<Bytes>) -> Result<RawResponse, Error> {
-        let (broker, tag) = (self.broker, self.tag.clone());
+        let (broker, action) = (self.broker, self.action.clone());
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return self.run(request).await;
         };
@@ -192,11 +190,10 @@ impl<C: ResponseCheck + 'static> OrderExchange<C> {
             Ok(result) => result,
             // The task panicked or its runtime shut down mid-exchange: nothing says the order
             // did not reach the broker.
-            Err(failure) => Err(Error::OrderOutcomeUnknown {
+            Err(failure) => Err(action.outcome_unknown(
                 broker,
-                tag,
-                reason: format!("the task sending the order stopped: {failure}"),
-            }),
+                format!("the task sending the order stopped: {failure}"),
+            )),
         }
     }
 
@@ -206,32 +203,35 @@ impl<C: ResponseCheck + 'static> OrderExchange<C> {
         let result = self.http.send(request).await;
         let status = result.as_ref().ok().map(|r| r.status);
         let outcome = match result {
-            Ok(response) if response.status >= 500 => Err(Error::OrderOutcomeUnknown {
-                broker: self.broker,
-                tag: self.tag.clone(),
-                reason: format!("the broker answered HTTP {}", response.status),
-            }),
+            Ok(response) if response.status >= 500 => Err(self.action.clone().outcome_unknown(
+                self.broker,
+                format!("the broker answered HTTP {}", response.status),
+            )),
             Ok(response) => self.check.check(&response).map(|()| response),
             // Refused or failed while connecting: the order certainly did not leave.
             Err(error) if error.never_sent() => {
                 Err(transport_error(self.broker, &method, &path, error))
             }
-            Err(error) => Err(Error::OrderOutcomeUnknown {
-                broker: self.broker,
-                tag: self.tag.clone(),
-                reason: error.to_string(),
-            }),
+            Err(error) => Err(self
+                .action
+                .clone()
+                .outcome_unknown(self.broker, error.to_string())),
         };
         let order_id = outcome
             .as_ref()
             .ok()
             .and_then(|response| self.check.order_id(response));
         let error = outcome.as_ref().err().map(ToString::to_string);
+        let (tag, change) = match &self.action {
+            OrderAction::Place { tag } => (Some(tag.as_str()), None),
+            OrderAction::Change { .. } => (None, Some(self.action.to_string())),
+        };
         tracing::info!(
             broker = self.broker,
             %method,
             path = %path,
-            tag = self.tag.as_str(),
+            tag,
+            change = change.as_deref(),
             status,
             order_id = order_id.as_deref(),
             error = error.as_deref(),

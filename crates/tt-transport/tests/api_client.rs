@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tt_core::{ClientTag, Error};
+use tt_core::{ClientTag, Error, OrderAction};
 use tt_test_support::http::{Behaviour, Route, TestServer};
 use tt_test_support::logs::CapturedLogs;
 use tt_transport::{
@@ -83,9 +83,9 @@ fn post(url: &str) -> http::Request<Bytes> {
 }
 
 fn order(tag: &str) -> CallKind {
-    CallKind::Order {
+    CallKind::Order(OrderAction::Place {
         tag: ClientTag::new(tag).unwrap(),
-    }
+    })
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 
 use bytes::Bytes;
 use http::{Method, Request};
-use tt_core::{ClientTag, Error, Result};
+use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
 use tt_transport::{
     ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
 };
@@ -53,7 +53,7 @@ impl<'a> KiteRequest<'a> {
     pub(crate) fn place(path: &'a str, tag: ClientTag, check: &'a KiteCheck) -> Self {
         KiteRequest {
             class: ORDER,
-            kind: CallKind::Order { tag },
+            kind: CallKind::Order(OrderAction::Place { tag }),
             method: Method::POST,
             ..KiteRequest::read(path, check)
         }
@@ -61,17 +61,35 @@ impl<'a> KiteRequest<'a> {
 
     /// An authenticated change to an existing order (`PUT` to modify, `DELETE` to cancel):
     /// sent at most once, in its own rate class so it never waits behind a burst of
-    /// placements.
+    /// placements; an unknown outcome names the order and the change.
     pub(crate) fn change(
-        method: Method,
         path: &'a str,
-        tag: ClientTag,
+        order_id: OrderId,
+        change: OrderChange,
         check: &'a KiteCheck,
     ) -> Self {
+        let method = match change {
+            OrderChange::Modify(_) => Method::PUT,
+            OrderChange::Cancel => Method::DELETE,
+        };
         KiteRequest {
             class: ORDER_CHANGE,
+            kind: CallKind::Order(OrderAction::Change { order_id, change }),
             method,
-            ..KiteRequest::place(path, tag, check)
+            ..KiteRequest::read(path, check)
+        }
+    }
+
+    /// How the answer is checked.
+    pub(crate) fn check(&self) -> &'a KiteCheck {
+        self.check
+    }
+
+    /// What this call asks, if it is an order call.
+    pub(crate) fn action(&self) -> Option<&OrderAction> {
+        match &self.kind {
+            CallKind::Order(action) => Some(action),
+            CallKind::Read | CallKind::Once => None,
         }
     }
 

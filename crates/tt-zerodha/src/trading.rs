@@ -1,10 +1,10 @@
 //! The REST operations: account, portfolio, orders, trades and quotes, Kite's calls translated
 //! through the transformer.
 
-use http::Method;
 use tt_core::{
-    ClientTag, Error, Funds, Holding, Instrument, Order, OrderId, OrderModification, OrderRequest,
-    Positions, Profile, QuoteDetail, Result, Tick, Trade, Trading, async_trait,
+    Error, Funds, Holding, Instrument, Order, OrderAction, OrderChange, OrderId, OrderModification,
+    OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result, Tick, Trade, Trading,
+    async_trait,
 };
 use tt_transport::{RawResponse, percent_encode};
 
@@ -60,14 +60,25 @@ impl Zerodha {
         Ok((variety, last))
     }
 
-    /// Parses the `{order_id}` of an order call's success; anything else there means the
-    /// outcome is unknown.
-    fn order_id_of(response: &RawResponse, tag: &ClientTag, check: &KiteCheck) -> Result<OrderId> {
-        let unknown = |reason: String| Error::OrderOutcomeUnknown {
-            broker: BROKER,
-            tag: tag.clone(),
-            reason,
+    /// Sends an order call and parses the `{order_id}` of its success; anything else in a
+    /// success means the outcome is unknown.
+    async fn send_order(&self, call: KiteRequest<'_>) -> Result<OrderId> {
+        let check = call.check().clone();
+        let Some(action) = call.action().cloned() else {
+            return Err(Error::Config(
+                "zerodha: an order call without its action".to_owned(),
+            ));
         };
+        let response = self.send(call).await?;
+        Self::order_id_of(&response, action, &check)
+    }
+
+    fn order_id_of(
+        response: &RawResponse,
+        action: OrderAction,
+        check: &KiteCheck,
+    ) -> Result<OrderId> {
+        let unknown = |reason: String| action.clone().outcome_unknown(BROKER, reason);
         match transformer::data::<wire::OrderIdData>(response, "order response", check) {
             Ok(wire::OrderIdData { order_id: Some(id) }) => OrderId::new(id)
                 .map_err(|_| unknown("the broker answered success with an empty order id".into())),
@@ -180,6 +191,21 @@ impl Trading for Zerodha {
             .collect()
     }
 
+    async fn order_records(&self) -> Result<Vec<OrderRecord>> {
+        let data: Vec<wire::OrderData> = self
+            .get(
+                KiteRequest::read("/orders", &KiteCheck::read()),
+                "order book",
+            )
+            .await?;
+        data.into_iter().map(transformer::order_record).collect()
+    }
+
+    async fn order_record_history(&self, order_id: &OrderId) -> Result<Vec<OrderRecord>> {
+        let data = self.history(order_id).await?;
+        data.into_iter().map(transformer::order_record).collect()
+    }
+
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
         CAPABILITIES.verify_order(order)?;
         let master = self.instrument_master()?;
@@ -198,12 +224,10 @@ impl Trading for Zerodha {
             "regular"
         };
         let check = KiteCheck::order_call(None);
-        let tag = order.tag().clone();
         let path = format!("/orders/{variety}");
-        let response = self
-            .send(KiteRequest::place(&path, tag.clone(), &check).form(&form))
+        let id = self
+            .send_order(KiteRequest::place(&path, order.tag().clone(), &check).form(&form))
             .await?;
-        let id = Self::order_id_of(&response, &tag, &check)?;
         self.remember_variety(&id, variety);
         Ok(id)
     }
@@ -225,18 +249,12 @@ impl Trading for Zerodha {
             &current.exchange,
         )?;
         change.check_contract(&resolved.instrument, &resolved.contract)?;
-        let tag = current
-            .tag
-            .as_deref()
-            .and_then(|t| ClientTag::new(t).ok())
-            .unwrap_or_else(ClientTag::generate);
         let check = KiteCheck::order_call(Some(order_id.clone()));
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
         let form = transformer::modify_form(change);
-        let response = self
-            .send(KiteRequest::change(Method::PUT, &path, tag.clone(), &check).form(&form))
-            .await?;
-        Self::order_id_of(&response, &tag, &check)
+        let asked = OrderChange::Modify(change.clone());
+        self.send_order(KiteRequest::change(&path, order_id.clone(), asked, &check).form(&form))
+            .await
     }
 
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId> {
@@ -247,29 +265,14 @@ impl Trading for Zerodha {
             .unwrap_or_else(|p| p.into_inner())
             .get(order_id.as_str())
             .copied();
-        let (variety, tag) = match remembered {
-            Some(variety) => (variety, ClientTag::generate()),
-            None => {
-                let (variety, current) = self.existing(order_id).await?;
-                let tag = current
-                    .tag
-                    .as_deref()
-                    .and_then(|t| ClientTag::new(t).ok())
-                    .unwrap_or_else(ClientTag::generate);
-                (variety, tag)
-            }
+        let variety = match remembered {
+            Some(variety) => variety,
+            None => self.existing(order_id).await?.0,
         };
         let check = KiteCheck::order_call(Some(order_id.clone()));
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
-        let response = self
-            .send(KiteRequest::change(
-                Method::DELETE,
-                &path,
-                tag.clone(),
-                &check,
-            ))
-            .await?;
-        Self::order_id_of(&response, &tag, &check)
+        let call = KiteRequest::change(&path, order_id.clone(), OrderChange::Cancel, &check);
+        self.send_order(call).await
     }
 
     async fn trades(&self) -> Result<Vec<Trade>> {

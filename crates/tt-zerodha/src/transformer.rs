@@ -8,8 +8,8 @@
 use serde::de::DeserializeOwned;
 use tt_core::{
     Amount, BrokerToken, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order, OrderId,
-    OrderModification, OrderRequest, OrderState, OrderStatus, OrderType, Position, Price,
-    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
+    OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, OrderType, Position,
+    Price, ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
     Validity,
 };
 use tt_instruments::InstrumentMaster;
@@ -221,6 +221,28 @@ pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order,
             .as_deref()
             .or(wire.exchange_timestamp.as_deref())
             .and_then(parse_ist),
+    })
+}
+
+/// An order as Kite's order book lists it, with no instrument lookup: what reconciliation
+/// reads. Terms tt-connect does not know stay absent instead of failing the record.
+pub(crate) fn order_record(wire: OrderData) -> Result<OrderRecord, Error> {
+    let raw_status = wire.status.clone().unwrap_or_default();
+    Ok(OrderRecord {
+        id: OrderId::new(wire.order_id).map_err(|e| malformed("order_id", e))?,
+        tag: text(wire.tag),
+        status: order_status(&raw_status),
+        status_message: text(wire.status_message),
+        token: text(Some(wire.instrument_token)),
+        exchange: wire.exchange,
+        symbol: wire.tradingsymbol,
+        order_type: order_type(&wire.order_type).ok(),
+        validity: validity(&wire.validity, wire.validity_ttl).ok(),
+        quantity: count(Some(wire.quantity), "quantity")?,
+        filled_quantity: count(wire.filled_quantity, "filled_quantity")?,
+        price: optional_price(wire.price, "price")?,
+        trigger_price: optional_price(wire.trigger_price, "trigger_price")?,
+        placed_at: wire.order_timestamp.as_deref().and_then(parse_ist),
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::StatusCode;
 use tt_connect::{
     Client, ClientTag, Error, Instrument, OrderModification, OrderRequest, OrderState, Price,
-    ProductType, QuoteDetail, Secret, Validity, Zerodha,
+    ProductType, QuoteDetail, ReconcileWindow, Reconciliation, Secret, Validity, Zerodha,
 };
 use tt_e2e::World;
 use tt_sim::{Fault, FaultTarget, RateLimits};
@@ -162,13 +162,17 @@ async fn the_whole_rest_surface() {
     assert_eq!(done.status.state, OrderState::Complete);
 
     // The order the tag names is found again.
-    assert_eq!(client.reconcile(buy.tag()).await.unwrap().unwrap().id, id);
+    let found = client.reconcile(buy.tag()).await.unwrap();
+    assert_eq!(found.orders().len(), 1, "{found:?}");
+    assert_eq!(found.orders()[0].id, id);
+    let quick = ReconcileWindow::new(Duration::from_millis(200), Duration::from_millis(50));
+    let missing = client
+        .reconcile_within(&ClientTag::new("nosuchtag").unwrap(), quick)
+        .await
+        .unwrap();
     assert!(
-        client
-            .reconcile(&ClientTag::new("nosuchtag").unwrap())
-            .await
-            .unwrap()
-            .is_none()
+        matches!(missing, Reconciliation::NotFound { waited } if waited >= Duration::from_millis(200)),
+        "{missing:?}"
     );
 }
 
@@ -488,8 +492,13 @@ async fn each_fault_after_sending_is_an_unknown_outcome_and_never_a_duplicate() 
         }
         assert!(!error.retryable(), "{name}");
         // Reconciling by the tag tells what happened.
-        let found = client.reconcile(order.tag()).await.unwrap();
-        assert_eq!(found.is_some(), processed, "{name}");
+        let quick = ReconcileWindow::new(Duration::from_millis(300), Duration::from_millis(50));
+        let found = client.reconcile_within(order.tag(), quick).await.unwrap();
+        assert_eq!(
+            matches!(found, Reconciliation::Found(_)),
+            processed,
+            "{name}: {found:?}"
+        );
     }
     // Nothing was sent twice.
     let tags: Vec<Option<String>> = world.sim.orders().into_iter().map(|o| o.tag).collect();

@@ -195,10 +195,19 @@ async fn an_order_can_be_found_again_by_its_tag() {
         .build()
         .unwrap();
     let id = client.place_order(&order).await.unwrap();
-    let found = client.reconcile(&tag).await.unwrap().unwrap();
-    assert_eq!(found.id, id);
+    // The paper broker has no raw order book of its own: the default one, from its orders.
+    let found = client.reconcile(&tag).await.unwrap();
+    assert_eq!(found.orders().len(), 1);
+    assert_eq!(found.orders()[0].id, id);
     let unused = ClientTag::new("neverplaced").unwrap();
-    assert!(client.reconcile(&unused).await.unwrap().is_none());
+    let window = tt_connect::ReconcileWindow::new(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_millis(20),
+    );
+    assert!(matches!(
+        client.reconcile_within(&unused, window).await.unwrap(),
+        tt_connect::Reconciliation::NotFound { .. }
+    ));
 }
 
 #[tokio::test]

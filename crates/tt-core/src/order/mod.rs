@@ -1,8 +1,10 @@
 //! Orders: the categorical terms of an order, its identifiers, its status, the request a
 //! strategy builds, and the order and trade records a broker reports.
 
+mod action;
 mod id;
 mod model;
+mod record;
 mod request;
 mod status;
 
@@ -12,8 +14,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use action::{OrderAction, OrderChange};
 pub use id::{ClientTag, InvalidId, OrderId, TradeId};
 pub use model::{Order, Trade};
+pub use record::OrderRecord;
 pub use request::{InvalidOrderReason, OrderModification, OrderRequest, OrderRequestBuilder};
 pub use status::{OrderState, OrderStatus};
 

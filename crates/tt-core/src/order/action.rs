@@ -1,0 +1,89 @@
+//! What an order call asks a broker to do, kept with an unknown outcome so the caller can find
+//! out whether it happened.
+
+use std::fmt;
+
+use super::{ClientTag, OrderId, OrderModification};
+use crate::Error;
+
+/// A change to an existing order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderChange {
+    /// New terms for an open order.
+    Modify(OrderModification),
+    /// Cancel the order.
+    Cancel,
+}
+
+impl fmt::Display for OrderChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderChange::Modify(_) => f.write_str("modification"),
+            OrderChange::Cancel => f.write_str("cancellation"),
+        }
+    }
+}
+
+/// One order call: placing an order, or changing an existing one.
+///
+/// The transport sends an order call at most once; when it may have left without a definite
+/// answer, [`OrderAction::outcome_unknown`] makes the error that says what to reconcile.
+///
+/// ```
+/// use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId};
+///
+/// let cancel = OrderAction::Change {
+///     order_id: OrderId::new("151220000000042")?,
+///     change: OrderChange::Cancel,
+/// };
+/// let error = cancel.outcome_unknown("zerodha", "timed out after sending".into());
+/// assert!(matches!(error, Error::OrderChangeOutcomeUnknown { .. }));
+/// assert!(!error.retryable());
+/// # Ok::<(), tt_core::InvalidId>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAction {
+    /// Placing a new order, known by its client tag.
+    Place {
+        /// The order's client tag.
+        tag: ClientTag,
+    },
+    /// Modifying or cancelling an order the broker already has.
+    Change {
+        /// The order changed.
+        order_id: OrderId,
+        /// What was asked.
+        change: OrderChange,
+    },
+}
+
+impl OrderAction {
+    /// The error for this call when it may have reached the broker but no definite answer came
+    /// back: [`Error::OrderOutcomeUnknown`] for a placement (reconcile by tag),
+    /// [`Error::OrderChangeOutcomeUnknown`] for a change (reconcile by order id).
+    pub fn outcome_unknown(self, broker: &'static str, reason: String) -> Error {
+        match self {
+            OrderAction::Place { tag } => Error::OrderOutcomeUnknown {
+                broker,
+                tag,
+                reason,
+            },
+            OrderAction::Change { order_id, change } => Error::OrderChangeOutcomeUnknown {
+                broker,
+                order_id,
+                change,
+                reason,
+            },
+        }
+    }
+}
+
+impl fmt::Display for OrderAction {
+    /// `place tagged T` or `cancellation of order 123`, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderAction::Place { tag } => write!(f, "place tagged {tag}"),
+            OrderAction::Change { order_id, change } => write!(f, "{change} of order {order_id}"),
+        }
+    }
+}
