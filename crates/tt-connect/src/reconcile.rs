@@ -8,11 +8,13 @@
 //!   tt-connect, say); the records come from the raw order book, so an order whose instrument
 //!   the master lacks is found all the same.
 //! - [`Reconciliation::NotFound`]: no order with the tag was in the order book at any poll over
-//!   the whole window. A broker lists an order from the moment it accepts it, so once the
-//!   window is longer than the broker takes to accept (a few seconds at most), the order was not
-//!   placed; a request still in flight when the window closed could appear later. The transport
-//!   bounds every order call by its response deadline, so a window longer than that deadline
-//!   leaves no request in flight.
+//!   the whole window. When the unknown outcome was returned, the client's request was already
+//!   over (answered badly, cut off, or past its response deadline), so what remains is the
+//!   broker's own lag between receiving an order and listing it: a window longer than that (the
+//!   default five seconds is generous for Kite and Upstox) proves the order was not placed, and
+//!   placing it again cannot duplicate it. If instead the caller dropped its `place_order`
+//!   future, the request may still be in flight on its own task: wait out the response deadline
+//!   (`HttpConfig::response_timeout`) first, or use a window longer than it.
 //! - [`ChangeReconciliation::Applied`]: the order's latest state shows the change: cancelled,
 //!   or carrying every term the modification asked for.
 //! - [`ChangeReconciliation::NotApplied`]: over the whole window the order's latest state did
