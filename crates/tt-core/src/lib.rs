@@ -11,7 +11,9 @@
 //!   [`Profile`], [`Funds`]) and the [`OrderRequest`] a strategy builds;
 //! - the one [`Error`] type, whose variants know whether a retry can help;
 //! - [`Capabilities`], and the traits an adapter implements ([`Broker`], [`Trading`],
-//!   [`MarketFeed`], [`InstrumentSource`]).
+//!   [`MarketFeed`], [`InstrumentSource`]) with [`Login`] for the login flow;
+//! - the broker registry: [`BrokerSettings`], and [`register_broker!`] by which a broker crate
+//!   makes itself buildable by name just by being linked.
 //!
 //! Users normally reach all of this through `tt-connect`, which re-exports it.
 //!
@@ -26,10 +28,12 @@ mod dump;
 mod error;
 mod exchange;
 mod instrument;
+mod login;
 mod market;
 mod money;
 mod order;
 mod portfolio;
+mod registry;
 mod secret;
 
 pub use account::{Funds, Profile, SegmentFunds};
@@ -43,6 +47,7 @@ pub use instrument::{
     ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
     InstrumentKind, IntoStrike, OptionContract, OptionType, Symbol,
 };
+pub use login::{BadRedirect, Login, RedirectParams, SessionEnded, SessionExpiryHook, SessionInfo};
 pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, QuoteDetail, StreamMode, Tick};
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
 pub use order::{
@@ -51,10 +56,17 @@ pub use order::{
     OrderType, ProductType, Side, Trade, TradeId, UnknownValidity, Validity, ValidityKind,
 };
 pub use portfolio::{Holding, Position, Positions};
+pub use registry::{BrokerFactory, BrokerRegistration, BrokerSettings, RegisteredBroker};
 pub use secret::Secret;
 
 /// Re-exported so adapters and users name the same `async_trait` the traits were written with.
 pub use async_trait::async_trait;
+
+/// Not public API: what [`register_broker!`] expands to.
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+}
 
 /// Re-exported so adapters can build a [`FeedStream`] without depending on `futures-core`.
 pub use futures_core::Stream;
