@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, Time};
-use tt_core::{ClientTag, Error, IST, Secret};
+use tt_core::{ClientTag, Error, IST, Secret, SessionInfo};
 
 /// `hex(SHA-256(api_key + request_token + api_secret))`, as `POST /session/token` wants it.
 pub(crate) fn checksum(api_key: &str, request_token: &str, api_secret: &Secret) -> String {
@@ -61,17 +61,6 @@ impl std::fmt::Debug for Session {
             .field("expires_at", &self.expires_at)
             .finish()
     }
-}
-
-/// What a program may know about the current session: who and until when, never the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionInfo {
-    /// The logged-in user.
-    pub user_id: String,
-    /// When the session was created.
-    pub login_time: OffsetDateTime,
-    /// When Kite will stop accepting its token (06:00 IST the next morning).
-    pub expires_at: OffsetDateTime,
 }
 
 impl From<&Session> for SessionInfo {

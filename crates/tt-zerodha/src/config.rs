@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tt_core::{Clock, Secret, SystemClock};
+use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
 use tt_instruments::InstrumentMaster;
 use tt_transport::{HttpConfig, RetryPolicy};
 
@@ -72,6 +72,41 @@ impl ZerodhaConfig {
             rate_limited: true,
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The configuration a broker-neutral [`BrokerSettings`] stands for: its key and secret; its
+    /// root for REST calls and, at `<root>/connect/login`, the login page (the simulator serves
+    /// Kite's there); its session file, instrument master path and clock. Kite takes no redirect
+    /// URL (the app's is registered in Kite's developer console), so that setting is unused.
+    ///
+    /// ```
+    /// use tt_core::BrokerSettings;
+    /// use tt_zerodha::ZerodhaConfig;
+    ///
+    /// let config = ZerodhaConfig::from_settings(
+    ///     BrokerSettings::new("key", "secret").api_root("http://127.0.0.1:8765/"),
+    /// );
+    /// assert_eq!(config.root(), "http://127.0.0.1:8765");
+    /// assert_eq!(config.login_page(), "http://127.0.0.1:8765/connect/login");
+    /// ```
+    pub fn from_settings(settings: BrokerSettings) -> Self {
+        let mut config = ZerodhaConfig::new(settings.key(), settings.secret().clone());
+        if let Some(root) = settings.root() {
+            let root = root.trim_end_matches('/');
+            config = config
+                .login_url(format!("{root}/connect/login"))
+                .api_root(root);
+        }
+        if let Some(path) = settings.session_path() {
+            config = config.session_file(path);
+        }
+        if let Some(path) = settings.master_path() {
+            config = config.instrument_master_path(path);
+        }
+        if let Some(clock) = settings.clock_source() {
+            config = config.clock(Arc::clone(clock));
+        }
+        config
     }
 
     /// Points REST calls elsewhere (the local simulator, say).

@@ -6,7 +6,9 @@
 //! the shared transport (`http`), the REST operations (`trading`), Kite's JSON (`wire`) and its
 //! translation to tt-core models (`transformer`), the error map (`errors`), and the instrument
 //! dump (`instruments`). Nothing outside it knows Kite's field names. Users reach it through
-//! `tt-connect` with the `zerodha` feature.
+//! `tt-connect` with the `zerodha` feature. It registers itself as `"zerodha"`, so
+//! `tt_connect::Client::from_name("zerodha", settings)` builds it, and implements tt-core's
+//! `Login`, so a program holding any broker logs in to Kite the same way.
 //!
 //! ```no_run
 //! use tt_zerodha::{Zerodha, ZerodhaConfig};
@@ -36,19 +38,18 @@ use std::io::BufRead;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use tt_core::{Broker, Capabilities, DumpRows, Error, InstrumentSource, Result};
+use tt_core::{Broker, BrokerSettings, Capabilities, DumpRows, Error, InstrumentSource, Result};
 use tt_instruments::InstrumentMaster;
 use tt_transport::ApiClient;
 
-pub use auth::SessionInfo;
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, DEFAULT_ORDERS_PER_MINUTE, ZerodhaConfig};
 pub use instruments::InstrumentDumpFetcher;
-pub use session::SessionEnded;
+/// Re-exported from tt-core, where every broker's login shares them.
+pub use tt_core::{SessionEnded, SessionInfo};
 
 use auth::{Session, SessionStore};
 use config::MasterSource;
-use session::ExpiryHook;
 
 /// The Zerodha broker: a handle, cheap to clone, sharing one session and connection pool.
 ///
@@ -78,7 +79,7 @@ struct Inner {
     store: SessionStore,
     /// Order id to variety (`regular`, `amo`), learned when placing or reading an order.
     varieties: Mutex<HashMap<String, &'static str>>,
-    expiry_hook: RwLock<Option<ExpiryHook>>,
+    expiry_hook: RwLock<Option<tt_core::SessionExpiryHook>>,
 }
 
 impl std::fmt::Debug for Zerodha {
@@ -117,6 +118,15 @@ impl Zerodha {
         }
     }
 
+    /// A Zerodha broker from broker-neutral settings (see [`ZerodhaConfig::from_settings`]):
+    /// the factory `Client::from_name("zerodha", settings)` calls.
+    ///
+    /// # Errors
+    /// None today; the signature is the registry's, for settings a later version may refuse.
+    pub fn from_settings(settings: BrokerSettings) -> Result<Self> {
+        Ok(Zerodha::new(ZerodhaConfig::from_settings(settings)))
+    }
+
     /// The app's settings.
     pub fn config(&self) -> &ZerodhaConfig {
         &self.inner.config
@@ -136,6 +146,9 @@ impl Zerodha {
             .map_err(Error::Config)
     }
 }
+
+// Linking this crate is all it takes for `Client::from_name("zerodha", settings)` to find it.
+tt_core::register_broker!("zerodha", Zerodha::from_settings);
 
 impl Broker for Zerodha {
     fn capabilities(&self) -> &Capabilities {

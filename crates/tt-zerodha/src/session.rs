@@ -1,28 +1,21 @@
 //! The live session: Kite's login flow, the access token in memory and in the session file,
-//! its 06:00 IST expiry, logout, and the hook called when a session ends on its own.
+//! its 06:00 IST expiry, logout, and the hook called when a session ends on its own; and the
+//! same flow as tt-core's [`Login`], for programs that hold any broker.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use http::Method;
-use tt_core::{Error, Result, Secret};
+use tt_core::{
+    Error, Login, RedirectParams, Result, Secret, SessionEnded, SessionExpiryHook, SessionInfo,
+    async_trait,
+};
 use tt_transport::percent_encode;
 
 use crate::auth::Session;
 use crate::errors::{BROKER, KiteCheck};
 use crate::http::KiteRequest;
-use crate::{SessionInfo, Zerodha, auth, transformer, wire};
-
-/// Why a session ended, as given to the session-expiry hook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionEnded {
-    /// The user whose session it was, if known.
-    pub user_id: Option<String>,
-    /// What ended it (Kite's message, or the 06:00 IST expiry).
-    pub reason: String,
-}
-
-pub(crate) type ExpiryHook = Arc<dyn Fn(&SessionEnded) + Send + Sync>;
+use crate::{Zerodha, auth, transformer, wire};
 
 impl Zerodha {
     /// Where to send the user's browser to log in: Kite's page, which redirects to the app's
@@ -152,11 +145,15 @@ impl Zerodha {
     /// Calls `hook` whenever the session ends on its own (Kite answered `TokenException`, or the
     /// 06:00 IST expiry passed): the place to start a new login.
     pub fn on_session_expired(&self, hook: impl Fn(&SessionEnded) + Send + Sync + 'static) {
+        self.set_expiry_hook(Arc::new(hook));
+    }
+
+    fn set_expiry_hook(&self, hook: SessionExpiryHook) {
         *self
             .inner
             .expiry_hook
             .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
+            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
     fn forget_session(&self) -> Result<()> {
@@ -254,5 +251,82 @@ impl Zerodha {
             }
             Some(session) => Ok(session.access_token),
         }
+    }
+}
+
+/// Kite's redirect (`?request_token=...&action=login&status=success`) as the one-time token the
+/// session exchange needs.
+///
+/// # Errors
+/// [`Error::Authentication`] when the redirect reports a failed login or carries no token (the
+/// token itself never appears in an error).
+fn request_token(redirect: &RedirectParams) -> Result<&str> {
+    let refused = |message: String| Error::Authentication {
+        broker: BROKER,
+        message,
+    };
+    if let Some(status) = redirect.get("status").filter(|status| *status != "success") {
+        return Err(refused(format!(
+            "the login redirect reports status `{status}`, not success"
+        )));
+    }
+    redirect
+        .get("request_token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| refused("the login redirect carried no request_token".to_owned()))
+}
+
+/// Kite's login through tt-core's [`Login`], delegating to the methods above.
+#[async_trait]
+impl Login for Zerodha {
+    fn login_url(&self) -> String {
+        Zerodha::login_url(self)
+    }
+
+    /// Reads `request_token` from Kite's redirect and exchanges it for a session.
+    async fn complete_login(&self, redirect: &RedirectParams) -> Result<SessionInfo> {
+        Zerodha::complete_login(self, request_token(redirect)?).await
+    }
+
+    async fn logout(&self) -> Result<()> {
+        Zerodha::logout(self).await
+    }
+
+    fn session(&self) -> Option<SessionInfo> {
+        Zerodha::session(self)
+    }
+
+    fn on_session_expired(&self, hook: SessionExpiryHook) {
+        self.set_expiry_hook(hook);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_token_is_read_from_the_redirect() {
+        let redirect = RedirectParams::from_pairs([
+            ("request_token", "tok"),
+            ("action", "login"),
+            ("status", "success"),
+        ]);
+        assert_eq!(request_token(&redirect).unwrap(), "tok");
+    }
+
+    #[test]
+    fn a_redirect_without_a_request_token_is_an_authentication_error() {
+        let err = request_token(&RedirectParams::from_pairs([("code", "x")])).unwrap_err();
+        assert!(matches!(err, Error::Authentication { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_redirect_reporting_a_failed_login_is_refused_without_naming_its_token() {
+        let redirect =
+            RedirectParams::from_pairs([("status", "cancelled"), ("request_token", "tok999")]);
+        let err = request_token(&redirect).unwrap_err();
+        assert!(err.to_string().contains("cancelled"), "{err}");
+        assert!(!err.to_string().contains("tok999"), "{err}");
     }
 }
