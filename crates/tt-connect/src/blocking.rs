@@ -15,12 +15,12 @@
 //! use tt_connect::blocking::Client;
 //! use tt_connect::{BrokerSettings, Error};
 //!
-//! # #[cfg(not(feature = "upstox"))] fn main() {}
-//! # #[cfg(feature = "upstox")]
+//! # #[cfg(not(feature = "zerodha"))] fn main() {}
+//! # #[cfg(feature = "zerodha")]
 //! # fn main() -> Result<(), Error> {
-//! let client = Client::from_name("upstox", BrokerSettings::new("key", "secret")
-//!     .redirect_url("http://127.0.0.1/callback"))?;
-//! assert_eq!(client.name(), "upstox");
+//! let client = Client::from_name("zerodha", BrokerSettings::new("key", "secret"))?;
+//! assert_eq!(client.name(), "zerodha");
+//! assert!(client.login_url().contains("api_key=key")); // logging in, as on the async client
 //! # Ok(())
 //! # }
 //! ```
@@ -33,7 +33,10 @@ use std::thread::Thread;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
-use tt_core::{Broker, Capabilities, Error, OrderModification, OrderRequest, Result};
+use tt_core::{
+    Broker, Capabilities, Error, Login, OrderModification, OrderRequest, RedirectParams, Result,
+    SessionEnded, SessionInfo,
+};
 
 use crate::{AnyBroker, BrokerSettings};
 
@@ -193,5 +196,39 @@ impl Client<AnyBroker> {
     /// [`Error::Config`] for an unknown or compiled-out broker, or missing settings.
     pub fn from_name(name: &str, settings: BrokerSettings) -> Result<Self> {
         Self::from_async(crate::Client::from_name(name, settings)?)
+    }
+}
+
+impl<B: Login> Client<B> {
+    /// See [`crate::Client::login_url`].
+    pub fn login_url(&self) -> String {
+        self.inner.login_url()
+    }
+
+    /// See [`crate::Client::complete_login`].
+    ///
+    /// # Errors
+    /// [`Error::Authentication`] when the parameters lack the credential or the broker refuses
+    /// it; network errors; [`Error::Config`] when the session cannot be kept.
+    pub fn complete_login(&self, redirect: &RedirectParams) -> Result<SessionInfo> {
+        self.run(|client| client.complete_login(redirect))
+    }
+
+    /// See [`crate::Client::logout`].
+    ///
+    /// # Errors
+    /// Network errors; the session is forgotten locally either way.
+    pub fn logout(&self) -> Result<()> {
+        self.run(|client| client.logout())
+    }
+
+    /// See [`crate::Client::session`].
+    pub fn session(&self) -> Option<SessionInfo> {
+        self.inner.session()
+    }
+
+    /// See [`crate::Client::on_session_expired`].
+    pub fn on_session_expired(&self, hook: impl Fn(&SessionEnded) + Send + Sync + 'static) {
+        self.inner.on_session_expired(hook);
     }
 }

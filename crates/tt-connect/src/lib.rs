@@ -22,8 +22,20 @@
 //! ```
 //!
 //! A broker can also be an external crate: implement [`Broker`] and the traits for what it
-//! offers ([`Trading`], [`MarketFeed`], [`InstrumentSource`]) and hand a value to
-//! [`Client::new`].
+//! offers ([`Trading`], [`Login`], [`MarketFeed`], [`InstrumentSource`]) and hand a value to
+//! [`Client::new`]; register it with [`register_broker!`] and [`Client::from_name`] finds it by
+//! name. A program that uses such a crate only by name must still name it once, or the linker
+//! drops it with its registration: `use my_broker as _;`. The brokers behind tt-connect's own
+//! features need nothing of the kind. [`registered_brokers`] lists what is linked.
+//!
+//! Whichever broker a client holds, it logs in the same way: [`Client::login_url`], then
+//! [`Client::complete_login`] with the redirect's query parameters ([`RedirectParams`]).
+//!
+//! Everything a program needs is here, so it depends on tt-connect alone: with any broker
+//! feature, the transport's settings (`HttpConfig`, `RetryPolicy`), `follow_login_redirect`,
+//! and building and opening the instrument master (`build_master`, `InstrumentMaster`, the rest
+//! in `tt_connect::instruments`); with the `sim` feature, the local simulated broker in
+//! `tt_connect::sim`.
 //!
 //! A glob import (`use tt_connect::*`) is safe: no name here shadows the prelude (an option
 //! contract is [`OptionContract`]).
@@ -31,15 +43,36 @@
 mod any_broker;
 pub mod blocking;
 mod client;
+mod login;
 pub mod reconcile;
+mod registry;
 
-pub use any_broker::{AVAILABLE_BROKERS, AnyBroker, BrokerSettings};
+pub use any_broker::AnyBroker;
 pub use client::Client;
 pub use reconcile::{ChangeReconciliation, ReconcileWindow, Reconciliation};
+pub use registry::registered_brokers;
 pub use tt_core::*;
 
 #[cfg(feature = "zerodha")]
-pub use tt_zerodha::{SessionEnded, SessionInfo, Zerodha, ZerodhaConfig};
+pub use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 #[cfg(feature = "upstox")]
 pub use tt_upstox::{Upstox, UpstoxConfig};
+
+#[cfg(feature = "transport")]
+pub use login::{LoginRedirectError, follow_login_redirect};
+#[cfg(feature = "transport")]
+pub use tt_transport::{HttpConfig, RetryPolicy};
+
+/// The instrument master: every broker's dump in one SQLite table, its refresh and resolver.
+#[cfg(feature = "instruments")]
+pub use tt_instruments as instruments;
+#[cfg(feature = "instruments")]
+pub use tt_instruments::{
+    BuildOptions, DumpInput, InstrumentMaster, MasterError, build_master, open_dump,
+};
+
+/// The local simulated broker: Kite's wire protocol on 127.0.0.1, for tests, examples and paper
+/// trading.
+#[cfg(feature = "sim")]
+pub use tt_sim as sim;

@@ -8,8 +8,32 @@
 //! fill at the current price; limit orders rest until marketable; IOC orders cancel what does not
 //! fill at once; buys block cash; positions, funds and trades follow the fills; subscribers get a
 //! tick per price change and an update per order change.
+//!
+//! It registers itself as `"paper"`, so a program that links it builds it by name with
+//! `tt_connect::Client::from_name("paper", settings)`: no line of tt-connect names it. A program
+//! that only uses it by name must still name the crate once, or the linker drops it along with
+//! its registration:
+//!
+//! ```
+//! use paper_broker as _; // keeps the registration linked
+//! use tt_connect::{BrokerSettings, Client, RedirectParams};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_name("paper", BrokerSettings::new("key", "secret"))?;
+//! // The paper login has no page: its login URL already is the redirect back to the app.
+//! let redirect = RedirectParams::from_url(&client.login_url())?;
+//! let session = client.complete_login(&redirect).await?;
+//! assert_eq!(session.user_id, "PAPER1");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Its login ([`Login`]) is shaped like a real broker's; the book trades with or without a
+//! session.
 
 mod book;
+mod session;
 
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
@@ -17,13 +41,17 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 use tt_connect::{
-    Amount, Broker, Capabilities, Error, Exchange, FeedEvent, FeedStream, Funds, Holding,
-    Instrument, MarketFeed, Order, OrderId, OrderModification, OrderRequest, OrderType, Positions,
-    Price, ProductType, Profile, QuoteDetail, Result, SegmentFunds, Stream, StreamMode, Tick,
-    Trade, Trading, ValidityKind, async_trait,
+    Amount, Broker, BrokerSettings, Capabilities, Error, Exchange, FeedEvent, FeedStream, Funds,
+    Holding, Instrument, Login, MarketFeed, Order, OrderId, OrderModification, OrderRequest,
+    OrderType, Positions, Price, ProductType, Profile, QuoteDetail, RedirectParams, Result,
+    SegmentFunds, SessionExpiryHook, SessionInfo, Stream, StreamMode, Tick, Trade, Trading,
+    ValidityKind, async_trait,
 };
 
 use book::Book;
+use session::Sessions;
+
+pub use session::DEFAULT_REDIRECT_URL;
 
 /// The name the paper broker reports.
 pub const NAME: &str = "paper";
@@ -36,6 +64,12 @@ pub const CAPABILITIES: Capabilities = Capabilities::new(NAME)
     .with_products(&[ProductType::Cnc, ProductType::Mis, ProductType::Nrml])
     .with_validities(&[ValidityKind::Day, ValidityKind::Ioc])
     .with_stream_modes(&[StreamMode::Ltp]);
+
+/// The cash a paper account built by name starts with: ten lakh rupees.
+pub const DEFAULT_CASH: Amount = Amount::from_rupees(1_000_000);
+
+// Linking this crate is all it takes for `Client::from_name("paper", settings)` to find it.
+tt_connect::register_broker!("paper", PaperBroker::from_settings);
 
 /// An in-memory paper-trading account.
 ///
@@ -59,21 +93,41 @@ pub const CAPABILITIES: Capabilities = Capabilities::new(NAME)
 #[derive(Debug)]
 pub struct PaperBroker {
     book: Mutex<Book>,
+    sessions: Sessions,
 }
 
 impl PaperBroker {
     /// An account with `cash` and nothing else.
     pub fn new(cash: Amount) -> Self {
-        PaperBroker {
-            book: Mutex::new(Book::new(cash, Vec::new())),
-        }
+        PaperBroker::with_holdings(cash, Vec::new())
     }
 
     /// An account with `cash` and some demat holdings.
     pub fn with_holdings(cash: Amount, holdings: Vec<Holding>) -> Self {
         PaperBroker {
             book: Mutex::new(Book::new(cash, holdings)),
+            sessions: Sessions::new(None, None),
         }
+    }
+
+    /// An account with [`DEFAULT_CASH`], built from broker-neutral settings: the factory
+    /// `Client::from_name("paper", settings)` calls. The login redirects to the settings'
+    /// redirect URL (else [`DEFAULT_REDIRECT_URL`]) and sessions read the settings' clock;
+    /// credentials and paths are not used.
+    ///
+    /// # Errors
+    /// None: every setting is optional here (the signature is the registry's).
+    pub fn from_settings(settings: BrokerSettings) -> Result<Self> {
+        Ok(PaperBroker {
+            book: Mutex::new(Book::new(DEFAULT_CASH, Vec::new())),
+            sessions: Sessions::new(settings.redirect(), settings.clock_source().cloned()),
+        })
+    }
+
+    /// Ends the current session as if the broker had, calling the session-expiry hook with
+    /// `reason`: for testing what a program does when its session ends on its own.
+    pub fn expire_session(&self, reason: impl Into<String>) {
+        self.sessions.end(reason.into());
     }
 
     /// Moves the market: sets the last traded price of `instrument`, streams a tick, and fills
@@ -102,7 +156,7 @@ impl Broker for PaperBroker {
 impl Trading for PaperBroker {
     async fn profile(&self) -> Result<Profile> {
         Ok(Profile {
-            user_id: "PAPER1".to_owned(),
+            user_id: session::USER_ID.to_owned(),
             user_name: "Paper Trader".to_owned(),
             email: None,
             broker: NAME.to_owned(),
@@ -173,6 +227,31 @@ impl Trading for PaperBroker {
     /// The paper market only has last prices, so every detail gets last-price ticks.
     async fn quotes(&self, instruments: &[Instrument], _detail: QuoteDetail) -> Result<Vec<Tick>> {
         Ok(self.book().quotes(instruments))
+    }
+}
+
+/// The paper login: see the crate's documentation.
+#[async_trait]
+impl Login for PaperBroker {
+    fn login_url(&self) -> String {
+        self.sessions.login_url()
+    }
+
+    async fn complete_login(&self, redirect: &RedirectParams) -> Result<SessionInfo> {
+        self.sessions.complete_login(redirect)
+    }
+
+    async fn logout(&self) -> Result<()> {
+        self.sessions.logout();
+        Ok(())
+    }
+
+    fn session(&self) -> Option<SessionInfo> {
+        self.sessions.session()
+    }
+
+    fn on_session_expired(&self, hook: SessionExpiryHook) {
+        self.sessions.on_session_expired(hook);
     }
 }
 
