@@ -1,21 +1,20 @@
 //! tt-connect's quick start: a Zerodha client trading against the local simulator.
 //!
 //! `cargo run -p tt-connect --example quickstart` builds a small instrument master, starts
-//! `tt-sim` on 127.0.0.1 (Kite's real wire protocol, no account, no internet), logs in through
-//! Kite's login redirect, and trades: exactly what a program does against the real broker, with
-//! only the root URL changed.
+//! `tt-sim` on 127.0.0.1 (Kite's real wire protocol, no account, no internet), builds the
+//! broker by name, logs in through Kite's login redirect, and trades: exactly what a program
+//! does against the real broker, with only the root URL changed. It needs nothing but
+//! `tt-connect` (with its `sim` feature, which the example turns on for itself).
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use tt_connect::sim::{SimConfig, Simulator};
 use tt_connect::{
-    Client, Instrument, OrderModification, OrderRequest, ProductType, QuoteDetail, Zerodha,
-    ZerodhaConfig,
+    BrokerSettings, BuildOptions, Client, Clock, DumpInput, Instrument, InstrumentMaster,
+    OrderModification, OrderRequest, ProductType, QuoteDetail, SystemClock, Zerodha, ZerodhaConfig,
+    build_master, follow_login_redirect, open_dump,
 };
-use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
-use tt_sim::{SimConfig, Simulator};
-use tt_transport::{HttpClient, HttpConfig};
 
 const INSTRUMENTS: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
 738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.1,1,EQ,NSE,NSE
@@ -37,49 +36,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             broker: &parser,
             reader: open_dump(&dir.join("kite.csv"))?,
             source_name: "quickstart".into(),
-            dump_date: time::OffsetDateTime::now_utc().date(),
+            dump_date: SystemClock.today_ist(),
         }],
         &BuildOptions::default(),
     )?;
     let master = Arc::new(InstrumentMaster::open(dir.join("instruments.db"))?);
 
     // 2. The simulator, standing in for api.kite.trade.
-    let sim = Simulator::start(SimConfig::new(Arc::clone(&master))).await?;
+    let sim = Simulator::start(SimConfig::new(master)).await?;
     println!("simulated Kite at {}", sim.url());
 
-    // 3. A Zerodha client: the app's key and secret, pointed at the simulator.
+    // 3. The broker by name, as a config-driven program builds it: the app's key and secret,
+    //    pointed at the simulator.
     let app = sim.app();
-    let zerodha = Zerodha::new(
-        ZerodhaConfig::new(app.api_key.clone(), app.api_secret.clone())
+    let client = Client::from_name(
+        "zerodha",
+        BrokerSettings::new(app.api_key.clone(), app.api_secret.clone())
             .api_root(sim.url())
-            .login_url(format!("{}/connect/login", sim.url()))
-            .instrument_master(master)
+            .instrument_master(dir.join("instruments.db"))
             .session_file(dir.join("session.json")),
-    );
+    )?;
 
-    // 4. Kite's login: the browser visits the login page, which redirects back to the app with
-    //    a request_token; the app exchanges it (with the checksum) for a session.
-    let browser = HttpClient::new(HttpConfig::default())?;
-    let page = browser
-        .send(http::Request::get(zerodha.login_url()).body(Bytes::new())?)
-        .await?;
-    let redirect = page
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let request_token = redirect
-        .split(['?', '&'])
-        .find_map(|pair| pair.strip_prefix("request_token="))
-        .ok_or("the login page did not redirect with a request_token")?;
-    let session = zerodha.complete_login(request_token).await?;
+    // 4. The login, the same for every broker: the browser visits the login page, which
+    //    redirects back to the app with a one-time token (Kite's `request_token`); the client
+    //    exchanges the redirect's parameters for a session.
+    let redirect = follow_login_redirect(&client.login_url(), &app.redirect_url).await?;
+    let session = client.complete_login(&redirect).await?;
     println!(
         "logged in as {} until {}",
         session.user_id, session.expires_at
     );
 
     // 5. Trade through the one client type every broker shares.
-    let client = Client::new(zerodha);
     let funds = client.funds().await?;
     println!(
         "cash available {}",
