@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tt_core::{
     Broker, BrokerSettings, Capabilities, Funds, Holding, Instrument, Login, Order, OrderId,
-    OrderModification, OrderRequest, Positions, Profile, QuoteDetail, RedirectParams,
+    OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, RedirectParams,
     RegisteredBroker, Result, SessionExpiryHook, SessionInfo, Tick, Trade, Trading, async_trait,
 };
 
@@ -76,6 +76,16 @@ impl Trading for AnyBroker {
         self.inner.order_history(order_id).await
     }
 
+    // Forwarded, not left to the trait's defaults: the broker's own reading of its book
+    // without the master is what reconciliation relies on.
+    async fn order_records(&self) -> Result<Vec<OrderRecord>> {
+        self.inner.order_records().await
+    }
+
+    async fn order_record_history(&self, order_id: &OrderId) -> Result<Vec<OrderRecord>> {
+        self.inner.order_record_history(order_id).await
+    }
+
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
         self.inner.place_order(order).await
     }
@@ -131,6 +141,93 @@ impl Login for AnyBroker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tt_core::Error;
+
+    /// A broker that reads its raw order book but whose master-backed calls all fail: only
+    /// forwarding the raw reads to it, not the trait's defaults over `orders`, can succeed.
+    #[derive(Debug)]
+    struct RawBookOnly;
+
+    const RAW_BOOK_ONLY: Capabilities = Capabilities::new("rawbook");
+
+    fn no_master<T>() -> Result<T> {
+        Err(Error::Config("no instrument master".to_owned()))
+    }
+
+    impl Broker for RawBookOnly {
+        fn capabilities(&self) -> &Capabilities {
+            &RAW_BOOK_ONLY
+        }
+    }
+
+    #[async_trait]
+    impl Trading for RawBookOnly {
+        async fn profile(&self) -> Result<Profile> {
+            no_master()
+        }
+        async fn funds(&self) -> Result<Funds> {
+            no_master()
+        }
+        async fn holdings(&self) -> Result<Vec<Holding>> {
+            no_master()
+        }
+        async fn positions(&self) -> Result<Positions> {
+            no_master()
+        }
+        async fn orders(&self) -> Result<Vec<Order>> {
+            no_master()
+        }
+        async fn order_history(&self, _: &OrderId) -> Result<Vec<Order>> {
+            no_master()
+        }
+        async fn order_records(&self) -> Result<Vec<OrderRecord>> {
+            Ok(Vec::new())
+        }
+        async fn order_record_history(&self, _: &OrderId) -> Result<Vec<OrderRecord>> {
+            Ok(Vec::new())
+        }
+        async fn place_order(&self, _: &OrderRequest) -> Result<OrderId> {
+            no_master()
+        }
+        async fn modify_order(&self, _: &OrderId, _: &OrderModification) -> Result<OrderId> {
+            no_master()
+        }
+        async fn cancel_order(&self, _: &OrderId) -> Result<OrderId> {
+            no_master()
+        }
+        async fn trades(&self) -> Result<Vec<Trade>> {
+            no_master()
+        }
+        async fn order_trades(&self, _: &OrderId) -> Result<Vec<Trade>> {
+            no_master()
+        }
+    }
+
+    #[async_trait]
+    impl Login for RawBookOnly {
+        fn login_url(&self) -> String {
+            String::new()
+        }
+        async fn complete_login(&self, _: &RedirectParams) -> Result<SessionInfo> {
+            no_master()
+        }
+        async fn logout(&self) -> Result<()> {
+            Ok(())
+        }
+        fn session(&self) -> Option<SessionInfo> {
+            None
+        }
+        fn on_session_expired(&self, _: SessionExpiryHook) {}
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn raw_order_book_reads_reach_the_broker_not_the_trait_defaults() {
+        let broker = AnyBroker::new(RawBookOnly);
+        assert!(broker.orders().await.is_err());
+        assert!(broker.order_records().await.unwrap().is_empty());
+        let id = OrderId::new("1").unwrap();
+        assert!(broker.order_record_history(&id).await.unwrap().is_empty());
+    }
 
     #[test]
     fn an_unknown_name_is_a_config_error() {
