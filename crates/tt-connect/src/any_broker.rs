@@ -138,15 +138,16 @@ impl Login for AnyBroker {
     }
 }
 
+/// A broker for tests of what is built and forwarded: it reads its raw order book, and every
+/// call that would need an instrument master fails.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fake {
     use super::*;
     use tt_core::Error;
 
-    /// A broker that reads its raw order book but whose master-backed calls all fail: only
-    /// forwarding the raw reads to it, not the trait's defaults over `orders`, can succeed.
+    /// Registered nowhere; its name is `rawbook`.
     #[derive(Debug)]
-    struct RawBookOnly;
+    pub(crate) struct RawBookOnly;
 
     const RAW_BOOK_ONLY: Capabilities = Capabilities::new("rawbook");
 
@@ -219,7 +220,15 @@ mod tests {
         }
         fn on_session_expired(&self, _: SessionExpiryHook) {}
     }
+}
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fake::RawBookOnly;
+
+    // Only forwarding the raw reads to the broker, not the trait's defaults over `orders`
+    // (which fail on this broker), can succeed.
     #[tokio::test(flavor = "current_thread")]
     async fn raw_order_book_reads_reach_the_broker_not_the_trait_defaults() {
         let broker = AnyBroker::new(RawBookOnly);

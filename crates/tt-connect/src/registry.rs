@@ -76,6 +76,16 @@ pub(crate) enum RegistryError {
         /// What is missing.
         why: &'static str,
     },
+    /// A broker that reports another name than the one it registered under.
+    #[error(
+        "the broker registered as `{registered}` calls itself `{reports}`; register it under its own name"
+    )]
+    Misnamed {
+        /// The name it is registered under.
+        registered: &'static str,
+        /// The name its capabilities carry.
+        reports: &'static str,
+    },
     /// Two linked crates registered the same name: nothing is ever resolved by first match.
     #[error(
         "broker `{name}` is registered {count} times (two linked crates claim the name); link \
@@ -137,7 +147,24 @@ fn names<'a>(registrations: impl Iterator<Item = &'a BrokerRegistration>) -> Vec
 /// reports about `settings`.
 pub(crate) fn build(name: &str, settings: BrokerSettings) -> Result<Box<dyn RegisteredBroker>> {
     let registration = find(name, BrokerRegistration::linked, &BUILT_IN)?;
-    registration.build(settings)
+    build_checked(registration, settings)
+}
+
+/// Builds from `registration`, refusing a broker that reports another name than the one it is
+/// registered under (errors and capability checks would name it wrongly).
+fn build_checked(
+    registration: &BrokerRegistration,
+    settings: BrokerSettings,
+) -> Result<Box<dyn RegisteredBroker>> {
+    let broker = registration.build(settings)?;
+    if broker.name() != registration.name() {
+        return Err(RegistryError::Misnamed {
+            registered: registration.name(),
+            reports: broker.name(),
+        }
+        .into());
+    }
+    Ok(broker)
 }
 
 /// The one registration for `name` among `linked`, or why there is none.
@@ -204,6 +231,23 @@ mod tests {
         built_in: &[BuiltIn],
     ) -> std::result::Result<&'static str, RegistryError> {
         find(name, || linked.iter().copied(), built_in).map(BrokerRegistration::name)
+    }
+
+    fn rawbook(_: BrokerSettings) -> Result<Box<dyn RegisteredBroker>> {
+        Ok(Box::new(crate::any_broker::fake::RawBookOnly))
+    }
+
+    #[test]
+    fn a_broker_reporting_another_name_than_its_registration_is_refused() {
+        let misnamed = BrokerRegistration::new("paper", rawbook);
+        let err = build_checked(&misnamed, BrokerSettings::new("k", "s")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: the broker registered as `paper` calls itself `rawbook`; \
+             register it under its own name"
+        );
+        let named = BrokerRegistration::new("rawbook", rawbook);
+        assert!(build_checked(&named, BrokerSettings::new("k", "s")).is_ok());
     }
 
     #[test]
