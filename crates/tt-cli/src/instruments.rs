@@ -10,7 +10,9 @@ use serde_json::Value;
 use std::str::FromStr;
 use time::{Date, OffsetDateTime};
 
-use tt_core::{Exchange, IST, InstrumentSource, Secret, SystemClock};
+use std::sync::Arc;
+
+use tt_core::{Exchange, IST, Instrument, InstrumentSource, Secret, SystemClock};
 use tt_instruments::{
     BuildOptions, DumpFetcher, DumpInput, InstrumentMaster, OnStale, RefreshOutcome, Refresher,
     Resolved, build_master, default_master_path, open_dump,
@@ -173,7 +175,8 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
     }
 }
 
-/// The trading date a dump file describes: its modification day in IST.
+/// The latest trading date a dump file can describe: its modification day in IST (the build
+/// dates it earlier when it lists a derivative that expired before that).
 fn file_date(path: &Path) -> Result<Date, String> {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -327,6 +330,14 @@ fn refresh(
         )),
         RefreshOutcome::Rebuilt(report) => {
             line(&report);
+            for broker in report.brokers.iter().filter(|b| b.carried_over.is_some()) {
+                eprintln!(
+                    "tt: warning: the {} instruments are still from {}: {}",
+                    broker.broker,
+                    broker.dump_date,
+                    broker.carried_over.as_deref().unwrap_or_default()
+                );
+            }
             if let Some(peak) = peak_memory_bytes() {
                 line(format_args!("peak memory {} MB", peak / (1024 * 1024)));
             }
@@ -336,10 +347,33 @@ fn refresh(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the master has for one spec as one broker lists it.
+enum Slot {
+    /// The broker lists it once.
+    Listed(Arc<Resolved>),
+    /// The broker does not list it.
+    Absent,
+    /// The broker lists it more than once, or the lookup failed.
+    Failed(tt_core::Error),
+}
+
+impl Slot {
+    fn of(master: &InstrumentMaster, instrument: &Instrument, broker: &'static str) -> Slot {
+        match master.resolve_for(instrument, broker) {
+            Ok(resolved) => Slot::Listed(resolved),
+            Err(tt_core::Error::InstrumentNotFound { .. }) => Slot::Absent,
+            Err(error) => Slot::Failed(error),
+        }
+    }
+}
+
+/// `{"token": ..., "symbol": ..., "exchange": ..., "lot": ..., "tick": ..., "freeze": ...}`,
+/// as the broker lists the instrument, or `null`.
 fn token_json(resolved: &Resolved, broker: &str) -> Field {
-    match resolved.token(broker) {
+    match resolved.listing(broker) {
         None => Field::Json(Value::Null),
-        Some(token) => {
+        Some(listing) => {
+            let token = &listing.token;
             let mut object = Ordered::default().with("token", token.token.as_str());
             if let Some(symbol) = &token.symbol {
                 object = object.with("symbol", symbol.as_str());
@@ -347,65 +381,107 @@ fn token_json(resolved: &Resolved, broker: &str) -> Field {
             if let Some(exchange) = &token.exchange {
                 object = object.with("exchange", exchange.as_str());
             }
+            let contract = listing.contract;
+            object = object
+                .with("lot", contract.lot_size)
+                .with("tick", contract.tick_size.to_string());
+            if let Some(freeze) = contract.freeze_quantity {
+                object = object.with("freeze", freeze);
+            }
             Field::Object(object)
         }
     }
 }
 
-/// `{"<spec_key>": spec, "zerodha": {...} | null, "upstox": {...} | null, ...}`.
+/// `{"<spec_key>": spec, "zerodha": {...} | null, "upstox": {...} | null}`.
 fn resolved_json(resolved: &Resolved, spec_key: &str, spec: &str) -> Ordered {
     let mut object = Ordered::default().with(spec_key, spec);
     for broker in BROKERS {
         object = object.with(broker, token_json(resolved, broker));
     }
-    for (broker, _) in &resolved.tokens {
-        if !BROKERS.contains(&broker.as_str()) {
-            object = object.with(broker, token_json(resolved, broker));
-        }
-    }
     object
 }
 
-fn resolved_text(resolved: &Resolved) -> String {
-    let mut text = resolved.instrument.to_string();
-    for broker in BROKERS {
-        match resolved.token(broker) {
-            Some(token) => text.push_str(&format!("  {broker} {token}")),
-            None => text.push_str(&format!("  {broker} -")),
+/// One broker's listing as text: `zerodha 12345602 (NFO:NIFTY26DEC24000CE) lot 75 tick 0.05`.
+fn listing_text(resolved: &Resolved, broker: &str) -> String {
+    match resolved.listing(broker) {
+        None => format!("{broker} -"),
+        Some(listing) => {
+            let contract = listing.contract;
+            let mut text = format!(
+                "{broker} {} lot {} tick {}",
+                listing.token, contract.lot_size, contract.tick_size
+            );
+            if let Some(freeze) = contract.freeze_quantity {
+                text.push_str(&format!(" freeze {freeze}"));
+            }
+            text
         }
     }
-    let contract = resolved.contract;
-    text.push_str(&format!(
-        "  lot {} tick {}",
-        contract.lot_size, contract.tick_size
-    ));
-    if let Some(freeze) = contract.freeze_quantity {
-        text.push_str(&format!(" freeze {freeze}"));
+}
+
+/// Resolves one spec for every broker: each broker's own listing, or why it has none. Fails
+/// only when no broker lists it, or one lists it ambiguously.
+fn resolve_one(master: &InstrumentMaster, json: bool, spec: &str) -> bool {
+    let fail = |error: &dyn std::fmt::Display| {
+        if json {
+            line(
+                Ordered::default()
+                    .with("spec", spec)
+                    .with("error", error.to_string()),
+            );
+        } else {
+            eprintln!("{spec}: {error}");
+        }
+        false
+    };
+    let instrument: Instrument = match spec.parse() {
+        Ok(instrument) => instrument,
+        Err(error) => return fail(&tt_core::Error::from(error)),
+    };
+    let slots: Vec<(&'static str, Slot)> = BROKERS
+        .iter()
+        .map(|&broker| (broker, Slot::of(master, &instrument, broker)))
+        .collect();
+    if slots.iter().all(|(_, slot)| matches!(slot, Slot::Absent)) {
+        return fail(&tt_core::Error::InstrumentNotFound {
+            spec: instrument.to_string(),
+            broker: None,
+        });
     }
-    text
+    let mut object = Ordered::default().with("spec", spec);
+    let mut text = instrument.to_string();
+    let mut ok = true;
+    for (broker, slot) in &slots {
+        match slot {
+            Slot::Listed(resolved) => {
+                object = object.with(broker, token_json(resolved, broker));
+                text.push_str(&format!("  {}", listing_text(resolved, broker)));
+            }
+            Slot::Absent => {
+                object = object.with(broker, Field::Json(Value::Null));
+                text.push_str(&format!("  {broker} -"));
+            }
+            Slot::Failed(error) => {
+                ok = false;
+                object = object.with(
+                    broker,
+                    Field::Object(Ordered::default().with("error", error.to_string())),
+                );
+                text.push_str(&format!("  {broker} ?"));
+                if !json {
+                    eprintln!("{spec} on {broker}: {error}");
+                }
+            }
+        }
+    }
+    line(if json { object.to_string() } else { text });
+    ok
 }
 
 fn resolve(master: &InstrumentMaster, json: bool, specs: &[String]) -> Result<ExitCode, String> {
     let mut failed = false;
-    let mut handle = |spec: &str| match master.resolve_spec(spec) {
-        Ok(resolved) => line(if json {
-            resolved_json(&resolved, "spec", spec).to_string()
-        } else {
-            resolved_text(&resolved)
-        }),
-        Err(error) => {
-            failed = true;
-            if json {
-                line(
-                    Ordered::default()
-                        .with("spec", spec)
-                        .with("error", error.to_string()),
-                );
-            } else {
-                eprintln!("{spec}: {error}");
-            }
-        }
-    };
+    let mut handle = |spec: &str| failed |= !resolve_one(master, json, spec);
     for spec in specs {
         if spec == "-" {
             for text in io::stdin().lock().lines() {
@@ -478,7 +554,7 @@ fn chain(
         .map_err(|e| e.to_string())?;
     for strike in &strikes {
         if json {
-            let leg = |leg: &Option<std::sync::Arc<Resolved>>| match leg {
+            let leg = |leg: &Option<Arc<Resolved>>| match leg {
                 Some(resolved) => Field::Object(resolved_json(
                     resolved,
                     "instrument",
@@ -493,7 +569,7 @@ fn chain(
                     .with("put", leg(&strike.put)),
             );
         } else {
-            let leg = |leg: &Option<std::sync::Arc<Resolved>>| {
+            let leg = |leg: &Option<Arc<Resolved>>| {
                 leg.as_ref().map_or_else(
                     || "-".to_owned(),
                     |r| {

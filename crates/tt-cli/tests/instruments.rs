@@ -6,23 +6,47 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use time::macros::{offset, time};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use tt_test_support::http::{Route, TestServer};
 
+const IST: UtcOffset = offset!(+05:30);
+
+/// Kite's dump; `EXPIRY_DATE` stands for [`expiry`].
 const KITE: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
 256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE
 738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.1,1,EQ,NSE,NSE
-12345602,48225,NIFTY26DEC24000CE,\"NIFTY\",0,2026-12-29,24000,0.05,75,CE,NFO-OPT,NFO
-12345858,48226,NIFTY26DEC24000PE,\"NIFTY\",0,2026-12-29,24000,0.05,75,PE,NFO-OPT,NFO
-12346114,48227,NIFTY26DEC24050CE,\"NIFTY\",0,2026-12-29,24050,0.05,75,CE,NFO-OPT,NFO
+12345602,48225,NIFTY26DEC24000CE,\"NIFTY\",0,EXPIRY_DATE,24000,0.05,75,CE,NFO-OPT,NFO
+12345858,48226,NIFTY26DEC24000PE,\"NIFTY\",0,EXPIRY_DATE,24000,0.05,75,PE,NFO-OPT,NFO
+12346114,48227,NIFTY26DEC24050CE,\"NIFTY\",0,EXPIRY_DATE,24050,0.05,75,CE,NFO-OPT,NFO
 ";
 
+/// Upstox's file; `EXPIRY_MS` stands for [`expiry`] as Upstox writes it.
 const UPSTOX: &str = r#"[
 {"segment":"NSE_INDEX","name":"Nifty 50","exchange":"NSE","instrument_type":"INDEX","instrument_key":"NSE_INDEX|Nifty 50","exchange_token":"26000","trading_symbol":"NIFTY"},
 {"segment":"NSE_EQ","name":"RELIANCE INDUSTRIES LTD","exchange":"NSE","isin":"INE002A01018","instrument_type":"EQ","instrument_key":"NSE_EQ|INE002A01018","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"2885","tick_size":10.0,"trading_symbol":"RELIANCE"},
-{"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"CE","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|48225","lot_size":75,"exchange_token":"48225","underlying_key":"NSE_INDEX|Nifty 50","tick_size":5.0,"underlying_type":"INDEX","trading_symbol":"NIFTY 24000 CE 29 DEC 26","strike_price":24000.0},
+{"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":EXPIRY_MS,"instrument_type":"CE","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|48225","lot_size":75,"exchange_token":"48225","underlying_key":"NSE_INDEX|Nifty 50","tick_size":5.0,"underlying_type":"INDEX","trading_symbol":"NIFTY 24000 CE 29 DEC 26","strike_price":24000.0},
 {"segment":"BSE_EQ","name":"PFL-A","exchange":"BSE","isin":"INE1","instrument_type":"F","instrument_key":"BSE_EQ|INE1","lot_size":1,"exchange_token":"1","tick_size":1.0,"trading_symbol":"875PFL26"},
 {"segment":"BSE_EQ","name":"PFL-B","exchange":"BSE","isin":"INE2","instrument_type":"F","instrument_key":"BSE_EQ|INE2","lot_size":1,"exchange_token":"2","tick_size":1.0,"trading_symbol":"875PFL26"}
 ]"#;
+
+/// The options' expiry: four weeks from today in IST, so that a refresh (which refuses a dump
+/// listing an expired contract as stale) works on any date, under a faked clock too.
+fn expiry() -> Date {
+    OffsetDateTime::now_utc().to_offset(IST).date() + Duration::days(28)
+}
+
+/// `text` with the placeholders for [`expiry`] filled in.
+fn dated(text: &str) -> String {
+    let expiry = expiry();
+    // Upstox's expiry: epoch milliseconds at 23:59:59 IST of the day.
+    let millis = PrimitiveDateTime::new(expiry, time!(23:59:59))
+        .assume_offset(IST)
+        .unix_timestamp()
+        * 1000;
+    text.replace("EXPIRY_DATE", &expiry.to_string())
+        .replace("EXPIRY_MS", &millis.to_string())
+}
 
 struct Workspace(PathBuf);
 
@@ -31,8 +55,8 @@ impl Workspace {
         let dir = std::env::temp_dir().join(format!("tt-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("kite.csv"), KITE).unwrap();
-        std::fs::write(dir.join("upstox.json"), UPSTOX).unwrap();
+        std::fs::write(dir.join("kite.csv"), dated(KITE)).unwrap();
+        std::fs::write(dir.join("upstox.json"), dated(UPSTOX)).unwrap();
         Workspace(dir)
     }
 
@@ -110,31 +134,112 @@ fn resolve_json_prints_one_line_per_spec_and_fails_at_the_end_on_errors() {
         "instruments",
         "resolve",
         "--json",
-        "NFO:NIFTY:2026-12-29:24000:CE",
-        "NFO:NIFTY:2026-12-29:24050:CE",
-        "BSE:875PFL26",
+        &dated("NFO:NIFTY:EXPIRY_DATE:24000:CE"),
+        &dated("NFO:NIFTY:EXPIRY_DATE:24050:CE"),
         "NSE:NOPE",
     ]);
     assert!(!out.status.success());
     let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
     assert_eq!(
         lines[0],
-        r#"{"spec":"NFO:NIFTY:2026-12-29:24000:CE","zerodha":{"token":"12345602","symbol":"NIFTY26DEC24000CE","exchange":"NFO"},"upstox":{"token":"NSE_FO|48225"}}"#
+        dated(
+            r#"{"spec":"NFO:NIFTY:EXPIRY_DATE:24000:CE","zerodha":{"token":"12345602","symbol":"NIFTY26DEC24000CE","exchange":"NFO","lot":75,"tick":"0.05"},"upstox":{"token":"NSE_FO|48225","lot":75,"tick":"0.05"}}"#
+        )
     );
     assert_eq!(
         lines[1],
-        r#"{"spec":"NFO:NIFTY:2026-12-29:24050:CE","zerodha":{"token":"12346114","symbol":"NIFTY26DEC24050CE","exchange":"NFO"},"upstox":null}"#
-    );
-    assert!(
-        lines[2].starts_with(
-            r#"{"spec":"BSE:875PFL26","error":"ambiguous instrument BSE:875PFL26: matches"#
-        ),
-        "{}",
-        lines[2]
+        dated(
+            r#"{"spec":"NFO:NIFTY:EXPIRY_DATE:24050:CE","zerodha":{"token":"12346114","symbol":"NIFTY26DEC24050CE","exchange":"NFO","lot":75,"tick":"0.05"},"upstox":null}"#
+        )
     );
     assert_eq!(
-        lines[3],
+        lines[2],
         r#"{"spec":"NSE:NOPE","error":"instrument not found: NSE:NOPE"}"#
+    );
+}
+
+#[test]
+fn ambiguity_is_only_among_the_rows_of_the_broker_asked() {
+    let ws = Workspace::new("ambiguous");
+    ws.import();
+    let out = ws.tt(&["instruments", "resolve", "--json", "BSE:875PFL26"]);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            r#"{"spec":"BSE:875PFL26","zerodha":null,"upstox":{"error":"ambiguous instrument BSE:875PFL26: matches"#
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn resolve_gives_each_broker_its_token_for_one_contract_under_two_exchange_tokens() {
+    let ws = Workspace::new("two-tokens");
+    // One contract, listed by Kite under exchange token 73903 and by Upstox under 65898.
+    let kite = format!(
+        "{}18919170,73903,NIFTY26SEP23000CE,\"NIFTY\",0,EXPIRY_DATE,23000,0.05,75,CE,NFO-OPT,NFO\n",
+        KITE
+    );
+    std::fs::write(ws.path("kite.csv"), dated(&kite)).unwrap();
+    let upstox = UPSTOX.replacen(
+        "[\n",
+        "[\n{\"segment\":\"NSE_FO\",\"name\":\"NIFTY\",\"exchange\":\"NSE\",\"expiry\":EXPIRY_MS,\"instrument_type\":\"CE\",\"underlying_symbol\":\"NIFTY\",\"instrument_key\":\"NSE_FO|65898\",\"lot_size\":65,\"exchange_token\":\"65898\",\"underlying_key\":\"NSE_INDEX|Nifty 50\",\"tick_size\":5.0,\"underlying_type\":\"INDEX\",\"trading_symbol\":\"NIFTY 23000 CE\",\"strike_price\":23000.0},\n",
+        1,
+    );
+    std::fs::write(ws.path("upstox.json"), dated(&upstox)).unwrap();
+    let report = text(&ws.import().stdout);
+    assert!(
+        report.contains("same contract, different exchange token (joined): 1"),
+        "{report}"
+    );
+    let out = ws.tt(&[
+        "instruments",
+        "resolve",
+        &dated("NFO:NIFTY:EXPIRY_DATE:23000:CE"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        dated(
+            "NFO:NIFTY:EXPIRY_DATE:23000:CE  zerodha 18919170 (NFO:NIFTY26SEP23000CE) lot 75 tick 0.05  upstox NSE_FO|65898 lot 65 tick 0.05"
+        )
+    );
+}
+
+#[test]
+fn resolve_on_the_real_dumps_gives_both_brokers_tokens_for_one_contract() {
+    let (Some(kite), Some(upstox)) = (
+        tt_test_support::fixture("kite/instruments/nfo_bfo_2026-08.csv"),
+        tt_test_support::fixture("upstox/instruments/complete_2025-12.json.gz"),
+    ) else {
+        return;
+    };
+    let ws = Workspace::new("real-resolve");
+    let out = ws.tt(&[
+        "instruments",
+        "import",
+        "--zerodha",
+        &kite.display().to_string(),
+        "--upstox",
+        &upstox.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ws.tt(&[
+        "instruments",
+        "resolve",
+        "--json",
+        "NFO:NIFTY:2026-09-29:23000:CE",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(r#""zerodha":{"token":"18919170""#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#""upstox":{"token":"NSE_FO|65898""#),
+        "{stdout}"
     );
 }
 
@@ -151,12 +256,16 @@ fn resolve_reads_specs_from_stdin() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(
-        lines[0].contains(r#""upstox":{"token":"NSE_EQ|INE002A01018"}"#),
+        lines[0].contains(
+            r#""upstox":{"token":"NSE_EQ|INE002A01018","lot":1,"tick":"0.1","freeze":100000}"#
+        ),
         "{}",
         lines[0]
     );
     assert!(
-        lines[1].contains(r#""zerodha":{"token":"256265","symbol":"NIFTY 50","exchange":"NSE"}"#),
+        lines[1].contains(
+            r#""zerodha":{"token":"256265","symbol":"NIFTY 50","exchange":"NSE","lot":0,"tick":"0"}"#
+        ),
         "{}",
         lines[1]
     );
@@ -173,22 +282,22 @@ fn search_and_chain() {
         text(&out.stdout)
     );
     let out = ws.tt(&["instruments", "chain", "NFO:NIFTY"]);
-    assert_eq!(text(&out.stdout).trim(), "2026-12-29");
+    assert_eq!(text(&out.stdout).trim(), expiry().to_string());
     let out = ws.tt(&[
         "instruments",
         "chain",
         "--json",
         "NFO:NIFTY",
         "--expiry",
-        "2026-12-29",
+        &expiry().to_string(),
     ]);
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(
-        lines[0].starts_with(
-            r#"{"strike":"24000","call":{"instrument":"NFO:NIFTY:2026-12-29:24000:CE""#
-        ),
+        lines[0].starts_with(&dated(
+            r#"{"strike":"24000","call":{"instrument":"NFO:NIFTY:EXPIRY_DATE:24000:CE""#
+        )),
         "{}",
         lines[0]
     );
@@ -198,7 +307,8 @@ fn search_and_chain() {
 #[test]
 fn bad_input_is_a_message_with_file_and_line_never_a_panic() {
     let ws = Workspace::new("bad");
-    std::fs::write(ws.path("broken.json"), &UPSTOX[..UPSTOX.len() / 2]).unwrap();
+    let upstox = dated(UPSTOX);
+    std::fs::write(ws.path("broken.json"), &upstox[..upstox.len() / 2]).unwrap();
     let out = ws.tt(&["instruments", "import", "--upstox", "broken.json"]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
@@ -227,9 +337,14 @@ fn bad_input_is_a_message_with_file_and_line_never_a_panic() {
 #[test]
 fn refresh_downloads_both_dumps_over_http_and_is_a_no_op_the_same_day() {
     let ws = Workspace::new("refresh");
+    let mut upstox = Route::ok(dated(UPSTOX));
+    upstox.headers.push((
+        "Last-Modified".to_owned(),
+        "Tue, 09 Dec 2025 02:30:00 GMT".to_owned(),
+    ));
     let server = TestServer::start([
-        ("/instruments", Route::ok(KITE)),
-        ("/complete.json.gz", Route::ok(UPSTOX)),
+        ("/instruments", Route::ok(dated(KITE))),
+        ("/complete.json.gz", upstox),
     ]);
     let args = [
         "instruments",
@@ -245,15 +360,17 @@ fn refresh_downloads_both_dumps_over_http_and_is_a_no_op_the_same_day() {
     ];
     let out = ws.tt(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("joined across brokers: 3"), "{report}");
+    // The source's Last-Modified is recorded in the master and shown.
     assert!(
-        text(&out.stdout).contains("joined across brokers: 3"),
-        "{}",
-        text(&out.stdout)
+        report.contains("last modified Tue, 09 Dec 2025 02:30:00 +0000"),
+        "{report}"
     );
     let kite_request = server
         .received()
         .into_iter()
-        .find(|r| r.path == "/instruments")
+        .find(|r| r.path == "/instruments" && r.method == "GET")
         .unwrap();
     let header = |name: &str| {
         kite_request
@@ -274,7 +391,14 @@ fn refresh_downloads_both_dumps_over_http_and_is_a_no_op_the_same_day() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(server.received().len(), 2);
+    let downloads = |server: &TestServer| {
+        server
+            .received()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count()
+    };
+    assert_eq!(downloads(&server), 2);
 
     // A failing forced refresh keeps the master and never shows the token.
     server.set(

@@ -34,12 +34,51 @@ pub struct DumpRecord {
     /// The ISIN of an equity, where given.
     pub isin: Option<String>,
     /// The spot instrument a derivative derives from, when it is an equity or an index
-    /// (`NSE:RELIANCE`, `NSE:INDEX:NIFTY 50`); `None` for commodities, currencies and cash rows.
-    pub underlying: Option<Instrument>,
+    /// (`NSE:RELIANCE`, `NSE:INDEX:NIFTY 50`), and whether the dump said so; `None` for
+    /// commodities, currencies and cash rows.
+    pub underlying: Option<Underlying>,
     /// The exchange's own token for the contract within its segment, used to join brokers' rows.
     pub exchange_token: String,
     /// The broker's identifiers.
     pub token: BrokerToken,
+}
+
+/// The spot instrument a derivative derives from, with how the parser knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Underlying {
+    /// The equity or index.
+    pub spot: Instrument,
+    /// Whether the dump named it or the parser inferred it.
+    pub basis: UnderlyingBasis,
+}
+
+impl Underlying {
+    /// An underlying the dump names explicitly (Upstox's `underlying_key` and
+    /// `underlying_type`).
+    pub fn stated(spot: Instrument) -> Underlying {
+        Underlying {
+            spot,
+            basis: UnderlyingBasis::Stated,
+        }
+    }
+
+    /// An underlying the parser inferred (from a name table, or a symbol shared with an equity).
+    pub fn inferred(spot: Instrument) -> Underlying {
+        Underlying {
+            spot,
+            basis: UnderlyingBasis::Inferred,
+        }
+    }
+}
+
+/// How a parser knows a derivative's underlying. When brokers' rows for one contract disagree,
+/// a stated underlying wins over an inferred one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnderlyingBasis {
+    /// The dump names it.
+    Stated,
+    /// The parser guessed it.
+    Inferred,
 }
 
 /// A row or a whole dump that could not be read.

@@ -14,8 +14,8 @@ use std::time::Instant;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::MasterError;
-use crate::load::{DumpInput, parse_all};
-use crate::merge::{merge, missing_underlyings};
+use crate::load::{BrokerLoad, DumpInput, parse_all};
+use crate::merge::{finish, merge};
 use crate::report::{BrokerReport, LoadReport};
 use crate::schema::SCHEMA_VERSION;
 use crate::store::write_master;
@@ -28,6 +28,9 @@ pub struct BuildOptions {
     /// The largest share by which a segment may shrink against the previous master (default
     /// 50%). A segment the previous master had that is now empty always fails.
     pub max_drop_fraction: f64,
+    /// The largest share of the derivatives that may be left out for want of their underlying
+    /// (default 1%): a few are a new index's F&O, many a partial dump.
+    pub max_without_underlying_fraction: f64,
 }
 
 impl Default for BuildOptions {
@@ -35,6 +38,7 @@ impl Default for BuildOptions {
         BuildOptions {
             max_malformed_fraction: 0.01,
             max_drop_fraction: 0.5,
+            max_without_underlying_fraction: 0.01,
         }
     }
 }
@@ -98,19 +102,24 @@ pub(crate) fn build_locked(
     _lock: &BuildLock,
 ) -> Result<LoadReport, MasterError> {
     let started = Instant::now();
+    let loads = parse_all(inputs, options.max_malformed_fraction)?;
+    build_loaded(path, loads, options, started)
+}
+
+/// Builds from dumps already parsed (and parts carried over from the previous master), under
+/// the build lock.
+pub(crate) fn build_loaded(
+    path: &Path,
+    mut loads: Vec<BrokerLoad>,
+    options: &BuildOptions,
+    started: Instant,
+) -> Result<LoadReport, MasterError> {
     remove_stale_temporaries(path);
-    let mut loads = parse_all(inputs, options.max_malformed_fraction)?;
     let parsed = started.elapsed();
     check_against_previous(path, &loads, options)?;
-    let merged = merge(&mut loads);
+    let mut merged = merge(&mut loads);
+    finish(&mut merged, &loads, options.max_without_underlying_fraction)?;
     let merged_at = started.elapsed();
-    let (missing, examples) = missing_underlyings(&merged, &loads);
-    if missing > 0 {
-        return Err(MasterError::MissingUnderlyings {
-            count: missing,
-            examples: examples.join(", "),
-        });
-    }
 
     let temporary = sibling(path, &format!(".tmp-{}", std::process::id()));
     let written =
@@ -131,6 +140,8 @@ pub(crate) fn build_locked(
                 broker: load.broker,
                 source_name: load.source_name,
                 dump_date: load.dump_date,
+                last_modified: load.last_modified,
+                carried_over: load.carried_over,
                 rows: load.rows,
                 segments: load.segments,
                 ignored: load.ignored,
@@ -224,14 +235,14 @@ pub(crate) fn previous_counts(path: &Path) -> BTreeMap<(String, String), u64> {
 /// Refuses a dump whose segments are empty or collapsed against the previous master.
 fn check_against_previous(
     path: &Path,
-    loads: &[crate::load::BrokerLoad],
+    loads: &[BrokerLoad],
     options: &BuildOptions,
 ) -> Result<(), MasterError> {
     if !path.exists() {
         return Ok(());
     }
     let previous = previous_counts(path);
-    for load in loads {
+    for load in loads.iter().filter(|l| l.carried_over.is_none()) {
         for ((broker, segment), &before) in previous.iter().filter(|((b, _), _)| b == load.broker) {
             let now = load
                 .segments

@@ -94,14 +94,36 @@ pub enum MasterError {
         /// The largest drop allowed, in percent.
         max_drop_percent: f64,
     },
-    /// Derivatives whose equity or index underlying is missing though their broker's dump lists
-    /// that segment: a sign of a partial dump.
-    #[error("{count} derivatives have no underlying in the master, e.g. {examples}")]
+    /// More derivatives than allowed have an equity or index underlying missing from the master
+    /// though their broker's dump lists that segment: a sign of a partial dump. (Below the
+    /// limit they are left out and counted in the load report.)
+    #[error(
+        "{count} of {derivatives} derivatives have no underlying in the master (limit {limit:.1}%), e.g. {examples}"
+    )]
     MissingUnderlyings {
         /// How many.
         count: usize,
+        /// Derivatives in the master.
+        derivatives: usize,
+        /// The allowed percentage.
+        limit: f64,
         /// A few, as `derivative -> missing spot`.
         examples: String,
+    },
+    /// A dump meant to describe a trading day still lists a derivative that expired before it:
+    /// it is an older dump (a cache, a mirror that has not updated). Retrying later may help.
+    #[error(
+        "{broker} dump {source_name} is older than {claimed}: it still lists {expired}; refusing stale instruments"
+    )]
+    StaleDump {
+        /// The broker.
+        broker: String,
+        /// Where the dump came from.
+        source_name: String,
+        /// The day it was meant to describe.
+        claimed: Date,
+        /// A derivative it lists that had expired before that day.
+        expired: String,
     },
     /// The master is older than today (IST) and could not be refreshed, with `on_stale = fail`.
     #[error(
@@ -116,6 +138,22 @@ pub enum MasterError {
         today: Date,
         /// Why the refresh failed.
         reason: String,
+    },
+    /// A broker's part of the master describes an earlier trading day than today (IST), or the
+    /// master has no part from that broker. Refreshing the master helps.
+    #[error(
+        "the {broker} instruments in {path} are from {}, not today ({today} IST); refresh them with `tt instruments refresh`",
+        dump_date.map_or_else(|| "no dump".to_owned(), |d| d.to_string())
+    )]
+    OutOfDate {
+        /// The master.
+        path: PathBuf,
+        /// The broker.
+        broker: String,
+        /// The date of that broker's dump in the master; `None` when it has none.
+        dump_date: Option<Date>,
+        /// Today in IST.
+        today: Date,
     },
     /// A dump could not be downloaded.
     #[error("downloading the {broker} dump failed: {message}")]

@@ -2,18 +2,21 @@
 //! contract, stored in SQLite, rebuilt once per trading day, and the resolver from a typed
 //! instrument to each broker's token and back.
 //!
-//! - [`build_master`] parses the dumps (each broker crate owns its format), merges them (rows
-//!   join on the exchange token only when the contract attributes agree), validates the result
-//!   and swaps it in atomically.
-//! - [`InstrumentMaster`] reads it: [`InstrumentMaster::resolve`],
-//!   [`InstrumentMaster::instrument_for_token`], contract terms, expiries, option chains, search.
-//! - [`Refresher`] keeps it current: once per trading day in IST, with `on_stale = fail | warn`.
+//! - [`build_master`] parses the dumps (each broker crate owns its format), dates each by its
+//!   contents, merges them (one instrument per contract identity, with every broker's token and
+//!   that broker's own lot and tick size), validates the result and swaps it in atomically.
+//! - [`InstrumentMaster`] reads it: [`InstrumentMaster::resolve_for`] (as one broker lists it),
+//!   [`InstrumentMaster::instrument_for_token`], contract terms, expiries, option chains, search,
+//!   and [`InstrumentMaster::check_current`] against the IST trading day.
+//! - [`Refresher`] keeps it current: once per trading day in IST, each broker independently,
+//!   with `on_stale = fail | warn`.
 //!
 //! Runtime files live in a cache directory ([`cache_dir`]): the master at
 //! `_cache/instruments.db` under the working directory unless `TT_CACHE_DIR` says otherwise.
 
 mod build;
 mod cache;
+mod carry;
 mod error;
 mod load;
 mod master;
@@ -28,8 +31,11 @@ pub use cache::{CACHE_DIR_ENV, DEFAULT_CACHE_DIR, cache_dir, default_master_path
 pub use error::MasterError;
 pub use load::{DumpInput, ReasonCounts, Segment, open_dump};
 pub use master::{
-    ChainStrike, DEFAULT_CACHE_CAPACITY, DumpInfo, InstrumentMaster, Listed, Resolved,
+    BrokerListing, ChainStrike, DEFAULT_CACHE_CAPACITY, DumpInfo, InstrumentMaster, Listed,
+    Resolved,
 };
 pub use merge::JoinStats;
-pub use refresh::{DownloadProgress, DumpFetcher, OnStale, RefreshOutcome, Refresher};
+pub use refresh::{
+    DownloadProgress, DumpFetcher, FetchedDump, OnStale, RefreshOutcome, Refresher, last_modified,
+};
 pub use report::{BrokerReport, LoadReport};

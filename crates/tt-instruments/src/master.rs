@@ -10,12 +10,25 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use quick_cache::sync::Cache;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use time::Date;
+use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
+use time::{Date, OffsetDateTime};
 use tt_core::{BrokerToken, ContractSpec, Error, Exchange, Instrument, OptionType, Price};
 
 use crate::MasterError;
 use crate::schema::SCHEMA_VERSION;
+
+/// One broker's listing of an instrument: its identifiers and its own trading terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerListing {
+    /// The broker.
+    pub broker: String,
+    /// The broker's identifiers.
+    pub token: BrokerToken,
+    /// Tick size, lot size and freeze quantity as this broker's dump gives them: an order to
+    /// this broker is checked against these.
+    pub contract: ContractSpec,
+}
 
 /// Everything the master knows about one instrument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,21 +37,27 @@ pub struct Resolved {
     pub instrument: Instrument,
     /// Its descriptive name, where a dump gave one.
     pub name: Option<String>,
-    /// Tick size, lot size, freeze quantity.
-    pub contract: ContractSpec,
     /// The ISIN of an equity, where known.
     pub isin: Option<String>,
-    /// Each broker's identifiers, by broker name.
-    pub tokens: Vec<(String, BrokerToken)>,
+    /// Each broker's listing, by broker name.
+    pub brokers: Vec<BrokerListing>,
 }
 
 impl Resolved {
+    /// The given broker's listing, if it lists the instrument.
+    pub fn listing(&self, broker: &str) -> Option<&BrokerListing> {
+        self.brokers.iter().find(|l| l.broker == broker)
+    }
+
     /// The given broker's identifiers, if it lists the instrument.
     pub fn token(&self, broker: &str) -> Option<&BrokerToken> {
-        self.tokens
-            .iter()
-            .find(|(b, _)| b == broker)
-            .map(|(_, t)| t)
+        self.listing(broker).map(|l| &l.token)
+    }
+
+    /// The given broker's trading terms (tick, lot, freeze quantity), if it lists the
+    /// instrument.
+    pub fn contract(&self, broker: &str) -> Option<&ContractSpec> {
+        self.listing(broker).map(|l| &l.contract)
     }
 }
 
@@ -49,7 +68,7 @@ pub struct Listed {
     pub instrument: Instrument,
     /// Its descriptive name, where a dump gave one.
     pub name: Option<String>,
-    /// Tick size, lot size, freeze quantity.
+    /// Tick size, lot size, freeze quantity, as this broker gives them.
     pub contract: ContractSpec,
     /// The ISIN of an equity, where known.
     pub isin: Option<String>,
@@ -81,7 +100,12 @@ pub struct DumpInfo {
     pub source: String,
     /// Rows it had.
     pub rows: u64,
+    /// The source's `Last-Modified`, where it sent one.
+    pub last_modified: Option<OffsetDateTime>,
 }
+
+/// The instruments sharing one identity.
+type Candidates = Arc<[Arc<Resolved>]>;
 
 /// The default number of instruments each cache holds.
 pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
@@ -90,7 +114,8 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 struct Snapshot {
     conn: Mutex<Connection>,
     file_id: Option<(u64, u64)>,
-    forward: Cache<Instrument, Arc<Resolved>>,
+    /// Every instrument with an identity (usually one; two where a broker lists it twice).
+    forward: Cache<Instrument, Candidates>,
     reverse: Vec<(String, Cache<String, Arc<Resolved>>)>,
     dumps: Vec<DumpInfo>,
 }
@@ -217,22 +242,72 @@ impl InstrumentMaster {
         self.snapshot().dumps.clone()
     }
 
-    /// Resolves an instrument to everything the master knows about it, every broker's token
-    /// included.
-    ///
-    /// # Errors
-    /// [`Error::InstrumentNotFound`] when the master has no such instrument;
-    /// [`Error::AmbiguousInstrument`] listing the candidates when it has more than one.
-    pub fn resolve(&self, instrument: &Instrument) -> Result<Arc<Resolved>, Error> {
+    /// Every instrument with this identity, from the cache or the file.
+    fn candidates(&self, instrument: &Instrument) -> Result<Candidates, Error> {
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
         if let Some(hit) = current.forward.get(instrument) {
             return Ok(hit);
         }
-        let resolved = current.load_by_instrument(instrument)?;
+        let candidates: Candidates = current.load_by_instrument(instrument)?.into();
         current
             .forward
-            .insert(instrument.clone(), Arc::clone(&resolved));
-        Ok(resolved)
+            .insert(instrument.clone(), Arc::clone(&candidates));
+        Ok(candidates)
+    }
+
+    /// Checks that `broker`'s part of the master describes `today` (the IST trading day): what
+    /// a trading client does when it opens the master and again at each day boundary.
+    ///
+    /// # Errors
+    /// [`MasterError::OutOfDate`] when the broker's dump is older, or the master has none.
+    pub fn check_current(&self, broker: &str, today: Date) -> Result<(), MasterError> {
+        let dump_date = self
+            .snapshot()
+            .dumps
+            .iter()
+            .find(|d| d.broker == broker)
+            .map(|d| d.dump_date);
+        match dump_date {
+            Some(date) if date >= today => Ok(()),
+            dump_date => Err(MasterError::OutOfDate {
+                path: self.path.clone(),
+                broker: broker.to_owned(),
+                dump_date,
+                today,
+            }),
+        }
+    }
+
+    /// Resolves an instrument to everything the master knows about it, every broker's listing
+    /// included.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] when the master has no such instrument;
+    /// [`Error::AmbiguousInstrument`] listing the candidates when it has more than one (one
+    /// broker lists the identity twice). To trade through one broker, use
+    /// [`InstrumentMaster::resolve_for`], which is ambiguous only among that broker's rows.
+    pub fn resolve(&self, instrument: &Instrument) -> Result<Arc<Resolved>, Error> {
+        let candidates = self.candidates(instrument)?;
+        one_of(instrument, None, candidates.iter())
+    }
+
+    /// Resolves an instrument as one broker lists it: the one instrument of that identity the
+    /// broker lists, with every broker's listing.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] naming the broker when it does not list the instrument;
+    /// [`Error::AmbiguousInstrument`] when the broker lists it more than once.
+    pub fn resolve_for(
+        &self,
+        instrument: &Instrument,
+        broker: &'static str,
+    ) -> Result<Arc<Resolved>, Error> {
+        let candidates = self.candidates(instrument)?;
+        one_of(
+            instrument,
+            Some(broker),
+            candidates.iter().filter(|r| r.listing(broker).is_some()),
+        )
     }
 
     /// Resolves an instrument given in its canonical text form.
@@ -248,16 +323,24 @@ impl InstrumentMaster {
     /// The broker's identifiers for an instrument.
     ///
     /// # Errors
-    /// As [`InstrumentMaster::resolve`], and [`Error::InstrumentNotFound`] naming the broker
-    /// when the instrument exists but the broker does not list it.
+    /// As [`InstrumentMaster::resolve_for`].
     pub fn token_for(
         &self,
         instrument: &Instrument,
         broker: &'static str,
     ) -> Result<BrokerToken, Error> {
-        let resolved = self.resolve(instrument)?;
+        self.listing_for(instrument, broker).map(|l| l.token)
+    }
+
+    /// The broker's listing of an instrument, as [`InstrumentMaster::resolve_for`] finds it.
+    fn listing_for(
+        &self,
+        instrument: &Instrument,
+        broker: &'static str,
+    ) -> Result<BrokerListing, Error> {
+        let resolved = self.resolve_for(instrument, broker)?;
         resolved
-            .token(broker)
+            .listing(broker)
             .cloned()
             .ok_or_else(|| Error::InstrumentNotFound {
                 spec: instrument.to_string(),
@@ -286,12 +369,17 @@ impl InstrumentMaster {
         Ok(resolved)
     }
 
-    /// Tick size, lot size and freeze quantity of an instrument.
+    /// Tick size, lot size and freeze quantity of an instrument as the broker lists it: what an
+    /// order to that broker must meet.
     ///
     /// # Errors
-    /// As [`InstrumentMaster::resolve`].
-    pub fn contract(&self, instrument: &Instrument) -> Result<ContractSpec, Error> {
-        self.resolve(instrument).map(|r| r.contract)
+    /// As [`InstrumentMaster::resolve_for`].
+    pub fn contract(
+        &self,
+        instrument: &Instrument,
+        broker: &'static str,
+    ) -> Result<ContractSpec, Error> {
+        self.listing_for(instrument, broker).map(|l| l.contract)
     }
 
     /// The expiries of an underlying's futures and options on a derivatives exchange, sorted.
@@ -358,9 +446,6 @@ impl InstrumentMaster {
         let mut chain: BTreeMap<i64, ChainStrike> = BTreeMap::new();
         for (id, strike, option_type) in legs {
             let resolved = snapshot.load_by_id(id)?;
-            snapshot
-                .forward
-                .insert(resolved.instrument.clone(), Arc::clone(&resolved));
             let strike_price = Price::from_mantissa(strike).unwrap_or(Price::ZERO);
             let entry = chain.entry(strike).or_insert(ChainStrike {
                 strike: strike_price,
@@ -394,7 +479,7 @@ impl InstrumentMaster {
         let conn = snapshot.conn();
         let mut statement = conn
             .prepare(
-                "SELECT i.canonical, i.name, i.lot_size, i.tick_size_e8, i.freeze_quantity, s.isin,
+                "SELECT i.canonical, i.name, t.lot_size, t.tick_size_e8, t.freeze_quantity, s.isin,
                         t.token, t.symbol, t.exchange, t.exchange_token
                  FROM broker_tokens t
                  JOIN instruments i ON i.id = t.instrument_id
@@ -638,26 +723,11 @@ impl Snapshot {
         }
     }
 
-    fn load_by_instrument(&self, instrument: &Instrument) -> Result<Arc<Resolved>, Error> {
-        let ids = self.ids_of(instrument)?;
-        let canonical = || instrument.to_string();
-        match ids.as_slice() {
-            [] => Err(Error::InstrumentNotFound {
-                spec: canonical(),
-                broker: None,
-            }),
-            [id] => self.load_by_id(*id),
-            many => {
-                let mut candidates = Vec::with_capacity(many.len());
-                for id in many {
-                    candidates.push(describe(&*self.load_by_id(*id)?));
-                }
-                Err(Error::AmbiguousInstrument {
-                    spec: canonical(),
-                    candidates,
-                })
-            }
-        }
+    fn load_by_instrument(&self, instrument: &Instrument) -> Result<Vec<Arc<Resolved>>, Error> {
+        self.ids_of(instrument)?
+            .into_iter()
+            .map(|id| self.load_by_id(id))
+            .collect()
     }
 
     fn load_by_token(&self, broker: &str, token: &str) -> Result<Arc<Resolved>, Error> {
@@ -680,15 +750,9 @@ impl Snapshot {
 
     fn load_by_id(&self, id: i64) -> Result<Arc<Resolved>, Error> {
         let conn = self.conn();
-        let (canonical, name, lot, tick, freeze): (String, Option<String>, i64, i64, Option<i64>) = conn
-            .prepare_cached(
-                "SELECT canonical, name, lot_size, tick_size_e8, freeze_quantity FROM instruments WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.query_row([id], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-                })
-            })
+        let (canonical, name): (String, Option<String>) = conn
+            .prepare_cached("SELECT canonical, name FROM instruments WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))))
             .map_err(query_error)?;
         let isin: Option<String> = conn
             .prepare_cached("SELECT isin FROM isins WHERE instrument_id = ?1")
@@ -696,10 +760,11 @@ impl Snapshot {
             .map_err(query_error)?;
         let mut statement = conn
             .prepare_cached(
-                "SELECT broker, token, symbol, exchange FROM broker_tokens WHERE instrument_id = ?1",
+                "SELECT broker, token, symbol, exchange, lot_size, tick_size_e8, freeze_quantity
+                 FROM broker_tokens WHERE instrument_id = ?1",
             )
             .map_err(query_error)?;
-        let mut tokens = statement
+        let rows = statement
             .query_map([id], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
@@ -708,45 +773,84 @@ impl Snapshot {
                         symbol: row.get(2)?,
                         exchange: row.get(3)?,
                     },
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, Option<i64>>(6)?,
                 ))
             })
             .map_err(query_error)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(query_error)?;
-        tokens.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let instrument: Instrument = canonical.parse().map_err(|e| {
-            Error::Config(format!(
-                "instrument master holds a bad instrument `{canonical}`: {e}"
-            ))
-        })?;
         let bad = |what: &str| {
             Error::Config(format!(
                 "instrument master holds a bad {what} for {canonical}"
             ))
         };
+        let mut brokers = Vec::with_capacity(rows.len());
+        for (broker, token, lot, tick, freeze) in rows {
+            brokers.push(BrokerListing {
+                contract: contract_terms(lot, tick, freeze)
+                    .ok_or_else(|| bad(&format!("{broker} lot or tick size")))?,
+                broker,
+                token,
+            });
+        }
+        brokers.sort_unstable_by(|a, b| a.broker.cmp(&b.broker));
+        let instrument: Instrument = canonical.parse().map_err(|e| {
+            Error::Config(format!(
+                "instrument master holds a bad instrument `{canonical}`: {e}"
+            ))
+        })?;
         Ok(Arc::new(Resolved {
             instrument,
             name,
-            contract: ContractSpec {
-                tick_size: Price::from_mantissa(tick).ok_or_else(|| bad("tick size"))?,
-                lot_size: u32::try_from(lot).map_err(|_| bad("lot size"))?,
-                freeze_quantity: freeze
-                    .map(u32::try_from)
-                    .transpose()
-                    .map_err(|_| bad("freeze quantity"))?,
-            },
             isin,
-            tokens,
+            brokers,
         }))
+    }
+}
+
+/// Trading terms from their stored columns; `None` when a column is out of range.
+pub(crate) fn contract_terms(lot: i64, tick: i64, freeze: Option<i64>) -> Option<ContractSpec> {
+    Some(ContractSpec {
+        tick_size: Price::from_mantissa(tick)?,
+        lot_size: u32::try_from(lot).ok()?,
+        freeze_quantity: match freeze {
+            Some(q) => Some(u32::try_from(q).ok()?),
+            None => None,
+        },
+    })
+}
+
+/// The one instrument among `candidates`, or why there is not one.
+fn one_of<'r>(
+    instrument: &Instrument,
+    broker: Option<&'static str>,
+    mut candidates: impl Iterator<Item = &'r Arc<Resolved>>,
+) -> Result<Arc<Resolved>, Error> {
+    match (candidates.next(), candidates.next()) {
+        (None, _) => Err(Error::InstrumentNotFound {
+            spec: instrument.to_string(),
+            broker,
+        }),
+        (Some(only), None) => Ok(Arc::clone(only)),
+        (Some(first), Some(second)) => {
+            let mut described = vec![describe(first), describe(second)];
+            described.extend(candidates.map(|c| describe(c)));
+            Err(Error::AmbiguousInstrument {
+                spec: instrument.to_string(),
+                candidates: described,
+            })
+        }
     }
 }
 
 /// One candidate of an ambiguity, with what tells it apart: `BSE:875PFL26 [upstox BSE_EQ|INE…] "NAME"`.
 fn describe(resolved: &Resolved) -> String {
     let tokens: Vec<String> = resolved
-        .tokens
+        .brokers
         .iter()
-        .map(|(broker, token)| format!("{broker} {}", token.token))
+        .map(|l| format!("{} {}", l.broker, l.token.token))
         .collect();
     let mut text = format!("{} [{}]", resolved.instrument, tokens.join("; "));
     if let Some(isin) = &resolved.isin {
@@ -759,16 +863,19 @@ fn describe(resolved: &Resolved) -> String {
 }
 
 fn read_dumps(conn: &Connection) -> rusqlite::Result<Vec<DumpInfo>> {
-    let mut statement =
-        conn.prepare("SELECT broker, dump_date, source, rows FROM dumps ORDER BY broker")?;
+    let mut statement = conn.prepare(
+        "SELECT broker, dump_date, source, rows, last_modified FROM dumps ORDER BY broker",
+    )?;
     let rows = statement.query_map([], |row| {
         let date: String = row.get(1)?;
+        let last_modified: Option<String> = row.get(4)?;
         Ok(DumpInfo {
             broker: row.get(0)?,
             dump_date: Date::parse(&date, format_description!("[year]-[month]-[day]"))
                 .unwrap_or(Date::MIN),
             source: row.get(2)?,
             rows: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+            last_modified: last_modified.and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()),
         })
     })?;
     rows.collect()

@@ -5,7 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use time::Date;
+use time::format_description::well_known::Rfc2822;
+use time::{Date, OffsetDateTime};
 
 use crate::load::{ReasonCounts, Segment};
 use crate::merge::JoinStats;
@@ -17,8 +18,13 @@ pub struct BrokerReport {
     pub broker: &'static str,
     /// Where the dump came from.
     pub source_name: String,
-    /// The trading date (IST) the dump describes.
+    /// The trading date (IST) the dump describes, by its contents.
     pub dump_date: Date,
+    /// The source's `Last-Modified`, where it sent one.
+    pub last_modified: Option<OffsetDateTime>,
+    /// Why this broker's part is the previous master's, not a new dump's (its download or
+    /// parse failed); `None` when the dump was read.
+    pub carried_over: Option<String>,
     /// Rows read.
     pub rows: u64,
     /// Usable rows per segment.
@@ -78,6 +84,12 @@ impl fmt::Display for LoadReport {
                 counts_total(&broker.ignored),
                 counts_total(&broker.malformed),
             )?;
+            if let Some(modified) = broker.last_modified.and_then(|t| t.format(&Rfc2822).ok()) {
+                writeln!(f, "  last modified {modified}")?;
+            }
+            if let Some(reason) = &broker.carried_over {
+                writeln!(f, "  kept from the previous master ({reason})")?;
+            }
             for (segment, rows) in &broker.segments {
                 writeln!(f, "  {:<20} {rows:>8}", segment.to_string())?;
             }
@@ -97,6 +109,14 @@ impl fmt::Display for LoadReport {
         }
         writeln!(
             f,
+            "same contract, different exchange token (joined): {}",
+            joins.other_exchange_token
+        )?;
+        for example in &joins.other_exchange_token_examples {
+            writeln!(f, "  e.g. {example}")?;
+        }
+        writeln!(
+            f,
             "token conflicts (same exchange token, different contract; kept apart): {}",
             joins.conflicts
         )?;
@@ -106,17 +126,42 @@ impl fmt::Display for LoadReport {
         if joins.spec_disagreements > 0 {
             writeln!(
                 f,
-                "lot or tick size disagreements (stricter kept): {}",
+                "lot or tick size disagreements (each broker keeps its own): {}",
                 joins.spec_disagreements
             )?;
+        }
+        if joins.underlyings_corrected > 0 {
+            writeln!(
+                f,
+                "inferred underlyings replaced by a broker's stated one: {}",
+                joins.underlyings_corrected
+            )?;
+        }
+        for (broker, n) in &joins.without_underlying {
+            writeln!(
+                f,
+                "derivatives left out on {broker}, underlying not in the master: {n}"
+            )?;
+        }
+        for example in &joins.without_underlying_examples {
+            writeln!(f, "  e.g. {example}")?;
         }
         for (broker, n) in &joins.duplicate_tokens {
             writeln!(f, "duplicate tokens on {broker} (left out): {n}")?;
         }
+        let ambiguous: Vec<String> = joins
+            .ambiguous
+            .iter()
+            .map(|(broker, n)| format!("{n} on {broker}"))
+            .collect();
         write!(
             f,
-            "identities shared by more than one instrument (ambiguous to resolve): {}",
-            joins.ambiguous
+            "identities a broker lists more than once (ambiguous to resolve for it): {}",
+            if ambiguous.is_empty() {
+                "0".to_owned()
+            } else {
+                ambiguous.join(", ")
+            }
         )
     }
 }

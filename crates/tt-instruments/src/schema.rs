@@ -1,13 +1,14 @@
 //! The master's SQLite schema.
 //!
 //! Canonical identity lives in `instruments`; what is particular to a kind lives in its type
-//! table, with no NULL columns; each broker's identifiers live in `broker_tokens`, one row per
-//! (instrument, broker). Money columns hold exact fixed-point integers in units of 10^-8 rupee
+//! table, with no NULL columns; each broker's identifiers and trading terms (lot, tick, freeze
+//! quantity: brokers' dumps can disagree, and an order must meet its own broker's) live in
+//! `broker_tokens`, one row per (instrument, broker). Money columns hold exact fixed-point integers in units of 10^-8 rupee
 //! (`*_e8`), never floats. Derivatives point at `underlyings` (NIFTY on NFO), which point at their
 //! spot instrument (the NIFTY 50 index) where the master has one.
 
 /// Bumped whenever the schema changes; a master with another version is rebuilt, not read.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// Creates every table. Indices come later, after the bulk insert, which is faster.
 pub(crate) const CREATE_TABLES: &str = "
@@ -23,10 +24,7 @@ CREATE TABLE instruments (
     kind            TEXT NOT NULL,     -- equity | index | future | option | currency
     symbol          TEXT NOT NULL,     -- ticker, index name, or underlying
     canonical       TEXT NOT NULL,     -- the canonical text form, e.g. NFO:NIFTY:2026-12-29:24000:CE
-    name            TEXT,
-    lot_size        INTEGER NOT NULL,
-    tick_size_e8    INTEGER NOT NULL,
-    freeze_quantity INTEGER
+    name            TEXT
 );
 
 CREATE TABLE equities (
@@ -76,24 +74,30 @@ CREATE TABLE options (
     PRIMARY KEY (underlying_id, expiry, strike_e8, option_type, instrument_id)
 ) WITHOUT ROWID;
 
--- One canonical instrument, N broker tokens.
+-- One canonical instrument, N broker tokens, each with that broker's trading terms. One broker
+-- may list an identity twice (two instruments), never one instrument twice.
 CREATE TABLE broker_tokens (
-    instrument_id  INTEGER NOT NULL REFERENCES instruments(id),
-    broker         TEXT NOT NULL,
-    token          TEXT NOT NULL,
-    symbol         TEXT,
-    exchange       TEXT,
-    exchange_token TEXT NOT NULL,
+    instrument_id   INTEGER NOT NULL REFERENCES instruments(id),
+    broker          TEXT NOT NULL,
+    token           TEXT NOT NULL,
+    symbol          TEXT,
+    exchange        TEXT,
+    exchange_token  TEXT NOT NULL,
+    lot_size        INTEGER NOT NULL,
+    tick_size_e8    INTEGER NOT NULL,
+    freeze_quantity INTEGER,
     PRIMARY KEY (instrument_id, broker)
 ) WITHOUT ROWID;
 
--- Per broker: which dump the master was built from.
+-- Per broker: which dump the master was built from. `dump_date` is the trading day the dump
+-- describes, by its contents; `last_modified` is the source's Last-Modified, where it sent one.
 CREATE TABLE dumps (
-    broker    TEXT PRIMARY KEY,
-    dump_date TEXT NOT NULL,
-    loaded_at TEXT NOT NULL,
-    source    TEXT NOT NULL,
-    rows      INTEGER NOT NULL
+    broker        TEXT PRIMARY KEY,
+    dump_date     TEXT NOT NULL,
+    loaded_at     TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    rows          INTEGER NOT NULL,
+    last_modified TEXT
 ) WITHOUT ROWID;
 
 -- Per broker and segment: how many rows the dump had, to spot a collapsed dump next time.

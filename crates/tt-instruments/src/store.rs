@@ -221,7 +221,11 @@ fn send_rows<'m>(merged: &'m Merged, writer: &SyncSender<Batch<'m>>) {
             None => {
                 let u = underlying_ids.len() as i64 + 1;
                 underlyings.push((u, key.0.code(), symbol));
-                if let Some(Some(spot)) = canon.underlying.as_ref().and_then(|s| spot_ids.get(s)) {
+                if let Some(Some(spot)) = canon
+                    .underlying
+                    .as_ref()
+                    .and_then(|u| spot_ids.get(&u.spot))
+                {
                     spots.push((u, *spot));
                 }
                 underlying_ids.insert(key, u);
@@ -256,8 +260,8 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
     match batch {
         Batch::Instruments(rows) => insert_all(
             tx,
-            "INSERT INTO instruments (id, exchange, kind, symbol, canonical, name, lot_size, tick_size_e8, freeze_quantity)",
-            9,
+            "INSERT INTO instruments (id, exchange, kind, symbol, canonical, name)",
+            6,
             rows,
             |s, at, (id, canon, canonical)| {
                 let instrument = &canon.instrument;
@@ -266,10 +270,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
                 s.raw_bind_parameter(at + 2, kind_code(instrument.kind()))?;
                 s.raw_bind_parameter(at + 3, instrument.symbol().as_str())?;
                 s.raw_bind_parameter(at + 4, canonical.as_str())?;
-                s.raw_bind_parameter(at + 5, canon.name.as_deref())?;
-                s.raw_bind_parameter(at + 6, i64::from(canon.contract.lot_size))?;
-                s.raw_bind_parameter(at + 7, canon.contract.tick_size.mantissa())?;
-                s.raw_bind_parameter(at + 8, canon.contract.freeze_quantity.map(i64::from))
+                s.raw_bind_parameter(at + 5, canon.name.as_deref())
             },
         ),
         Batch::Equities(rows) => insert_all(
@@ -343,8 +344,8 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
         ),
         Batch::Tokens(rows) => insert_all(
             tx,
-            "INSERT INTO broker_tokens (instrument_id, broker, token, symbol, exchange, exchange_token)",
-            6,
+            "INSERT INTO broker_tokens (instrument_id, broker, token, symbol, exchange, exchange_token, lot_size, tick_size_e8, freeze_quantity)",
+            9,
             rows,
             |s, at, (id, entry)| {
                 s.raw_bind_parameter(at, id)?;
@@ -352,7 +353,10 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
                 s.raw_bind_parameter(at + 2, entry.token.token.as_str())?;
                 s.raw_bind_parameter(at + 3, entry.token.symbol.as_deref())?;
                 s.raw_bind_parameter(at + 4, entry.token.exchange.as_deref())?;
-                s.raw_bind_parameter(at + 5, entry.exchange_token.as_str())
+                s.raw_bind_parameter(at + 5, entry.exchange_token.as_str())?;
+                s.raw_bind_parameter(at + 6, i64::from(entry.contract.lot_size))?;
+                s.raw_bind_parameter(at + 7, entry.contract.tick_size.mantissa())?;
+                s.raw_bind_parameter(at + 8, entry.contract.freeze_quantity.map(i64::from))
             },
         ),
     }
@@ -411,13 +415,14 @@ fn write_batches(
         .unwrap_or_default();
     for load in loads {
         tx.execute(
-            "INSERT INTO dumps (broker, dump_date, loaded_at, source, rows) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO dumps (broker, dump_date, loaded_at, source, rows, last_modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 load.broker,
                 load.dump_date.to_string(),
                 loaded_at,
                 load.source_name,
-                load.rows as i64
+                load.rows as i64,
+                load.last_modified.and_then(|t| t.format(&Rfc3339).ok()),
             ],
         )
         .map_err(sqlite("recording the dumps"))?;

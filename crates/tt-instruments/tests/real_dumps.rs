@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use time::macros::date;
-use tt_core::Error;
+use tt_core::{Error, Instrument};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
 use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
@@ -27,6 +27,12 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Contracts both dumps list (joined), those among them under different exchange tokens, and
+/// rows sharing an exchange token with a different contract of the other broker.
+const JOINED: u64 = 355;
+const OTHER_EXCHANGE_TOKEN: u64 = 128;
+const CONFLICTS: u64 = 10_808;
 
 #[test]
 fn kite_august_and_upstox_december_merge_without_false_joins() {
@@ -61,10 +67,16 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
     .unwrap();
     println!("{report}");
 
-    // 11,363 NFO exchange tokens appear in both dumps; only 227 of them name the same contract.
-    let joined_nfo = report.joins.joined;
-    assert_eq!(joined_nfo, 227, "{report}");
-    assert_eq!(report.joins.conflicts, 11_363 - 227, "{report}");
+    println!(
+        "joined {}, same contract under another exchange token {}, token conflicts {}",
+        report.joins.joined, report.joins.other_exchange_token, report.joins.conflicts
+    );
+    assert_eq!(report.joins.joined, JOINED, "{report}");
+    assert_eq!(
+        report.joins.other_exchange_token, OTHER_EXCHANGE_TOKEN,
+        "{report}"
+    );
+    assert_eq!(report.joins.conflicts, CONFLICTS, "{report}");
 
     let master = InstrumentMaster::open(&path).unwrap();
     let reliance = master.resolve_spec("NSE:RELIANCE").unwrap();
@@ -73,7 +85,21 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
         "NSE_EQ|INE002A01018"
     );
     assert!(reliance.token("zerodha").is_none());
-    assert_eq!(reliance.contract.tick_size.to_string(), "0.1");
+    assert_eq!(
+        reliance.contract("upstox").unwrap().tick_size.to_string(),
+        "0.1"
+    );
+
+    // Both dumps list this option under different exchange tokens: one contract, both tokens.
+    let option: Instrument = "NFO:NIFTY:2026-09-29:23000:CE".parse().unwrap();
+    let resolved = master.resolve(&option).unwrap();
+    assert_eq!(resolved.token("upstox").unwrap().token, "NSE_FO|65898");
+    let kite = master.token_for(&option, "zerodha").unwrap();
+    assert_eq!(kite.token, format!("{}", 73903 * 256 + 2));
+    assert_eq!(
+        master.token_for(&option, "upstox").unwrap().token,
+        "NSE_FO|65898"
+    );
 
     let nifty_fut = master.resolve_spec("NFO:NIFTY:2026-08-25:FUT").unwrap();
     let kite_token = nifty_fut.token("zerodha").unwrap();
@@ -90,9 +116,18 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
     );
     assert_eq!(master.listing("upstox").unwrap().len(), 108_110);
 
-    // Two BSE debt rows share one symbol: resolving it must fail, naming both.
-    match master.resolve_spec("BSE:875PFL26") {
+    // Two Upstox BSE debt rows share one symbol: resolving it for Upstox must fail, naming
+    // both; Kite lists neither.
+    let debt: Instrument = "BSE:875PFL26".parse().unwrap();
+    match master.resolve_for(&debt, "upstox") {
         Err(Error::AmbiguousInstrument { candidates, .. }) => assert_eq!(candidates.len(), 2),
         other => panic!("expected ambiguity, got {other:?}"),
     }
+    assert!(matches!(
+        master.resolve_for(&debt, "zerodha"),
+        Err(Error::InstrumentNotFound {
+            broker: Some("zerodha"),
+            ..
+        })
+    ));
 }

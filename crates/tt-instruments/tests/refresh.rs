@@ -9,12 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tt_core::{InstrumentSource, ManualClock};
 use tt_instruments::{
-    DumpFetcher, InstrumentMaster, MasterError, OnStale, RefreshOutcome, Refresher,
+    DumpFetcher, FetchedDump, InstrumentMaster, MasterError, OnStale, RefreshOutcome, Refresher,
 };
+use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 const HEADER: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n";
@@ -48,19 +49,46 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// An Upstox file with `equities` NSE equities, the same symbols and exchange tokens as
+/// [`kite_dump`]'s, their keys tagged.
+fn upstox_dump(equities: usize, tag: &str) -> Vec<u8> {
+    let rows: Vec<String> = (0..equities)
+        .map(|i| {
+            format!(
+                r#"{{"segment":"NSE_EQ","name":"NAME {i}","exchange":"NSE","instrument_type":"EQ","instrument_key":"NSE_EQ|{tag}{i}","lot_size":1,"exchange_token":"{}","tick_size":5.0,"trading_symbol":"SYM{i}"}}"#,
+                1000 + i
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(",")).into_bytes()
+}
+
 /// Serves bytes from memory, or fails, and counts its calls.
 struct FakeFetcher {
-    zerodha: Arc<Zerodha>,
+    source: Arc<dyn InstrumentSource>,
     body: std::sync::Mutex<Result<Vec<u8>, String>>,
+    last_modified: Option<OffsetDateTime>,
     calls: AtomicUsize,
 }
 
 impl FakeFetcher {
     fn serving(body: Vec<u8>) -> FakeFetcher {
         FakeFetcher {
-            zerodha: Arc::new(Zerodha::new(ZerodhaConfig::new("k", "s"))),
+            source: Arc::new(Zerodha::new(ZerodhaConfig::new("k", "s"))),
             body: std::sync::Mutex::new(Ok(body)),
+            last_modified: None,
             calls: AtomicUsize::new(0),
+        }
+    }
+
+    fn upstox_serving(body: Vec<u8>) -> FakeFetcher {
+        FakeFetcher {
+            source: Arc::new(Upstox::new(UpstoxConfig::new(
+                "k",
+                "s",
+                "http://127.0.0.1/cb",
+            ))),
+            ..FakeFetcher::serving(body)
         }
     }
 
@@ -72,7 +100,7 @@ impl FakeFetcher {
 #[async_trait]
 impl DumpFetcher for FakeFetcher {
     fn source(&self) -> Arc<dyn InstrumentSource> {
-        self.zerodha.clone()
+        self.source.clone()
     }
 
     fn source_name(&self) -> String {
@@ -83,16 +111,19 @@ impl DumpFetcher for FakeFetcher {
         &self,
         sink: &mut (dyn AsyncWrite + Unpin + Send),
         _progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
-    ) -> Result<u64, MasterError> {
+    ) -> Result<FetchedDump, MasterError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let body = self.body.lock().unwrap().clone();
         match body {
             Ok(bytes) => {
                 sink.write_all(&bytes).await.unwrap();
-                Ok(bytes.len() as u64)
+                Ok(FetchedDump {
+                    bytes: bytes.len() as u64,
+                    last_modified: self.last_modified,
+                })
             }
             Err(message) => Err(MasterError::Download {
-                broker: "zerodha".into(),
+                broker: self.source.name().into(),
                 message,
             }),
         }
@@ -389,7 +420,7 @@ async fn a_parser_that_dies_midway_changes_nothing() {
             &self,
             sink: &mut (dyn AsyncWrite + Unpin + Send),
             progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
-        ) -> Result<u64, MasterError> {
+        ) -> Result<FetchedDump, MasterError> {
             self.0.fetch(sink, progress).await
         }
     }
@@ -449,4 +480,142 @@ fn concurrent_refreshes_of_one_master_do_not_corrupt_it() {
     let name = name_of(&master, "NSE:SYM1");
     assert!(name.starts_with("NAME 1 day2-"), "{name}");
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[tokio::test]
+async fn a_dump_served_again_the_next_day_is_refused_as_stale() {
+    let dir = TempDir::new("served-again");
+    // Day one's dump lists a future expiring on day one, as a dump of that day does.
+    let mut day_one = kite_dump(50, 200, "day1");
+    day_one.extend_from_slice(
+        b"1234,4821,NIFTY26NOVFUT,NIFTY,0,2026-11-24,0,0.1,75,FUT,NFO-FUT,NFO\n",
+    );
+    let fetcher = FakeFetcher::serving(day_one);
+    let clock = ManualClock::new(DAY_ONE);
+    let refresher = Refresher::new(dir.master(), &clock, vec![&fetcher]);
+    refresher.refresh_if_stale(&quiet).await.unwrap();
+    // On day two the source still serves day one's file (a cache, a mirror behind).
+    clock.set(DAY_TWO);
+    match refresher.refresh_if_stale(&quiet).await {
+        Err(MasterError::Stale { reason, .. }) => {
+            assert!(
+                reason.contains("still lists NFO:NIFTY:2026-11-24:FUT"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected a stale error, got {other:?}"),
+    }
+    let master = InstrumentMaster::open(dir.master()).unwrap();
+    assert_eq!(master.dumps()[0].dump_date, date!(2026 - 11 - 24));
+}
+
+#[tokio::test]
+async fn the_sources_last_modified_is_recorded() {
+    let dir = TempDir::new("last-modified");
+    let modified = datetime!(2026-11-24 02:30 UTC);
+    let fetcher = FakeFetcher {
+        last_modified: Some(modified),
+        ..FakeFetcher::serving(kite_dump(50, 200, "day1"))
+    };
+    let clock = ManualClock::new(DAY_ONE);
+    let outcome = Refresher::new(dir.master(), &clock, vec![&fetcher])
+        .refresh_if_stale(&quiet)
+        .await
+        .unwrap();
+    let RefreshOutcome::Rebuilt(report) = outcome else {
+        panic!("expected a rebuild, got {outcome:?}");
+    };
+    assert!(
+        report
+            .to_string()
+            .contains("last modified Tue, 24 Nov 2026 02:30:00 +0000"),
+        "{report}"
+    );
+    let master = InstrumentMaster::open(dir.master()).unwrap();
+    assert_eq!(master.dumps()[0].last_modified, Some(modified));
+}
+
+/// Day one: both brokers refreshed. Day two: Kite's download fails, Upstox's works.
+async fn kite_fails_on_day_two(
+    dir: &TempDir,
+    on_stale: OnStale,
+) -> Result<RefreshOutcome, MasterError> {
+    let kite = FakeFetcher::serving(kite_dump(50, 200, "day1"));
+    let upstox = FakeFetcher::upstox_serving(upstox_dump(50, "day1-"));
+    let clock = ManualClock::new(DAY_ONE);
+    let refresher = Refresher::new(dir.master(), &clock, vec![&kite, &upstox]).on_stale(on_stale);
+    refresher.refresh_if_stale(&quiet).await.unwrap();
+    kite.serve(Err("connection reset".into()));
+    upstox.serve(Ok(upstox_dump(50, "day2-")));
+    clock.set(DAY_TWO);
+    refresher.refresh_if_stale(&quiet).await
+}
+
+fn upstox_token_of(master: &Path, spec: &str) -> String {
+    let master = InstrumentMaster::open(master).unwrap();
+    master
+        .resolve_spec(spec)
+        .unwrap()
+        .token("upstox")
+        .unwrap()
+        .token
+        .clone()
+}
+
+#[tokio::test]
+async fn one_brokers_failed_download_does_not_stop_the_other_brokers_refresh() {
+    let dir = TempDir::new("one-fails-warn");
+    let outcome = kite_fails_on_day_two(&dir, OnStale::Warn).await.unwrap();
+    let RefreshOutcome::Rebuilt(report) = outcome else {
+        panic!("expected a rebuild, got {outcome:?}");
+    };
+    assert!(
+        report.to_string().contains("kept from the previous master"),
+        "{report}"
+    );
+    assert_eq!(upstox_token_of(&dir.master(), "NSE:SYM1"), "NSE_EQ|day2-1");
+    let master = InstrumentMaster::open(dir.master()).unwrap();
+    // Kite's part is carried over with its old date, so it still reads as stale.
+    let dates: Vec<(String, String)> = master
+        .dumps()
+        .into_iter()
+        .map(|d| (d.broker, d.dump_date.to_string()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("upstox".to_owned(), "2026-11-25".to_owned()),
+            ("zerodha".to_owned(), "2026-11-24".to_owned())
+        ]
+    );
+    let sym1 = master.resolve_spec("NSE:SYM1").unwrap();
+    assert_eq!(
+        sym1.token("zerodha").unwrap().token,
+        format!("{}", 1001 * 256 + 1)
+    );
+    assert_eq!(master.listing("zerodha").unwrap().len(), 251);
+    assert!(
+        master
+            .check_current("zerodha", date!(2026 - 11 - 25))
+            .is_err()
+    );
+    assert!(
+        master
+            .check_current("upstox", date!(2026 - 11 - 25))
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_broker_left_stale_by_a_failed_download_fails_the_refresh_by_default() {
+    let dir = TempDir::new("one-fails-fail");
+    match kite_fails_on_day_two(&dir, OnStale::Fail).await {
+        Err(MasterError::Stale { broker, reason, .. }) => {
+            assert_eq!(broker, "zerodha");
+            assert!(reason.contains("connection reset"), "{reason}");
+        }
+        other => panic!("expected a stale error, got {other:?}"),
+    }
+    // Upstox's part was refreshed all the same.
+    assert_eq!(upstox_token_of(&dir.master(), "NSE:SYM1"), "NSE_EQ|day2-1");
 }

@@ -209,14 +209,16 @@ impl Trading for Zerodha {
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
         CAPABILITIES.verify_order(order)?;
         let master = self.instrument_master()?;
-        let resolved = master.resolve(order.instrument())?;
-        order.check_contract(&resolved.contract)?;
-        let token = resolved
-            .token(BROKER)
-            .ok_or_else(|| Error::InstrumentNotFound {
+        let resolved = master.resolve_for(order.instrument(), BROKER)?;
+        let (Some(contract), Some(token)) = (resolved.contract(BROKER), resolved.token(BROKER))
+        else {
+            return Err(Error::InstrumentNotFound {
                 spec: order.instrument().to_string(),
                 broker: Some(BROKER),
-            })?;
+            });
+        };
+        // Kite's own lot and tick size: another broker's may differ.
+        order.check_contract(contract)?;
         let form = transformer::order_form(order, token)?;
         let variety = if order.after_market() {
             "amo"
@@ -248,7 +250,13 @@ impl Trading for Zerodha {
             &current.tradingsymbol,
             &current.exchange,
         )?;
-        change.check_contract(&resolved.instrument, &resolved.contract)?;
+        let contract = resolved
+            .contract(BROKER)
+            .ok_or_else(|| Error::InstrumentNotFound {
+                spec: resolved.instrument.to_string(),
+                broker: Some(BROKER),
+            })?;
+        change.check_contract(&resolved.instrument, contract)?;
         let check = KiteCheck::order_call(Some(order_id.clone()));
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));
         let form = transformer::modify_form(change);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::io::AsyncWrite;
 use tt_core::InstrumentSource;
-use tt_instruments::{DumpFetcher, MasterError};
+use tt_instruments::{DumpFetcher, FetchedDump, MasterError, last_modified};
 use tt_transport::HttpClient;
 
 use crate::Upstox;
@@ -38,6 +38,17 @@ impl InstrumentDumpFetcher {
         self.url = url.into();
         self
     }
+
+    /// The file's `Last-Modified`, asked for with a `HEAD` first; `None` when the answer has
+    /// none (or there is no answer: the download itself will say why).
+    async fn ask_last_modified(&self) -> Option<time::OffsetDateTime> {
+        let request = http::Request::head(&self.url)
+            .body(Default::default())
+            .ok()?;
+        let response = self.http.send(request).await.ok()?;
+        let header = response.headers.get(http::header::LAST_MODIFIED);
+        last_modified(response.status, header.and_then(|h| h.to_str().ok()))
+    }
 }
 
 #[async_trait]
@@ -54,11 +65,12 @@ impl DumpFetcher for InstrumentDumpFetcher {
         &self,
         sink: &mut (dyn AsyncWrite + Unpin + Send),
         progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
-    ) -> Result<u64, MasterError> {
+    ) -> Result<FetchedDump, MasterError> {
         let failed = |message: String| MasterError::Download {
             broker: "upstox".to_owned(),
             message,
         };
+        let last_modified = self.ask_last_modified().await;
         let request = http::Request::get(&self.url)
             .header("Accept", "application/gzip, application/json")
             .body(())
@@ -66,6 +78,10 @@ impl DumpFetcher for InstrumentDumpFetcher {
         self.http
             .download(request, sink, progress)
             .await
+            .map(|bytes| FetchedDump {
+                bytes,
+                last_modified,
+            })
             .map_err(|e| failed(e.to_string()))
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use tt_core::{
     BrokerToken, ContractSpec, Currency, DumpError, DumpRecord, DumpRows, Equity, Exchange, Future,
-    IST, Index, Instrument, OptionContract, OptionType, Price,
+    IST, Index, Instrument, OptionContract, OptionType, Price, Underlying,
 };
 
 /// Index names Upstox spells differently from the exchange's published (and Kite's) name, as
@@ -389,7 +389,7 @@ impl Row<'_> {
         })
     }
 
-    fn instrument(&self) -> Result<(Instrument, Option<Instrument>), String> {
+    fn instrument(&self) -> Result<(Instrument, Option<Underlying>), String> {
         let invalid = |e: tt_core::InstrumentError| e.to_string();
         let segment = self.segment.as_ref();
         match segment {
@@ -424,7 +424,7 @@ impl Row<'_> {
         }
     }
 
-    fn derivative(&self, segment: &str) -> Result<(Instrument, Option<Instrument>), String> {
+    fn derivative(&self, segment: &str) -> Result<(Instrument, Option<Underlying>), String> {
         let invalid = |e: tt_core::InstrumentError| e.to_string();
         let exchange = match segment {
             "NSE_FO" => Exchange::Nfo,
@@ -471,7 +471,8 @@ impl Row<'_> {
                 }
             }
         };
-        Ok((instrument, self.spot(underlying)))
+        // Upstox names the underlying: it wins over another broker's guess.
+        Ok((instrument, self.spot(underlying).map(Underlying::stated)))
     }
 
     /// The equity or index a derivative derives from, from its `underlying_key` and type.
@@ -615,9 +616,11 @@ mod tests {
             r.instrument.to_string(),
             "NFO:BANKNIFTY:2026-01-27:54100:PE"
         );
-        assert_eq!(r.underlying.unwrap().to_string(), "NSE:INDEX:NIFTY BANK");
+        let underlying = r.underlying.unwrap();
+        assert_eq!(underlying.spot.to_string(), "NSE:INDEX:NIFTY BANK");
+        assert_eq!(underlying.basis, tt_core::UnderlyingBasis::Stated);
         let r = one(r#"{"segment":"BSE_FO","name":"BANKEX","exchange":"BSE","expiry":1764268199000,"instrument_type":"FUT","underlying_symbol":"BANKEX","instrument_key":"BSE_FO|874881","lot_size":30,"exchange_token":"874881","underlying_key":"BSE_INDEX|BANKEX","tick_size":5.0,"underlying_type":"INDEX","trading_symbol":"BANKEX FUT 27 NOV 25","strike_price":0.0}"#).unwrap();
-        assert_eq!(r.underlying.unwrap().to_string(), "BSE:INDEX:BANKEX");
+        assert_eq!(r.underlying.unwrap().spot.to_string(), "BSE:INDEX:BANKEX");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use time::Date;
 use time::macros::format_description;
 use tt_core::{
     BrokerToken, ContractSpec, Currency, DumpError, DumpRecord, DumpRows, Equity, Exchange, Future,
-    Index, Instrument, OptionContract, OptionType, Price,
+    Index, Instrument, OptionContract, OptionType, Price, Underlying,
 };
 
 /// The columns the parser needs, by header name.
@@ -35,7 +35,12 @@ const REQUIRED: [&str; 11] = [
 ];
 
 /// Kite derivative underlyings that are indices, with the index each tracks (as Kite names the
-/// index row). Every other NFO/BFO underlying is an equity of the same symbol.
+/// index row). Every other NFO/BFO underlying is taken to be an equity of the same symbol.
+///
+/// Kite's dump names no underlying, so what this table gives is a guess
+/// ([`Underlying::inferred`]): where another broker's dump states the contract's underlying,
+/// the master takes that one, and a derivative on an index this table lacks (a new index's
+/// F&O) is a counted drop in the load report, not a failed build.
 const INDEX_UNDERLYINGS: [(Exchange, &str, Exchange, &str); 9] = [
     (Exchange::Nfo, "NIFTY", Exchange::Nse, "NIFTY 50"),
     (Exchange::Nfo, "BANKNIFTY", Exchange::Nse, "NIFTY BANK"),
@@ -237,7 +242,7 @@ impl<'r> Row<'r> {
     }
 
     /// The canonical instrument, and for derivatives the equity or index they derive from.
-    fn instrument(&self, exchange: Exchange) -> Result<(Instrument, Option<Instrument>), String> {
+    fn instrument(&self, exchange: Exchange) -> Result<(Instrument, Option<Underlying>), String> {
         let invalid = |e: tt_core::InstrumentError| e.to_string();
         if self.segment == "INDICES" {
             let name = self.tradingsymbol.to_ascii_uppercase();
@@ -279,7 +284,10 @@ impl<'r> Row<'r> {
                         }
                     }
                 };
-                Ok((instrument, spot_of(exchange, &underlying)))
+                Ok((
+                    instrument,
+                    spot_of(exchange, &underlying).map(Underlying::inferred),
+                ))
             }
             (other, _) => Err(format!(
                 "instrument_type `{other}` in segment `{}` is not supported",
@@ -303,7 +311,8 @@ impl<'r> Row<'r> {
     }
 }
 
-/// The equity or index a NFO/BFO derivative derives from; `None` for commodities and currencies.
+/// The equity or index a NFO/BFO derivative most likely derives from; `None` for commodities
+/// and currencies.
 fn spot_of(exchange: Exchange, underlying: &str) -> Option<Instrument> {
     let spot_exchange = match exchange {
         Exchange::Nfo => Exchange::Nse,
@@ -406,7 +415,9 @@ mod tests {
         .unwrap();
         assert_eq!(r.instrument.to_string(), "NFO:NIFTY:2026-12-29:24000:CE");
         assert_eq!(r.contract.lot_size, 75);
-        assert_eq!(r.underlying.unwrap().to_string(), "NSE:INDEX:NIFTY 50");
+        let underlying = r.underlying.unwrap();
+        assert_eq!(underlying.spot.to_string(), "NSE:INDEX:NIFTY 50");
+        assert_eq!(underlying.basis, tt_core::UnderlyingBasis::Inferred);
     }
 
     #[test]
@@ -417,7 +428,7 @@ mod tests {
         let r = one("1,2,X26AUG100CE,RELIANCE,0.0,2026-08-25,1022.5,0.05,500.0,CE,NFO-OPT,NFO")
             .unwrap();
         assert_eq!(r.contract.lot_size, 500);
-        assert_eq!(r.underlying.unwrap().to_string(), "NSE:RELIANCE");
+        assert_eq!(r.underlying.unwrap().spot.to_string(), "NSE:RELIANCE");
     }
 
     #[test]
