@@ -8,6 +8,9 @@
 //! - [`InstrumentMaster`] reads it: [`InstrumentMaster::resolve_for`] (as one broker lists it),
 //!   [`InstrumentMaster::instrument_for_token`], contract terms, expiries, option chains, search,
 //!   and [`InstrumentMaster::check_current`] against the IST trading day.
+//! - [`TradingMaster`] is how a trading client holds it: opened lazily (a missing master is
+//!   retried), reloaded after a refresh, and checked against the IST trading day at each day
+//!   boundary, with `on_stale = fail | warn`.
 //! - [`Refresher`] keeps it current: once per trading day in IST, each broker independently,
 //!   with `on_stale = fail | warn`.
 //!
@@ -25,6 +28,7 @@ mod refresh;
 mod report;
 mod schema;
 mod store;
+mod trading;
 
 pub use build::{BuildOptions, build_master};
 pub use cache::{CACHE_DIR_ENV, DEFAULT_CACHE_DIR, cache_dir, default_master_path};
@@ -39,3 +43,4 @@ pub use refresh::{
     DownloadProgress, DumpFetcher, FetchedDump, OnStale, RefreshOutcome, Refresher, last_modified,
 };
 pub use report::{BrokerReport, LoadReport};
+pub use trading::TradingMaster;

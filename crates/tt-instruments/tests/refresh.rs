@@ -14,6 +14,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tt_core::{InstrumentSource, ManualClock};
 use tt_instruments::{
     DumpFetcher, FetchedDump, InstrumentMaster, MasterError, OnStale, RefreshOutcome, Refresher,
+    TradingMaster,
 };
 use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
@@ -618,4 +619,86 @@ async fn a_broker_left_stale_by_a_failed_download_fails_the_refresh_by_default()
     }
     // Upstox's part was refreshed all the same.
     assert_eq!(upstox_token_of(&dir.master(), "NSE:SYM1"), "NSE_EQ|day2-1");
+}
+
+#[tokio::test]
+async fn the_trading_path_retries_a_missing_master_instead_of_caching_the_error() {
+    let dir = TempDir::new("trading-missing");
+    let clock = Arc::new(ManualClock::new(DAY_ONE));
+    let trading = TradingMaster::at_path(dir.master(), "zerodha", clock.clone());
+    assert!(matches!(trading.get(), Err(MasterError::Missing(_))));
+    day_one_master(&dir).await;
+    let master = trading.get().unwrap();
+    assert_eq!(
+        master.resolve_spec("NSE:SYM1").unwrap().name.as_deref(),
+        Some("NAME 1 day1")
+    );
+}
+
+#[tokio::test]
+async fn the_trading_path_refuses_yesterdays_master_by_default() {
+    let dir = TempDir::new("trading-stale");
+    day_one_master(&dir).await;
+    let clock = Arc::new(ManualClock::new(DAY_TWO));
+    let trading = TradingMaster::at_path(dir.master(), "zerodha", clock);
+    match trading.get() {
+        Err(error @ MasterError::OutOfDate { .. }) => {
+            let text = error.to_string();
+            assert!(
+                text.contains("from 2026-11-24, not today (2026-11-25 IST)"),
+                "{text}"
+            );
+        }
+        other => panic!("expected an out-of-date error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn on_stale_warn_trades_on_yesterdays_master() {
+    let dir = TempDir::new("trading-warn");
+    day_one_master(&dir).await;
+    let clock = Arc::new(ManualClock::new(DAY_TWO));
+    let trading = TradingMaster::at_path(dir.master(), "zerodha", clock).on_stale(OnStale::Warn);
+    assert!(trading.get().is_ok());
+}
+
+#[tokio::test]
+async fn a_master_from_another_broker_only_is_stale_for_this_one() {
+    let dir = TempDir::new("trading-other-broker");
+    day_one_master(&dir).await;
+    let clock = Arc::new(ManualClock::new(DAY_ONE));
+    let trading = TradingMaster::at_path(dir.master(), "upstox", clock);
+    assert!(matches!(
+        trading.get(),
+        Err(MasterError::OutOfDate {
+            dump_date: None,
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn a_long_running_client_checks_again_at_the_day_boundary_and_picks_up_the_refresh() {
+    let dir = TempDir::new("trading-boundary");
+    let fetcher = day_one_master(&dir).await;
+    let clock = Arc::new(ManualClock::new(DAY_ONE));
+    let trading = TradingMaster::at_path(dir.master(), "zerodha", clock.clone());
+    let master = trading.get().unwrap();
+    // Midnight IST: the same open master is now yesterday's, and the trading path says so.
+    clock.set(datetime!(2026-11-24 18:30 UTC));
+    assert!(matches!(trading.get(), Err(MasterError::OutOfDate { .. })));
+    // A refresh (another process, say) renames the new day's master into place.
+    fetcher.serve(Ok(kite_dump(50, 200, "day2")));
+    let refresher_clock = ManualClock::new(DAY_TWO);
+    Refresher::new(dir.master(), &refresher_clock, vec![&fetcher])
+        .refresh_if_stale(&quiet)
+        .await
+        .unwrap();
+    // The next call picks it up, without a restart, through the master already handed out.
+    let again = trading.get().unwrap();
+    assert!(Arc::ptr_eq(&master, &again));
+    assert_eq!(
+        master.resolve_spec("NSE:SYM1").unwrap().name.as_deref(),
+        Some("NAME 1 day2")
+    );
 }
