@@ -5,6 +5,7 @@
 //! [`BrokerToken`] as opaque text, so the master never needs to know a broker's field names.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +120,37 @@ impl fmt::Display for BrokerToken {
             (Some(exchange), Some(symbol)) => write!(f, "{} ({exchange}:{symbol})", self.token),
             (None, Some(symbol)) => write!(f, "{} ({symbol})", self.token),
             _ => f.write_str(&self.token),
+        }
+    }
+}
+
+/// What to do when the instrument master is from an earlier trading day (IST) than today and
+/// cannot be refreshed: the `on_stale` setting of brokers' configs and of a refresh.
+///
+/// ```
+/// use tt_core::OnStale;
+///
+/// assert_eq!(OnStale::default(), OnStale::Fail);
+/// assert_eq!("warn".parse::<OnStale>(), Ok(OnStale::Warn));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnStale {
+    /// Refuse to go on with stale instruments (the default).
+    #[default]
+    Fail,
+    /// Warn and go on with the stale instruments.
+    Warn,
+}
+
+impl FromStr for OnStale {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "fail" => Ok(OnStale::Fail),
+            "warn" => Ok(OnStale::Warn),
+            other => Err(format!("on_stale must be `fail` or `warn`, not `{other}`")),
         }
     }
 }

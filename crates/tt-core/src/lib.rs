@@ -40,7 +40,7 @@ pub use account::{Funds, Profile, SegmentFunds};
 pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
 pub use capabilities::Capabilities;
 pub use clock::{Clock, IST, ManualClock, SystemClock};
-pub use dump::{BrokerToken, DumpError, DumpRecord, Underlying, UnderlyingBasis};
+pub use dump::{BrokerToken, DumpError, DumpRecord, OnStale, Underlying, UnderlyingBasis};
 pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};
 pub use instrument::{

@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::{Clock, Login, Result, Secret, Trading};
+use crate::{Clock, Login, OnStale, Result, Secret, Trading};
 
 /// An app's settings, in a shape every broker can be built from: credentials, the redirect URL
 /// and where things live. Each broker's factory translates them into its own configuration.
@@ -35,6 +35,7 @@ pub struct BrokerSettings {
     session_file: Option<PathBuf>,
     instrument_master: Option<PathBuf>,
     clock: Option<Arc<dyn Clock>>,
+    on_stale: OnStale,
 }
 
 impl BrokerSettings {
@@ -48,6 +49,7 @@ impl BrokerSettings {
             session_file: None,
             instrument_master: None,
             clock: None,
+            on_stale: OnStale::Fail,
         }
     }
 
@@ -87,6 +89,15 @@ impl BrokerSettings {
         self
     }
 
+    /// What an instrument master from an earlier trading day (IST) means for trading calls:
+    /// [`OnStale::Fail`] (the default) refuses them until a refresh lands, [`OnStale::Warn`]
+    /// logs and goes on.
+    #[must_use]
+    pub fn on_stale(mut self, on_stale: OnStale) -> Self {
+        self.on_stale = on_stale;
+        self
+    }
+
     /// The app's API key.
     pub fn key(&self) -> &str {
         &self.api_key
@@ -120,6 +131,11 @@ impl BrokerSettings {
     /// The clock to read, if set (brokers default to the system clock).
     pub fn clock_source(&self) -> Option<&Arc<dyn Clock>> {
         self.clock.as_ref()
+    }
+
+    /// What a stale instrument master means (see [`BrokerSettings::on_stale`]).
+    pub fn stale_policy(&self) -> OnStale {
+        self.on_stale
     }
 }
 

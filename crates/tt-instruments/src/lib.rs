@@ -40,7 +40,8 @@ pub use master::{
 };
 pub use merge::JoinStats;
 pub use refresh::{
-    DownloadProgress, DumpFetcher, FetchedDump, OnStale, RefreshOutcome, Refresher, last_modified,
+    DownloadProgress, DumpFetcher, FetchedDump, RefreshOutcome, Refresher, last_modified,
 };
 pub use report::{BrokerReport, LoadReport};
 pub use trading::TradingMaster;
+pub use tt_core::OnStale;

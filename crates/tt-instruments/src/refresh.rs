@@ -14,7 +14,6 @@
 //! [`MasterError::Stale`]; `warn` goes on with the stale part and says so.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +21,7 @@ use async_trait::async_trait;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tt_core::{Clock, InstrumentSource};
+use tt_core::{Clock, InstrumentSource, OnStale};
 
 use crate::build::{BuildLock, BuildOptions, build_loaded, sibling};
 use crate::carry::previous_part;
@@ -81,28 +80,6 @@ fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
     PrimitiveDateTime::parse(text, format)
         .ok()
         .map(PrimitiveDateTime::assume_utc)
-}
-
-/// What to do when the master is stale and cannot be refreshed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum OnStale {
-    /// Refuse to go on with stale instruments (the default).
-    #[default]
-    Fail,
-    /// Warn and go on with the stale master.
-    Warn,
-}
-
-impl FromStr for OnStale {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "fail" => Ok(OnStale::Fail),
-            "warn" => Ok(OnStale::Warn),
-            other => Err(format!("on_stale must be `fail` or `warn`, not `{other}`")),
-        }
-    }
 }
 
 /// How a refresh ended.

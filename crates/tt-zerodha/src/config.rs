@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
-use tt_instruments::InstrumentMaster;
+use tt_instruments::{InstrumentMaster, OnStale, TradingMaster};
 use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Kite Connect's REST root.
@@ -50,6 +50,7 @@ pub struct ZerodhaConfig {
     pub(crate) orders_per_minute: NonZeroU32,
     pub(crate) rate_limited: bool,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) on_stale: OnStale,
 }
 
 impl ZerodhaConfig {
@@ -71,6 +72,7 @@ impl ZerodhaConfig {
                 .unwrap_or(NonZeroU32::MIN),
             rate_limited: true,
             clock: Arc::new(SystemClock),
+            on_stale: OnStale::default(),
         }
     }
 
@@ -106,7 +108,7 @@ impl ZerodhaConfig {
         if let Some(clock) = settings.clock_source() {
             config = config.clock(Arc::clone(clock));
         }
-        config
+        config.on_stale(settings.stale_policy())
     }
 
     /// Points REST calls elsewhere (the local simulator, say).
@@ -141,6 +143,16 @@ impl ZerodhaConfig {
     #[must_use]
     pub fn instrument_master(mut self, master: Arc<InstrumentMaster>) -> Self {
         self.master = MasterSource::Open(master);
+        self
+    }
+
+    /// What an instrument master from an earlier trading day (IST) means for trading calls:
+    /// [`OnStale::Fail`] (the default) refuses them until a refresh lands, [`OnStale::Warn`]
+    /// logs and goes on. The master is checked when first opened and again at each IST day
+    /// boundary; a refreshed file is picked up without a restart.
+    #[must_use]
+    pub fn on_stale(mut self, on_stale: OnStale) -> Self {
+        self.on_stale = on_stale;
         self
     }
 
@@ -197,5 +209,32 @@ impl ZerodhaConfig {
     /// The login page.
     pub fn login_page(&self) -> &str {
         &self.login_url
+    }
+
+    /// The master as the trading path reads it: lazily opened, checked against the trading day
+    /// on this config's clock.
+    pub(crate) fn trading_master(&self, broker: &'static str) -> TradingMaster {
+        let clock = Arc::clone(&self.clock);
+        match &self.master {
+            MasterSource::Path(path) => TradingMaster::at_path(path.clone(), broker, clock),
+            MasterSource::Open(master) => TradingMaster::open(Arc::clone(master), broker, clock),
+        }
+        .on_stale(self.on_stale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_stale_comes_from_the_broker_neutral_settings_and_fails_by_default() {
+        let settings = || BrokerSettings::new("key", "secret");
+        assert_eq!(
+            ZerodhaConfig::from_settings(settings()).on_stale,
+            OnStale::Fail
+        );
+        let warned = ZerodhaConfig::from_settings(settings().on_stale(OnStale::Warn));
+        assert_eq!(warned.on_stale, OnStale::Warn);
     }
 }

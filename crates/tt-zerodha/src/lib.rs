@@ -39,7 +39,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use tt_core::{Broker, BrokerSettings, Capabilities, DumpRows, Error, InstrumentSource, Result};
-use tt_instruments::InstrumentMaster;
+use tt_instruments::{InstrumentMaster, TradingMaster};
 use tt_transport::ApiClient;
 
 pub use capabilities::CAPABILITIES;
@@ -49,7 +49,6 @@ pub use instruments::InstrumentDumpFetcher;
 pub use tt_core::{SessionEnded, SessionInfo};
 
 use auth::{Session, SessionStore};
-use config::MasterSource;
 
 /// The Zerodha broker: a handle, cheap to clone, sharing one session and connection pool.
 ///
@@ -69,7 +68,8 @@ pub struct Zerodha {
 struct Inner {
     config: ZerodhaConfig,
     api: OnceLock<std::result::Result<ApiClient, String>>,
-    master: OnceLock<std::result::Result<Arc<InstrumentMaster>, String>>,
+    /// Opened on first use; a missing one is retried, a stale one checked at each IST day.
+    master: TradingMaster,
     session: RwLock<Option<Session>>,
     /// Set once the session file has been read successfully (a failed read is tried again).
     session_loaded: AtomicBool,
@@ -103,11 +103,12 @@ impl Zerodha {
     /// A Zerodha broker for the given app. Nothing is opened or sent until first use.
     pub fn new(config: ZerodhaConfig) -> Self {
         let store = SessionStore::new(config.session_file.clone());
+        let master = config.trading_master(errors::BROKER);
         Zerodha {
             inner: Arc::new(Inner {
                 config,
                 api: OnceLock::new(),
-                master: OnceLock::new(),
+                master,
                 session: RwLock::new(None),
                 session_loaded: AtomicBool::new(false),
                 session_loading: Mutex::new(()),
@@ -132,18 +133,14 @@ impl Zerodha {
         &self.inner.config
     }
 
-    /// The instrument master, opened on first use.
+    /// The instrument master, opened on first use and current for today (IST), or as the
+    /// config's `on_stale` allows.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when there is no master yet (the next call tries again) or, with
+    /// `on_stale = fail`, when Kite's instruments in it are from an earlier trading day.
     pub fn instrument_master(&self) -> Result<Arc<InstrumentMaster>> {
-        self.inner
-            .master
-            .get_or_init(|| match &self.inner.config.master {
-                MasterSource::Open(master) => Ok(Arc::clone(master)),
-                MasterSource::Path(path) => InstrumentMaster::open(path)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string()),
-            })
-            .clone()
-            .map_err(Error::Config)
+        self.inner.master.get().map_err(Error::from)
     }
 }
 

@@ -6,10 +6,10 @@ use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use time::macros::date;
+use time::macros::{date, datetime};
 use tt_core::{
     Broker, BrokerToken, Capabilities, ContractSpec, DumpRecord, DumpRows, Error, Instrument,
-    InstrumentSource, OrderRequest, ProductType, Secret, Trading,
+    InstrumentSource, ManualClock, OrderRequest, ProductType, Secret, Trading,
 };
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
 use tt_test_support::http::{Route, TestServer};
@@ -95,6 +95,10 @@ fn setup(name: &str) -> Setup {
             .api_root(server.url(""))
             .instrument_master(master)
             .session_file(dir.join("session.json"))
+            // The master's day: the check against the trading day passes on any date.
+            .clock(Arc::new(ManualClock::new(
+                datetime!(2026-11-24 10:00 +05:30),
+            )))
             .without_rate_limits(),
     );
     zerodha

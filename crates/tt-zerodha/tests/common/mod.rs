@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use time::macros::date;
-use tt_core::Secret;
+use time::macros::{date, datetime};
+use tt_core::{ManualClock, Secret};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
@@ -29,12 +29,16 @@ pub(crate) fn kite_master(dir: &Path, csv: &str) -> Arc<InstrumentMaster> {
     Arc::new(InstrumentMaster::open(dir.join("instruments.db")).unwrap())
 }
 
-/// The settings of a Zerodha at `root` over `master`, its session file in `dir`.
+/// The settings of a Zerodha at `root` over `master`, its session file in `dir`, its clock
+/// running from 10:00 IST on the master's day (so the master is current on any date).
 pub(crate) fn config(root: &str, master: Arc<InstrumentMaster>, dir: &Path) -> ZerodhaConfig {
     ZerodhaConfig::new("api_key", "api_secret")
         .api_root(root)
         .instrument_master(master)
         .session_file(dir.join("session.json"))
+        .clock(Arc::new(ManualClock::running(
+            datetime!(2026-11-24 10:00 +05:30),
+        )))
 }
 
 /// A Zerodha with `config`, logged in as `AB1234` with the token `access-token`.
