@@ -3,13 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Amount, Instrument, Price, ProductType};
+use crate::{Amount, BrokerToken, Instrument, Price, ProductType};
 
 /// A position in one instrument and product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
-    /// The instrument.
-    pub instrument: Instrument,
+    /// The canonical instrument; `None` when the instrument master does not know the broker's
+    /// token (a contract listed after the master was built, say): see `broker_token`.
+    pub instrument: Option<Instrument>,
+    /// The broker's own identifiers for the instrument (its token, and where it has them its
+    /// trading symbol and exchange code), whether or not the master knows them.
+    pub broker_token: BrokerToken,
     /// The product.
     pub product: ProductType,
     /// Net quantity in units; negative when short.
@@ -52,8 +56,12 @@ pub struct Positions {
 /// Shares held in the demat account (or awaiting delivery).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holding {
-    /// The instrument.
-    pub instrument: Instrument,
+    /// The canonical instrument; `None` when the instrument master does not know the broker's
+    /// token (a contract listed after the master was built, say): see `broker_token`.
+    pub instrument: Option<Instrument>,
+    /// The broker's own identifiers for the instrument (its token, and where it has them its
+    /// trading symbol and exchange code), whether or not the master knows them.
+    pub broker_token: BrokerToken,
     /// The ISIN, where the broker reports it.
     pub isin: Option<String>,
     /// Units held and settled.

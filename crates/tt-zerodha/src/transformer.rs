@@ -3,7 +3,8 @@
 //! Every categorical value is matched explicitly; one Kite does not document is a
 //! [`Error::MalformedResponse`] naming the field and value, never a silent default. Prices are
 //! converted exactly at this boundary. Instruments are resolved through the master by Kite's
-//! `instrument_token`, so a position in `NIFTY26DEC24000CE` comes back as an option on NIFTY.
+//! `instrument_token`, so a position in `NIFTY26DEC24000CE` comes back as an option on NIFTY;
+//! a row whose token the master lacks comes back with Kite's token and symbol only.
 
 use serde::de::DeserializeOwned;
 use tt_core::{
@@ -173,14 +174,33 @@ pub(crate) fn resolved(
         })
 }
 
-/// The canonical instrument behind a Kite token.
-pub(crate) fn instrument(
+/// The canonical instrument behind a row's Kite token, with Kite's own identifiers for it. A
+/// token the master does not know (a contract listed since it was built) leaves the instrument
+/// out and is logged: one unknown row must not hide the rest of a portfolio or order book.
+pub(crate) fn row_instrument(
     master: &InstrumentMaster,
     token: &str,
     tradingsymbol: &str,
     exchange: &str,
-) -> Result<Instrument, Error> {
-    resolved(master, token, tradingsymbol, exchange).map(|r| r.instrument.clone())
+) -> (Option<Instrument>, BrokerToken) {
+    let broker_token = BrokerToken {
+        token: token.to_owned(),
+        symbol: Some(tradingsymbol.to_owned()),
+        exchange: Some(exchange.to_owned()),
+    };
+    match master.instrument_for_token(BROKER, token) {
+        Ok(resolved) => (Some(resolved.instrument.clone()), broker_token),
+        Err(error) => {
+            tracing::warn!(
+                token,
+                tradingsymbol,
+                exchange,
+                %error,
+                "a row's Kite token is not in the instrument master; returned without a canonical instrument"
+            );
+            (None, broker_token)
+        }
+    }
 }
 
 fn text(value: Option<String>) -> Option<String> {
@@ -188,17 +208,18 @@ fn text(value: Option<String>) -> Option<String> {
 }
 
 pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order, Error> {
-    let instrument = instrument(
+    let (instrument, broker_token) = row_instrument(
         master,
         &wire.instrument_token,
         &wire.tradingsymbol,
         &wire.exchange,
-    )?;
+    );
     let raw_status = wire.status.clone().unwrap_or_default();
     Ok(Order {
         id: OrderId::new(wire.order_id).map_err(|e| malformed("order_id", e))?,
         exchange_order_id: text(wire.exchange_order_id),
         instrument,
+        broker_token,
         side: side(&wire.transaction_type)?,
         order_type: order_type(&wire.order_type)?,
         product: product(&wire.product)?,
@@ -247,16 +268,18 @@ pub(crate) fn order_record(wire: OrderData) -> Result<OrderRecord, Error> {
 }
 
 pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade, Error> {
+    let (instrument, broker_token) = row_instrument(
+        master,
+        &wire.instrument_token,
+        &wire.tradingsymbol,
+        &wire.exchange,
+    );
     Ok(Trade {
         id: TradeId::new(wire.trade_id).map_err(|e| malformed("trade_id", e))?,
         order_id: OrderId::new(wire.order_id).map_err(|e| malformed("order_id", e))?,
         exchange_order_id: text(wire.exchange_order_id),
-        instrument: instrument(
-            master,
-            &wire.instrument_token,
-            &wire.tradingsymbol,
-            &wire.exchange,
-        )?,
+        instrument,
+        broker_token,
         side: side(&wire.transaction_type)?,
         product: product(&wire.product)?,
         quantity: count(Some(wire.quantity), "quantity")?,
@@ -271,13 +294,15 @@ pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade,
 
 pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<Position, Error> {
     let multiplier = whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
+    let (instrument, broker_token) = row_instrument(
+        master,
+        &wire.instrument_token,
+        &wire.tradingsymbol,
+        &wire.exchange,
+    );
     Ok(Position {
-        instrument: instrument(
-            master,
-            &wire.instrument_token,
-            &wire.tradingsymbol,
-            &wire.exchange,
-        )?,
+        instrument,
+        broker_token,
         product: product(&wire.product)?,
         quantity: whole(wire.quantity, "quantity")?,
         overnight_quantity: whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
@@ -296,13 +321,15 @@ pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<
 }
 
 pub(crate) fn holding(master: &InstrumentMaster, wire: HoldingData) -> Result<Holding, Error> {
+    let (instrument, broker_token) = row_instrument(
+        master,
+        &wire.instrument_token,
+        &wire.tradingsymbol,
+        &wire.exchange,
+    );
     Ok(Holding {
-        instrument: instrument(
-            master,
-            &wire.instrument_token,
-            &wire.tradingsymbol,
-            &wire.exchange,
-        )?,
+        instrument,
+        broker_token,
         isin: text(wire.isin),
         quantity: whole(wire.quantity, "quantity")?,
         t1_quantity: whole(wire.t1_quantity.unwrap_or(0.0), "t1_quantity")?,

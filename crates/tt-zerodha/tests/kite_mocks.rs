@@ -113,13 +113,13 @@ fn ist(value: &Value) -> Option<time::OffsetDateTime> {
         .map(|t| t.assume_offset(tt_core::IST))
 }
 
-fn instrument_of(setup: &Setup, token: &Value) -> Instrument {
+/// The canonical instrument the master holds for a Kite token (every mock row's is known).
+fn instrument_of(setup: &Setup, token: &Value) -> Option<Instrument> {
     let master = setup.zerodha.instrument_master().unwrap();
-    master
+    let resolved = master
         .instrument_for_token("zerodha", &token.as_u64().unwrap().to_string())
-        .unwrap()
-        .instrument
-        .clone()
+        .unwrap();
+    Some(resolved.instrument.clone())
 }
 
 fn rt() -> tokio::runtime::Runtime {

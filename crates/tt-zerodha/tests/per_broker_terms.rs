@@ -2,17 +2,14 @@
 // Helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Cursor;
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use time::macros::{date, datetime};
+use common::{Setup, rt};
 use tt_core::{
     Broker, BrokerToken, Capabilities, ContractSpec, DumpRecord, DumpRows, Error, Instrument,
-    InstrumentSource, ManualClock, OrderRequest, ProductType, Secret, Trading,
+    InstrumentSource, OrderRequest, ProductType, Trading,
 };
-use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
-use tt_test_support::http::{Route, TestServer};
+use tt_test_support::http::Route;
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 const OPTION: &str = "NFO:NIFTY:2026-12-29:24000:CE";
@@ -54,68 +51,17 @@ impl InstrumentSource for OtherBroker {
     }
 }
 
-struct Setup {
-    dir: PathBuf,
-    server: TestServer,
-    zerodha: Zerodha,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn setup(name: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("tt-zerodha-terms-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("instruments.db");
     let kite = Zerodha::new(ZerodhaConfig::new("", ""));
     let other = OtherBroker(Capabilities::new("other"));
-    let input = |broker, text: &str| DumpInput {
-        broker,
-        reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
-        source_name: "memory".to_owned(),
-        dump_date: date!(2026 - 11 - 24),
-    };
-    build_master(
-        &db,
-        vec![input(&kite, KITE_CSV), input(&other, "")],
-        &BuildOptions::default(),
+    common::setup(
+        name,
+        &[(&kite, KITE_CSV), (&other, "")],
+        vec![(
+            "/orders/regular",
+            Route::ok(r#"{"status":"success","data":{"order_id":"151220000000000"}}"#),
+        )],
     )
-    .unwrap();
-    let server = TestServer::start([(
-        "/orders/regular",
-        Route::ok(r#"{"status":"success","data":{"order_id":"151220000000000"}}"#),
-    )]);
-    let master = Arc::new(InstrumentMaster::open(&db).unwrap());
-    let zerodha = Zerodha::new(
-        ZerodhaConfig::new("api_key", "api_secret")
-            .api_root(server.url(""))
-            .instrument_master(master)
-            .session_file(dir.join("session.json"))
-            // The master's day: the check against the trading day passes on any date.
-            .clock(Arc::new(ManualClock::new(
-                datetime!(2026-11-24 10:00 +05:30),
-            )))
-            .without_rate_limits(),
-    );
-    zerodha
-        .use_access_token("AB1234", Secret::new("access-token"))
-        .unwrap();
-    Setup {
-        dir,
-        server,
-        zerodha,
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn buy(quantity: u32, price: &str) -> OrderRequest {

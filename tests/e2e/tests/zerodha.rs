@@ -61,7 +61,7 @@ async fn the_whole_rest_surface() {
         (trades.len(), trades[0].quantity, trades[0].price),
         (1, 10, price("1500.05"))
     );
-    assert_eq!(trades[0].instrument, infy);
+    assert_eq!(trades[0].instrument.as_ref(), Some(&infy));
     assert!(
         client
             .trades()
@@ -71,7 +71,11 @@ async fn the_whole_rest_surface() {
             .any(|t| t.order_id == id)
     );
     let positions = client.positions().await.unwrap();
-    let position = positions.net.iter().find(|p| p.instrument == infy).unwrap();
+    let position = positions
+        .net
+        .iter()
+        .find(|p| p.instrument.as_ref() == Some(&infy))
+        .unwrap();
     assert_eq!(position.quantity, 10);
     assert!(client.funds().await.unwrap().equity.unwrap().available < opening);
 
@@ -127,7 +131,7 @@ async fn the_whole_rest_surface() {
     );
     let orders = client.orders().await.unwrap();
     assert_eq!(orders.len(), 3);
-    assert!(orders.iter().any(|o| o.instrument == call));
+    assert!(orders.iter().any(|o| o.instrument.as_ref() == Some(&call)));
 
     // Quotes in three depths, keyed back to the instruments asked for.
     let mm = instrument("NSE:M&M");

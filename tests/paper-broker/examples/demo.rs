@@ -54,7 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for position in client.positions().await?.net {
         println!(
             "position {:<32} qty {:>4} avg {:>8} pnl {}",
-            position.instrument.to_string(),
+            // The canonical instrument, or the broker's own token where the master lacks it.
+            position
+                .instrument
+                .as_ref()
+                .map_or_else(|| position.broker_token.to_string(), ToString::to_string),
             position.quantity,
             position.average_price.to_string(),
             position.pnl

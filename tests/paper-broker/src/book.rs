@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tt_connect::{
-    Amount, Error, FeedEvent, Holding, Instrument, Order, OrderId, OrderModification, OrderRequest,
-    OrderState, OrderStatus, OrderType, Position, Price, ProductType, Result, Side, StreamMode,
-    Tick, Trade, TradeId, Validity,
+    Amount, BrokerToken, Error, FeedEvent, Holding, Instrument, Order, OrderId, OrderModification,
+    OrderRequest, OrderState, OrderStatus, OrderType, Position, Price, ProductType, Result, Side,
+    StreamMode, Tick, Trade, TradeId, Validity,
 };
 
 use crate::NAME;
@@ -80,7 +80,7 @@ impl Book {
         let resting: Vec<usize> = (0..self.orders.len())
             .filter(|&i| {
                 self.current(i).is_some_and(|o| {
-                    &o.instrument == instrument && o.status.state == OrderState::Open
+                    o.instrument.as_ref() == Some(instrument) && o.status.state == OrderState::Open
                 })
             })
             .collect();
@@ -135,7 +135,8 @@ impl Book {
         let received = Order {
             id: id.clone(),
             exchange_order_id: None,
-            instrument: instrument.clone(),
+            instrument: Some(instrument.clone()),
+            broker_token: paper_token(instrument),
             side: request.side(),
             order_type: request.order_type(),
             product: request.product(),
@@ -209,9 +210,12 @@ impl Book {
             let held = current
                 .and_then(|o| o.price.map(|p| p * o.pending_quantity))
                 .unwrap_or(Amount::ZERO);
-            let price = next
-                .price
-                .or_else(|| self.prices.get(&next.instrument).copied());
+            let price = next.price.or_else(|| {
+                next.instrument
+                    .as_ref()
+                    .and_then(|i| self.prices.get(i))
+                    .copied()
+            });
             let needed = price.map_or(Amount::ZERO, |p| p * next.pending_quantity);
             let available = self.available_cash() + held;
             if needed > available {
@@ -275,7 +279,7 @@ impl Book {
             .iter()
             .map(|h| {
                 let mut h = h.clone();
-                if let Some(&last) = self.prices.get(&h.instrument) {
+                if let Some(&last) = h.instrument.as_ref().and_then(|i| self.prices.get(i)) {
                     h.last_price = last;
                     h.pnl = last * h.quantity - h.average_price * h.quantity;
                 }
@@ -303,7 +307,8 @@ impl Book {
                 let pnl = fills.sell_value - fills.buy_value + last_price * quantity;
                 let unrealised = last_price * quantity - average_price * quantity;
                 Position {
-                    instrument: instrument.clone(),
+                    instrument: Some(instrument.clone()),
+                    broker_token: paper_token(instrument),
                     product: *product,
                     quantity,
                     overnight_quantity: 0,
@@ -354,7 +359,10 @@ impl Book {
         let Some(order) = self.current(index) else {
             return;
         };
-        let Some(&last) = self.prices.get(&order.instrument) else {
+        let Some(instrument) = order.instrument.clone() else {
+            return;
+        };
+        let Some(&last) = self.prices.get(&instrument) else {
             return;
         };
         let marketable = match (order.order_type, order.price, order.side) {
@@ -375,10 +383,7 @@ impl Book {
         let now = OffsetDateTime::now_utc();
         filled.exchange_updated_at = Some(now);
         let value = last * quantity;
-        let entry = self
-            .fills
-            .entry((filled.instrument.clone(), filled.product))
-            .or_default();
+        let entry = self.fills.entry((instrument, filled.product)).or_default();
         match filled.side {
             Side::Buy => {
                 entry.bought += u64::from(quantity);
@@ -397,6 +402,7 @@ impl Book {
                 order_id: filled.id.clone(),
                 exchange_order_id: filled.exchange_order_id.clone(),
                 instrument: filled.instrument.clone(),
+                broker_token: filled.broker_token.clone(),
                 side: filled.side,
                 product: filled.product,
                 quantity,
@@ -476,4 +482,13 @@ fn average(value: Amount, quantity: u64) -> Price {
         .ok()
         .and_then(Price::from_mantissa)
         .unwrap_or(Price::ZERO)
+}
+
+/// The paper broker's own identifiers for an instrument: its canonical text, as its token.
+fn paper_token(instrument: &Instrument) -> BrokerToken {
+    BrokerToken {
+        token: instrument.to_string(),
+        symbol: None,
+        exchange: None,
+    }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use paper_broker::PaperBroker;
 use tt_connect::{
-    Amount, Client, ClientTag, Error, FeedEvent, FeedStream, Holding, Instrument, OrderId,
-    OrderModification, OrderRequest, OrderState, Price, ProductType, StreamMode, Validity,
+    Amount, BrokerToken, Client, ClientTag, Error, FeedEvent, FeedStream, Holding, Instrument,
+    OrderId, OrderModification, OrderRequest, OrderState, Price, ProductType, StreamMode, Validity,
 };
 
 fn instrument(text: &str) -> Instrument {
@@ -55,7 +55,7 @@ async fn market_order_fills_and_updates_positions_trades_and_funds() {
 
     let positions = client.positions().await.unwrap();
     assert_eq!(positions.net.len(), 1);
-    assert_eq!(positions.net[0].instrument, infy);
+    assert_eq!(positions.net[0].instrument.as_ref(), Some(&infy));
     assert_eq!(positions.net[0].quantity, 10);
     assert_eq!(positions.net[0].average_price, price("1500"));
 
@@ -216,7 +216,12 @@ async fn holdings_follow_the_market() {
     let paper = PaperBroker::with_holdings(
         Amount::ZERO,
         vec![Holding {
-            instrument: reliance.clone(),
+            instrument: Some(reliance.clone()),
+            broker_token: BrokerToken {
+                token: "NSE:RELIANCE".into(),
+                symbol: None,
+                exchange: None,
+            },
             isin: Some("INE002A01018".into()),
             quantity: 10,
             t1_quantity: 0,

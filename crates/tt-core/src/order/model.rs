@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{OrderId, OrderStatus, OrderType, ProductType, Side, TradeId, Validity};
-use crate::{Instrument, Price};
+use crate::{BrokerToken, Instrument, Price};
 
 /// An order as the broker reports it (one entry of the order book, or one step of an order's
 /// history).
@@ -14,8 +14,12 @@ pub struct Order {
     pub id: OrderId,
     /// The exchange's order id, once the order reached the exchange.
     pub exchange_order_id: Option<String>,
-    /// The instrument.
-    pub instrument: Instrument,
+    /// The canonical instrument; `None` when the instrument master does not know the broker's
+    /// token (a contract listed after the master was built, say): see `broker_token`.
+    pub instrument: Option<Instrument>,
+    /// The broker's own identifiers for the instrument (its token, and where it has them its
+    /// trading symbol and exchange code), whether or not the master knows them.
+    pub broker_token: BrokerToken,
     /// Buy or sell.
     pub side: Side,
     /// The order type.
@@ -66,8 +70,12 @@ pub struct Trade {
     pub order_id: OrderId,
     /// The exchange's order id.
     pub exchange_order_id: Option<String>,
-    /// The instrument.
-    pub instrument: Instrument,
+    /// The canonical instrument; `None` when the instrument master does not know the broker's
+    /// token (a contract listed after the master was built, say): see `broker_token`.
+    pub instrument: Option<Instrument>,
+    /// The broker's own identifiers for the instrument (its token, and where it has them its
+    /// trading symbol and exchange code), whether or not the master knows them.
+    pub broker_token: BrokerToken,
     /// Buy or sell.
     pub side: Side,
     /// The product.

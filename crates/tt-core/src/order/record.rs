@@ -44,16 +44,25 @@ pub struct OrderRecord {
 
 impl From<Order> for OrderRecord {
     /// The record of a canonical order (for brokers whose order book is read through the
-    /// master anyway): the canonical instrument's text stands for the symbol.
+    /// master anyway): the canonical instrument's text stands for the symbol where the order
+    /// has one, else the broker's own symbol.
     fn from(order: Order) -> Self {
+        let token = order.broker_token;
+        let (exchange, symbol) = match &order.instrument {
+            Some(instrument) => (instrument.exchange().to_string(), instrument.to_string()),
+            None => (
+                token.exchange.unwrap_or_default(),
+                token.symbol.unwrap_or_else(|| token.token.clone()),
+            ),
+        };
         OrderRecord {
             id: order.id,
             tag: order.tag,
             status: order.status,
             status_message: order.status_message,
-            exchange: order.instrument.exchange().to_string(),
-            symbol: order.instrument.to_string(),
-            token: None,
+            exchange,
+            symbol,
+            token: Some(token.token),
             order_type: Some(order.order_type),
             validity: Some(order.validity),
             quantity: order.quantity,
