@@ -20,7 +20,6 @@ const INSTRUMENTS: &str = "instrument_token,exchange_token,tradingsymbol,name,la
 738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.1,1,EQ,NSE,NSE
 408065,1594,INFY,\"INFOSYS\",0,,0,0.05,1,EQ,NSE,NSE
 256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE
-12345602,48225,NIFTY26DEC24000CE,\"NIFTY\",0,2026-12-29,24000,0.05,75,CE,NFO-OPT,NFO
 ";
 
 #[tokio::main(flavor = "current_thread")]
@@ -28,7 +27,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. An instrument master (normally `tt instruments refresh` keeps one in _cache/).
     let dir = std::env::temp_dir().join(format!("tt-quickstart-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("kite.csv"), INSTRUMENTS)?;
+    // Next month's NIFTY expiry (its last Tuesday), so the demo's option is live whatever day it
+    // runs: a master still listing an expired contract would be refused as stale.
+    let mut day = SystemClock.today_ist();
+    let mut month_starts = 0;
+    while month_starts < 2 {
+        day = day.next_day().ok_or("no day after today")?;
+        month_starts += u8::from(day.day() == 1);
+    }
+    let mut expiry = day.previous_day().ok_or("no day before")?;
+    while expiry.weekday().number_from_monday() != 2 {
+        expiry = expiry.previous_day().ok_or("no day before")?;
+    }
+    // Kite's row for it: NIFTY26DEC24000CE.
+    let month: String = expiry.month().to_string().chars().take(3).collect();
+    let call_row = format!(
+        "12345602,48225,NIFTY{:02}{}24000CE,\"NIFTY\",0,{expiry},24000,0.05,75,CE,NFO-OPT,NFO\n",
+        expiry.year() % 100,
+        month.to_uppercase()
+    );
+    std::fs::write(dir.join("kite.csv"), format!("{INSTRUMENTS}{call_row}"))?;
     let parser = Zerodha::new(ZerodhaConfig::new("", ""));
     build_master(
         &dir.join("instruments.db"),
@@ -75,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let reliance: Instrument = "NSE:RELIANCE".parse()?;
-    let call: Instrument = "NFO:NIFTY:2026-12-29:24000:CE".parse()?;
+    let call: Instrument = format!("NFO:NIFTY:{expiry}:24000:CE").parse()?;
     for tick in client
         .quotes(&[reliance.clone(), call.clone()], QuoteDetail::Ltp)
         .await?
