@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tt_connect::sim::{SimConfig, SimHandle, Simulator};
 use tt_connect::{
-    BrokerSettings, BuildOptions, Client, Clock, DumpInput, InstrumentMaster, SystemClock, Zerodha,
+    BrokerSettings, BuildOptions, Client, Clock, DumpInput, InstrumentMaster, ManualClock, Zerodha,
     ZerodhaConfig, build_master, follow_login_redirect, open_dump, registered_brokers,
 };
 
@@ -31,8 +31,16 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-/// The simulator over a one-instrument master kept in `dir`.
-async fn simulator(dir: &std::path::Path) -> SimHandle {
+/// The one clock of a test: the master's dump date, the simulator and the client all read it,
+/// so the test means the same on any day. A Tuesday, 10:00 IST, running from there.
+fn test_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::running(
+        time::macros::datetime!(2026-11-24 10:00 +05:30),
+    ))
+}
+
+/// The simulator over a one-instrument master kept in `dir`, on `clock`.
+async fn simulator(dir: &std::path::Path, clock: &Arc<ManualClock>) -> SimHandle {
     std::fs::write(dir.join("kite.csv"), ONE_EQUITY).unwrap();
     let parser = Zerodha::new(ZerodhaConfig::new("", ""));
     build_master(
@@ -41,13 +49,15 @@ async fn simulator(dir: &std::path::Path) -> SimHandle {
             broker: &parser,
             reader: open_dump(&dir.join("kite.csv")).unwrap(),
             source_name: "by-name test".into(),
-            dump_date: SystemClock.today_ist(),
+            dump_date: clock.today_ist(),
         }],
         &BuildOptions::default(),
     )
     .unwrap();
     let master = Arc::new(InstrumentMaster::open(dir.join("instruments.db")).unwrap());
-    Simulator::start(SimConfig::new(master)).await.unwrap()
+    Simulator::start(SimConfig::new(master).clock(Arc::clone(clock) as Arc<dyn Clock>))
+        .await
+        .unwrap()
 }
 
 #[test]
@@ -62,11 +72,13 @@ fn the_zerodha_feature_registers_zerodha_without_the_program_naming_its_crate() 
 #[tokio::test]
 async fn a_zerodha_client_built_by_name_logs_in_through_the_login_redirect() {
     let dir = scratch_dir();
-    let sim = simulator(&dir).await;
+    let clock = test_clock();
+    let sim = simulator(&dir, &clock).await;
     let app = sim.app().clone();
     let client = Client::from_name(
         "zerodha",
         BrokerSettings::new(app.api_key.clone(), app.api_secret.clone())
+            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
             .api_root(sim.url())
             .instrument_master(dir.join("instruments.db"))
             .session_file(dir.join("session.json")),

@@ -60,6 +60,26 @@ impl Zerodha {
         Ok((variety, last))
     }
 
+    /// Today's order book as Kite sends it, remembering each order's variety for later
+    /// modifications and cancellations.
+    async fn order_book(&self) -> Result<Vec<wire::OrderData>> {
+        let data: Vec<wire::OrderData> = self
+            .get(
+                KiteRequest::read("/orders", &KiteCheck::read()),
+                "order book",
+            )
+            .await?;
+        for order in &data {
+            if let (Ok(id), Some(variety)) = (
+                OrderId::new(order.order_id.clone()),
+                order.variety.as_deref().and_then(variety_code),
+            ) {
+                self.remember_variety(&id, variety);
+            }
+        }
+        Ok(data)
+    }
+
     /// Sends an order call and parses the `{order_id}` of its success; anything else in a
     /// success means the outcome is unknown.
     async fn send_order(&self, call: KiteRequest<'_>) -> Result<OrderId> {
@@ -163,21 +183,8 @@ impl Trading for Zerodha {
     }
 
     async fn orders(&self) -> Result<Vec<Order>> {
-        let data: Vec<wire::OrderData> = self
-            .get(
-                KiteRequest::read("/orders", &KiteCheck::read()),
-                "order book",
-            )
-            .await?;
+        let data = self.order_book().await?;
         let master = self.instrument_master()?;
-        for order in &data {
-            if let (Ok(id), Some(variety)) = (
-                OrderId::new(order.order_id.clone()),
-                order.variety.as_deref().and_then(variety_code),
-            ) {
-                self.remember_variety(&id, variety);
-            }
-        }
         data.into_iter()
             .map(|o| transformer::order(&master, o))
             .collect()
@@ -192,12 +199,7 @@ impl Trading for Zerodha {
     }
 
     async fn order_records(&self) -> Result<Vec<OrderRecord>> {
-        let data: Vec<wire::OrderData> = self
-            .get(
-                KiteRequest::read("/orders", &KiteCheck::read()),
-                "order book",
-            )
-            .await?;
+        let data = self.order_book().await?;
         data.into_iter().map(transformer::order_record).collect()
     }
 

@@ -2,29 +2,15 @@
 // Helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use tt_core::{OrderId, Secret, Trading};
 use tt_test_support::http::{Behaviour, Route, TestServer};
+use tt_test_support::logs::CapturedLogs;
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 const API_SECRET: &str = "api-secret-0123456789";
 const ACCESS_TOKEN: &str = "access-token-9876543210";
-
-/// Collects everything the tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn secrets_never_reach_debug_logs_or_errors() {
@@ -61,12 +47,8 @@ fn secrets_never_reach_debug_logs_or_errors() {
     let seen = Arc::clone(&ended);
     zerodha.on_session_expired(move |event| seen.lock().unwrap().push(event.clone()));
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let captured = CapturedLogs::default();
+    let subscriber = captured.subscriber();
     let mut texts = Vec::new();
     tracing::subscriber::with_default(subscriber, || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -102,7 +84,7 @@ fn secrets_never_reach_debug_logs_or_errors() {
             .unwrap();
         texts.push(format!("{zerodha:?}"));
     });
-    texts.push(String::from_utf8(captured.0.lock().unwrap().clone()).unwrap());
+    texts.push(captured.text());
     let everything = texts.join("\n");
     assert!(
         everything.contains("session started"),
