@@ -33,12 +33,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# venv_with VENV MODULE PACKAGE: a virtualenv at VENV where MODULE imports.
+# venv_with VENV MODULES PACKAGE...: a virtualenv at VENV where MODULES (comma-separated) import.
 venv_with() {
-    if ! "$1/bin/python" -c "import $2" 2>/dev/null; then
-        echo "installing $3 into $1" >&2
-        python3 -m venv "$1"
-        "$1/bin/pip" install --quiet --disable-pip-version-check "$3"
+    local venv="$1" modules="$2"
+    shift 2
+    if ! "$venv/bin/python" -c "import $modules" 2>/dev/null; then
+        echo "installing $* into $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
     fi
 }
 
@@ -50,7 +52,8 @@ for client in "${clients[@]}"; do
             ;;
         upstox)
             upstox_venv="${TT_UPSTOX_VENV:-/tmp/tt-upstox-venv}"
-            venv_with "$upstox_venv" upstox_client "upstox-python-sdk==${UPSTOX_SDK_VERSION:-2.30.0}"
+            venv_with "$upstox_venv" upstox_client,requests \
+                "upstox-python-sdk==${UPSTOX_SDK_VERSION:-2.30.0}" requests
             ;;
         *)
             echo "unknown client $client (kite, upstox)" >&2
