@@ -70,9 +70,13 @@ def on_tick(price, tick):
     return float((Decimal(str(price)) / tick).quantize(Decimal(1), ROUND_HALF_UP) * tick)
 
 
+ADMIN_TOKEN = {"value": ""}
+
+
 def admin(root, method, path, body):
-    """Calls one of the simulator's own `/__sim/` endpoints."""
-    answer = requests.request(method, f"{root}/__sim{path}", json=body, timeout=7)
+    """Calls one of the simulator's own `/__sim/` endpoints, with the run's admin token."""
+    answer = requests.request(method, f"{root}/__sim{path}", json=body, timeout=7,
+                              headers={"X-Sim-Admin-Token": ADMIN_TOKEN["value"]})
     answer.raise_for_status()
     return answer.json()["data"]
 
@@ -288,7 +292,9 @@ def main():
     parser.add_argument("--instruments", required=True, help="the Kite CSV the master was built from")
     parser.add_argument("--api-key", default="tt_sim_key")
     parser.add_argument("--api-secret", default="tt_sim_secret")
+    parser.add_argument("--admin-token", required=True, help="the token `tt sim` printed")
     args = parser.parse_args()
+    ADMIN_TOKEN["value"] = args.admin_token
 
     try:
         kite = login(args.root, args.api_key, args.api_secret)

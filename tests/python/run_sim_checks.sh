@@ -71,7 +71,7 @@ tt="$target/debug/tt"
 "$tt" sim --addr 127.0.0.1:0 --db "$work/instruments.db" >"$work/sim.out" 2>"$work/sim.err" &
 sim_pid=$!
 for _ in $(seq 1 100); do
-    if grep -q '^listening on ' "$work/sim.out"; then
+    if grep -q '^admin token ' "$work/sim.out"; then
         break
     fi
     if ! kill -0 "$sim_pid" 2>/dev/null; then
@@ -86,8 +86,9 @@ if [ -z "$url" ]; then
     echo "tt sim did not say where it listens" >&2
     exit 1
 fi
-if [ "$(wc -l <"$work/sim.out")" -ne 1 ]; then
-    echo "tt sim printed more than its one ready line:" >&2
+admin_token="$(sed -n 's/^admin token //p' "$work/sim.out")"
+if [ -z "$admin_token" ] || [ "$(wc -l <"$work/sim.out")" -ne 2 ]; then
+    echo "tt sim did not print exactly its address and its admin token:" >&2
     cat "$work/sim.out" >&2
     exit 1
 fi
@@ -98,7 +99,7 @@ for client in "${clients[@]}"; do
         kite)
             echo "== kiteconnect"
             "$kite_venv/bin/python" "$here/kite_sim_check.py" --root "$url" \
-                --instruments "$here/kite_instruments.csv"
+                --admin-token "$admin_token" --instruments "$here/kite_instruments.csv"
             ;;
         upstox)
             echo "== upstox-python-sdk"

@@ -54,6 +54,10 @@ pub(crate) struct Command {
     /// Switch Kite's rate limits off.
     #[arg(long)]
     no_rate_limits: bool,
+    /// The token calls under /__sim/ must carry in X-Sim-Admin-Token [default: a random one,
+    /// printed at start].
+    #[arg(long, env = "TT_SIM_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 fn parse_amount(text: &str) -> Result<Amount, String> {
@@ -91,8 +95,17 @@ async fn serve(command: Command) -> Result<ExitCode, String> {
         } else {
             RateLimits::KITE
         });
+    let config = match command.admin_token {
+        Some(token) => config.admin_token(token),
+        None => config,
+    };
     let handle = Simulator::start(config).await.map_err(|e| e.to_string())?;
     line(format_args!("listening on {}", handle.url()));
+    // The admin endpoints can wipe the account: only whoever reads this may call them.
+    line(format_args!(
+        "admin token {}",
+        handle.admin_token().expose()
+    ));
     // Every change is already saved; Ctrl-C only has to stop listening.
     tokio::signal::ctrl_c()
         .await

@@ -1,6 +1,15 @@
 //! The admin endpoints under `/__sim/` (not Kite paths): what a test in any language needs to
 //! steer a running simulator. JSON in, Kite-style envelopes out; never rate limited, never
-//! faulted, no authentication (the simulator listens on loopback only).
+//! faulted.
+//!
+//! They can wipe an account, so loopback alone is not enough: a web page the user happens to
+//! open could send a simple cross-site request to `127.0.0.1`. Every admin call must carry the
+//! run's admin token in the `X-Sim-Admin-Token` header (random per start and printed by
+//! `tt sim`, or set with `--admin-token`), and a body must be `application/json`. A browser
+//! cannot add a custom header cross-site without a CORS preflight, and the simulator answers
+//! preflights without any `Access-Control-Allow-*` header, so the browser never sends the call.
+//! Refusals are 401 `TokenException` (no or wrong token; the expected token is never echoed),
+//! 415 `InputException` (a body that is not JSON) and 405 (a preflight).
 //!
 //! | call | body | does |
 //! |---|---|---|
@@ -16,10 +25,11 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
-use tt_core::Price;
+use tt_core::{Price, Secret};
 
 use crate::call::Call;
 use crate::kite::orders;
@@ -31,11 +41,79 @@ use crate::{Fault, FaultTarget, RateLimits};
 /// Why an admin call was refused: answered as a 400 `InputException`.
 type Refused = String;
 
+/// The header an admin call carries the run's admin token in.
+pub(crate) const TOKEN_HEADER: &str = "X-Sim-Admin-Token";
+
+/// The admin token of one run, and the check every admin call passes first.
+#[derive(Debug)]
+pub(crate) struct AdminGate {
+    token: Secret,
+}
+
+impl AdminGate {
+    /// A gate for `token`, or for a fresh random one.
+    pub(crate) fn new(token: Option<Secret>) -> AdminGate {
+        AdminGate {
+            token: token.unwrap_or_else(|| Secret::new(crate::session::random_token(32))),
+        }
+    }
+
+    /// The token admin calls must carry.
+    pub(crate) fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// `None` when the call may go on; otherwise the refusal to answer with.
+    pub(crate) fn refusal(&self, call: &Call) -> Option<Reply> {
+        if call.method == Method::OPTIONS {
+            // A CORS preflight: answered without any Access-Control-Allow-* header.
+            return Some(error_reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "InputException",
+                "The admin endpoints answer no cross-origin preflight.",
+            ));
+        }
+        let presented = call.header(TOKEN_HEADER).unwrap_or("");
+        if !same_text(presented.as_bytes(), self.token.expose().as_bytes()) {
+            let message = if presented.is_empty() {
+                "The admin endpoints need the X-Sim-Admin-Token header (printed by tt sim at start)."
+            } else {
+                "The X-Sim-Admin-Token header does not match this run's admin token."
+            };
+            return Some(error_reply(
+                StatusCode::UNAUTHORIZED,
+                "TokenException",
+                message,
+            ));
+        }
+        let json = call
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !call.body.is_empty() && !json {
+            return Some(error_reply(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "InputException",
+                "An admin call's body must be JSON (Content-Type: application/json).",
+            ));
+        }
+        None
+    }
+}
+
+/// Compares two byte strings in time that depends on their lengths only, not on where they
+/// first differ.
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn parse<'a, T: Deserialize<'a>>(call: &'a Call) -> Result<T, Refused> {
     serde_json::from_slice(&call.body).map_err(|e| format!("Invalid JSON body: {e}"))
 }
 
-/// Answers one admin call.
+/// Answers one admin call (already past the [`AdminGate`]).
 pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
     let route = call.path.trim_start_matches("/__sim").trim_end_matches('/');
     let result = match (&call.method, route) {

@@ -129,6 +129,7 @@ pub struct SimConfig {
     pub(crate) rate_limits: RateLimits,
     pub(crate) state_file: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) admin_token: Option<Secret>,
 }
 
 impl SimConfig {
@@ -147,6 +148,7 @@ impl SimConfig {
             rate_limits: RateLimits::KITE,
             state_file: None,
             clock: Arc::new(SystemClock),
+            admin_token: None,
         }
     }
 
@@ -197,6 +199,14 @@ impl SimConfig {
     /// Reads the time from `clock` (timestamps, session expiry, rate-limit windows).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> SimConfig {
         self.clock = clock;
+        self
+    }
+
+    /// Requires this token (in the `X-Sim-Admin-Token` header) on every call under
+    /// `/__sim/`, instead of a random one per start. Either way
+    /// [`SimHandle::admin_token`](crate::SimHandle::admin_token) tells it.
+    pub fn admin_token(mut self, token: impl Into<Secret>) -> SimConfig {
+        self.admin_token = Some(token.into());
         self
     }
 }

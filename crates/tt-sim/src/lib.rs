@@ -13,7 +13,8 @@
 //! once, limit and stop-loss orders resting until the price reaches them, and every fill
 //! moving positions, holdings and margins. Faults can be injected per endpoint (see
 //! [`Fault`] for which act before and which after the request is processed), and the admin
-//! endpoints under `/__sim/` steer it from any language.
+//! endpoints under `/__sim/` steer it from any language, given the run's admin token
+//! ([`SimHandle::admin_token`]).
 //!
 //! ```no_run
 //! use std::sync::Arc;

@@ -18,8 +18,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tt_core::Price;
+use tt_core::{Price, Secret};
 
+use crate::admin::AdminGate;
 use crate::call::Call;
 use crate::kite::wire::{KiteError, error_reply};
 use crate::reply::{self, Reply};
@@ -62,6 +63,7 @@ impl Simulator {
             return Err(SimError::NotLoopback(config.addr));
         }
         let sim = Arc::new(Sim::new(&config)?);
+        let gate = Arc::new(AdminGate::new(config.admin_token.clone()));
         let bind_error = |source| SimError::Bind {
             addr: config.addr,
             source,
@@ -69,9 +71,15 @@ impl Simulator {
         let listener = TcpListener::bind(config.addr).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept(listener, Arc::clone(&sim), stopped));
+        let task = tokio::spawn(accept(
+            listener,
+            Arc::clone(&sim),
+            Arc::clone(&gate),
+            stopped,
+        ));
         Ok(SimHandle {
             sim,
+            gate,
             addr,
             stop,
             task: Some(task),
@@ -79,12 +87,17 @@ impl Simulator {
     }
 }
 
-async fn accept(listener: TcpListener, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+async fn accept(
+    listener: TcpListener,
+    sim: Arc<Sim>,
+    gate: Arc<AdminGate>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, Arc::clone(&sim), stop.clone()));
+                    tokio::spawn(serve(stream, Arc::clone(&sim), Arc::clone(&gate), stop.clone()));
                 }
                 // Out of file descriptors and the like: wait a little instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -94,11 +107,17 @@ async fn accept(listener: TcpListener, sim: Arc<Sim>, mut stop: watch::Receiver<
     }
 }
 
-async fn serve(stream: TcpStream, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+async fn serve(
+    stream: TcpStream,
+    sim: Arc<Sim>,
+    gate: Arc<AdminGate>,
+    mut stop: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request| {
         let sim = Arc::clone(&sim);
-        async move { respond(&sim, request).await }
+        let gate = Arc::clone(&gate);
+        async move { respond(&sim, &gate, request).await }
     });
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
@@ -123,7 +142,11 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-async fn respond(sim: &Sim, request: Request<Incoming>) -> Result<Reply, DropConnection> {
+async fn respond(
+    sim: &Sim,
+    gate: &AdminGate,
+    request: Request<Incoming>,
+) -> Result<Reply, DropConnection> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -141,6 +164,9 @@ async fn respond(sim: &Sim, request: Request<Incoming>) -> Result<Reply, DropCon
         body,
     };
     if call.path == "/__sim" || call.path.starts_with("/__sim/") {
+        if let Some(refusal) = gate.refusal(&call) {
+            return Ok(refusal);
+        }
         let reply = admin::respond(sim, &call);
         sim.persist();
         return Ok(reply);
@@ -231,6 +257,7 @@ pub struct SimOrder {
 #[derive(Debug)]
 pub struct SimHandle {
     sim: Arc<Sim>,
+    gate: Arc<AdminGate>,
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -250,6 +277,12 @@ impl SimHandle {
     /// The Kite app it accepts.
     pub fn app(&self) -> &KiteApp {
         &self.sim.app
+    }
+
+    /// The admin token every call under `/__sim/` must carry in the `X-Sim-Admin-Token`
+    /// header: the one configured with [`SimConfig::admin_token`], or a random one per start.
+    pub fn admin_token(&self) -> &Secret {
+        self.gate.token()
     }
 
     /// Applies `fault` to the next `times` calls matching `target`.

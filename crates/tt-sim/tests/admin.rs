@@ -11,9 +11,7 @@ use tt_core::ManualClock;
 use tt_sim::{RateLimits, SimConfig, SimError, Simulator, state_path_for};
 
 async fn admin(sim: &TestSim, method: &str, path: &str, body: &str) -> common::Response {
-    send(sim.handle.addr(), method, path, &[], body)
-        .await
-        .unwrap()
+    sim.admin(method, path, body).await
 }
 
 #[tokio::test]
@@ -227,4 +225,101 @@ async fn only_loopback_addresses_are_served() {
         Simulator::start(config).await.unwrap_err(),
         SimError::NotLoopback(_)
     ));
+}
+
+#[tokio::test]
+async fn admin_calls_need_the_runs_admin_token_and_json_bodies() {
+    let sim = TestSim::start("admin-token").await;
+    let addr = sim.handle.addr();
+    let token = sim.handle.admin_token().expose().to_owned();
+    assert!(token.len() >= 32, "a random token per run");
+    let other = TestSim::start("admin-token-other").await;
+    assert_ne!(other.handle.admin_token().expose(), token);
+
+    // No token, or another run's: refused, before anything is done.
+    sim.set_price("NSE:INFY", "1500");
+    let body = r#"{"instrument":"NSE:INFY","price":1600}"#;
+    let json = ("Content-Type", "application/json");
+    let refused = send(addr, "POST", "/__sim/prices", &[json], body)
+        .await
+        .unwrap();
+    let message = refused.error(401, "TokenException");
+    assert!(message.contains("X-Sim-Admin-Token"), "{message}");
+    let wrong = other.handle.admin_token().expose().to_owned();
+    let refused = send(
+        addr,
+        "POST",
+        "/__sim/reset",
+        &[("X-Sim-Admin-Token", wrong.as_str())],
+        "",
+    )
+    .await
+    .unwrap();
+    let message = refused.error(401, "TokenException");
+    assert!(
+        !message.contains(&token) && !message.contains(&wrong),
+        "{message}"
+    );
+    assert_eq!(sim.handle.price("NSE:INFY").unwrap().to_string(), "1500");
+
+    // A browser's simple cross-site POST (a form body, no custom header) cannot pass, and
+    // neither can a form body with the token: bodies are JSON only.
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    send(addr, "POST", "/__sim/reset", &[form], "a=1")
+        .await
+        .unwrap()
+        .error(401, "TokenException");
+    send(
+        addr,
+        "POST",
+        "/__sim/prices",
+        &[("X-Sim-Admin-Token", token.as_str()), form],
+        body,
+    )
+    .await
+    .unwrap()
+    .error(415, "InputException");
+    // A preflight gets no CORS grant.
+    let preflight = send(
+        addr,
+        "OPTIONS",
+        "/__sim/reset",
+        &[
+            ("Origin", "http://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "x-sim-admin-token"),
+        ],
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(preflight.status, 405);
+    assert!(
+        preflight
+            .headers
+            .iter()
+            .all(|(name, _)| !name.to_ascii_lowercase().starts_with("access-control-")),
+        "{:?}",
+        preflight.headers
+    );
+    assert_eq!(sim.handle.price("NSE:INFY").unwrap().to_string(), "1500");
+
+    // With the token and a JSON body it goes through.
+    sim.admin("POST", "/__sim/prices", body).await.data();
+    assert_eq!(sim.handle.price("NSE:INFY").unwrap().to_string(), "1600");
+}
+
+#[tokio::test]
+async fn a_configured_admin_token_is_the_one_required() {
+    let sim = TestSim::start_with("admin-token-set", |c| c.admin_token("let-me-in")).await;
+    assert_eq!(sim.handle.admin_token().expose(), "let-me-in");
+    common::admin_call(
+        sim.handle.addr(),
+        "let-me-in",
+        "DELETE",
+        "/__sim/faults",
+        "",
+    )
+    .await
+    .data();
 }

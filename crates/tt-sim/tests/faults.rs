@@ -72,10 +72,7 @@ async fn processed_then_status_fault_answers_an_error_after_processing() {
 async fn processed_then_status_faults_can_be_injected_through_the_admin_endpoint() {
     let sim = TestSim::start("fault-admin-processed").await;
     let body = r#"{"method":"POST","path":"/orders/regular","fault":{"kind":"processed_then_status","status":500},"times":1}"#;
-    send(sim.handle.addr(), "POST", "/__sim/faults", &[], body)
-        .await
-        .unwrap()
-        .data();
+    sim.admin("POST", "/__sim/faults", body).await.data();
     place_raw(&sim)
         .await
         .unwrap()
@@ -155,9 +152,7 @@ async fn faults_apply_only_to_their_calls_and_count_down() {
 async fn faults_can_be_injected_through_the_admin_endpoint() {
     let sim = TestSim::start("fault-admin").await;
     let body = r#"{"method":"POST","path":"/orders/regular","fault":{"kind":"status","status":503,"error_type":"NetworkException","message":"busy"},"times":1}"#;
-    let injected = send(sim.handle.addr(), "POST", "/__sim/faults", &[], body)
-        .await
-        .unwrap();
+    let injected = sim.admin("POST", "/__sim/faults", body).await;
     assert_eq!(injected.data(), serde_json::json!(true));
     assert_eq!(
         place_raw(&sim)
@@ -168,21 +163,14 @@ async fn faults_can_be_injected_through_the_admin_endpoint() {
     );
 
     let body = r#"{"method":"POST","path":"/orders/regular","fault":{"kind":"delay","millis":5000},"times":3}"#;
-    send(sim.handle.addr(), "POST", "/__sim/faults", &[], body)
-        .await
-        .unwrap()
-        .data();
-    send(sim.handle.addr(), "DELETE", "/__sim/faults", &[], "")
-        .await
-        .unwrap()
-        .data();
+    sim.admin("POST", "/__sim/faults", body).await.data();
+    sim.admin("DELETE", "/__sim/faults", "").await.data();
     let started = Instant::now();
     place_raw(&sim).await.unwrap().data();
     assert!(started.elapsed() < Duration::from_secs(2));
 
     let bad = r#"{"method":"POST","path":"/orders/regular","fault":{"kind":"explode"}}"#;
-    send(sim.handle.addr(), "POST", "/__sim/faults", &[], bad)
+    sim.admin("POST", "/__sim/faults", bad)
         .await
-        .unwrap()
         .error(400, "InputException");
 }

@@ -123,6 +123,34 @@ impl TestSim {
             .set_price(instrument, price.parse::<Price>().unwrap())
             .unwrap();
     }
+
+    /// One call to an admin endpoint, as a test script makes it: the run's admin token in
+    /// `X-Sim-Admin-Token` and, with a body, `Content-Type: application/json`.
+    pub async fn admin(&self, method: &str, path: &str, body: &str) -> Response {
+        admin_call(
+            self.handle.addr(),
+            self.handle.admin_token().expose(),
+            method,
+            path,
+            body,
+        )
+        .await
+    }
+}
+
+/// An admin call to the simulator at `addr` with `token`.
+pub async fn admin_call(
+    addr: SocketAddr,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Response {
+    let mut headers = vec![("X-Sim-Admin-Token", token)];
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    send(addr, method, path, &headers, body).await.unwrap()
 }
 
 /// A response, read to the end.
@@ -189,7 +217,10 @@ pub async fn send(
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
-    if !body.is_empty() {
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
         request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
