@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use time::OffsetDateTime;
 use time::macros::datetime;
-use tt_connect::{Clock, ManualClock, Zerodha, ZerodhaConfig};
+use tt_connect::{Clock, ManualClock, Upstox, UpstoxConfig, Zerodha, ZerodhaConfig};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master, open_dump};
 use tt_sim::{RateLimits, SimConfig, SimHandle, Simulator};
 use tt_transport::{HttpClient, HttpConfig};
@@ -28,6 +28,19 @@ pub const MASTER_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name
 12345858,48226,NIFTY26DEC24000PE,\"NIFTY\",0,2026-12-29,24000,0.05,75,PE,NFO-OPT,NFO
 412675,1612,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,CDS-FUT,CDS
 ";
+
+/// The same contracts as Upstox's BOD file lists them (its JSON, tick sizes in paise, expiries
+/// in epoch milliseconds at 23:59:59 IST), so the master holds both brokers' tokens for each.
+pub const MASTER_UPSTOX_JSON: &str = r#"[
+{"segment":"NSE_INDEX","name":"Nifty 50","exchange":"NSE","instrument_type":"INDEX","instrument_key":"NSE_INDEX|Nifty 50","exchange_token":"26000","trading_symbol":"NIFTY"},
+{"segment":"NSE_EQ","name":"RELIANCE INDUSTRIES LTD","exchange":"NSE","isin":"INE002A01018","instrument_type":"EQ","instrument_key":"NSE_EQ|INE002A01018","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"2885","tick_size":10.0,"trading_symbol":"RELIANCE","qty_multiplier":1.0,"security_type":"NORMAL"},
+{"segment":"NSE_EQ","name":"INFOSYS LIMITED","exchange":"NSE","isin":"INE009A01021","instrument_type":"EQ","instrument_key":"NSE_EQ|INE009A01021","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"1594","tick_size":5.0,"trading_symbol":"INFY","qty_multiplier":1.0,"security_type":"NORMAL"},
+{"segment":"NSE_EQ","name":"STATE BANK OF INDIA","exchange":"NSE","isin":"INE062A01020","instrument_type":"EQ","instrument_key":"NSE_EQ|INE062A01020","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"3045","tick_size":5.0,"trading_symbol":"SBIN","qty_multiplier":1.0,"security_type":"NORMAL"},
+{"segment":"NSE_EQ","name":"MAHINDRA & MAHINDRA LTD","exchange":"NSE","isin":"INE101A01026","instrument_type":"EQ","instrument_key":"NSE_EQ|INE101A01026","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"2031","tick_size":5.0,"trading_symbol":"M&M","qty_multiplier":1.0,"security_type":"NORMAL"},
+{"weekly":false,"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"CE","asset_symbol":"NIFTY","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|48225","lot_size":75,"freeze_quantity":1800.0,"exchange_token":"48225","minimum_lot":75,"asset_key":"NSE_INDEX|Nifty 50","underlying_key":"NSE_INDEX|Nifty 50","tick_size":5.0,"asset_type":"INDEX","underlying_type":"INDEX","trading_symbol":"NIFTY 24000 CE 29 DEC 26","strike_price":24000.0,"qty_multiplier":1.0},
+{"weekly":false,"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"PE","asset_symbol":"NIFTY","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|48226","lot_size":75,"freeze_quantity":1800.0,"exchange_token":"48226","minimum_lot":75,"asset_key":"NSE_INDEX|Nifty 50","underlying_key":"NSE_INDEX|Nifty 50","tick_size":5.0,"asset_type":"INDEX","underlying_type":"INDEX","trading_symbol":"NIFTY 24000 PE 29 DEC 26","strike_price":24000.0,"qty_multiplier":1.0},
+{"weekly":false,"segment":"NCD_FO","name":"USDINR","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","asset_symbol":"USDINR","underlying_symbol":"USDINR","instrument_key":"NCD_FO|1612","lot_size":1,"freeze_quantity":10000.0,"exchange_token":"1612","minimum_lot":1,"tick_size":0.25,"asset_type":"CUR","underlying_type":"CUR","trading_symbol":"USDINR FUT 29 DEC 26","strike_price":0.0,"qty_multiplier":1000.0}
+]"#;
 
 /// The instant every world starts at: a Tuesday, 10:00 IST, market hours.
 pub const WORLD_START: OffsetDateTime = datetime!(2026-11-24 10:00 +05:30);
@@ -65,19 +78,33 @@ impl World {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("kite.csv"), MASTER_CSV).unwrap();
-        let parser = Zerodha::new(ZerodhaConfig::new("", ""));
+        std::fs::write(dir.join("upstox.json"), MASTER_UPSTOX_JSON).unwrap();
+        let kite = Zerodha::new(ZerodhaConfig::new("", ""));
+        let upstox = Upstox::new(UpstoxConfig::new("", "", ""));
         let db = dir.join("instruments.db");
-        build_master(
+        let report = build_master(
             &db,
-            vec![DumpInput {
-                broker: &parser,
-                reader: open_dump(&dir.join("kite.csv")).unwrap(),
-                source_name: "e2e".into(),
-                dump_date: clock.today_ist(),
-            }],
+            vec![
+                DumpInput {
+                    broker: &kite,
+                    reader: open_dump(&dir.join("kite.csv")).unwrap(),
+                    source_name: "e2e".into(),
+                    dump_date: clock.today_ist(),
+                },
+                DumpInput {
+                    broker: &upstox,
+                    reader: open_dump(&dir.join("upstox.json")).unwrap(),
+                    source_name: "e2e".into(),
+                    dump_date: clock.today_ist(),
+                },
+            ],
             &BuildOptions::default(),
         )
         .unwrap();
+        assert_eq!(
+            report.joins.joined, 8,
+            "every contract joins across the two brokers: {report:?}"
+        );
         let master = Arc::new(InstrumentMaster::open(&db).unwrap());
         let sim = Simulator::start(
             SimConfig::new(Arc::clone(&master))
