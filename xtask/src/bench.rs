@@ -21,7 +21,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Some("rest") => {
             run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "rest", "--quiet"]))
         }
-        _ => Err("usage: cargo xtask bench <instruments|rest>".to_owned()),
+        Some("sim") => {
+            run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "sim_book", "--quiet"]))
+        }
+        _ => Err("usage: cargo xtask bench <instruments|rest|sim>".to_owned()),
     }
 }
 
