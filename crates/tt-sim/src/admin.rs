@@ -36,7 +36,7 @@ use crate::kite::orders;
 use crate::kite::wire::{self, error_reply};
 use crate::reply::Reply;
 use crate::sim::Sim;
-use crate::{Fault, FaultTarget, RateLimits};
+use crate::{Fault, FaultTarget, RateLimits, SimBroker};
 
 /// Why an admin call was refused: answered as a 400 `InputException`.
 type Refused = String;
@@ -130,7 +130,7 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
         }
         (&Method::PUT, "/rate_limits") => rate_limits(sim, call),
         (&Method::POST, "/session") => {
-            let access_token = sim.open_session();
+            let access_token = sim.open_session(SimBroker::Kite);
             Ok(wire::success(&serde_json::json!({
                 "api_key": sim.app.api_key,
                 "access_token": access_token,
@@ -326,6 +326,6 @@ fn rate_limits(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
             *slot = value;
         }
     }
-    sim.lock().limiter.set_limits(limits);
+    sim.lock().kite.limiter.set_limits(limits);
     Ok(wire::success(&true))
 }

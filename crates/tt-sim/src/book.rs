@@ -14,7 +14,7 @@
 //! order opens, and holdings for a delivery sale.
 
 use time::OffsetDateTime;
-use tt_core::{Amount, OrderType, Price, ProductType, Side};
+use tt_core::{Amount, Instrument, OrderType, Price, ProductType, Side};
 
 use crate::account::margin::{self, FundSegment};
 use crate::account::order::{OrderRecord, OrderState, Status, Terms, Validity, Variety};
@@ -63,7 +63,7 @@ pub(crate) enum Refusal {
     TriggerAlreadyCrossed { side: Side },
 }
 
-/// The book, open on the account and market for one request.
+/// One broker's book, open on its account and the market for one request.
 pub(crate) struct Book<'a> {
     pub(crate) account: &'a mut Account,
     pub(crate) market: &'a mut Market,
@@ -102,7 +102,7 @@ pub(crate) fn crossed_trigger_message(side: Side) -> &'static str {
 
 impl Book<'_> {
     fn listing(&self, instrument: &InstrumentRef) -> Option<&Listing> {
-        self.universe.by_token(instrument.token)
+        self.universe.by_instrument(&instrument.instrument)
     }
 
     fn last_price(&self, instrument: &InstrumentRef) -> Option<Price> {
@@ -130,7 +130,7 @@ impl Book<'_> {
     ) -> Amount {
         let net = self
             .account
-            .position(instrument.token, product)
+            .position(&instrument.instrument, product)
             .map_or(0, PositionRecord::net);
         let units = margin::opening_units(net, side, u64::from(unfilled));
         let price = if terms.price.is_positive() {
@@ -143,17 +143,17 @@ impl Book<'_> {
         margin::requirement(instrument, product, side, units, price).debits()
     }
 
-    /// Units of `token` that can still be sold from holdings: held, less what open delivery
-    /// sells already promise, plus `returning` units of an order being modified.
-    fn sellable(&self, token: u32, returning: u32) -> u64 {
-        let held = self.account.holding(token).map_or(0, |h| h.total());
+    /// Units of `instrument` that can still be sold from holdings: held, less what open
+    /// delivery sells already promise, plus `returning` units of an order being modified.
+    fn sellable(&self, instrument: &Instrument, returning: u32) -> u64 {
+        let held = self.account.holding(instrument).map_or(0, |h| h.total());
         let promised: u64 = self
             .account
             .orders
             .iter()
             .filter(|o| {
                 o.is_open()
-                    && o.current.instrument.token == token
+                    && o.current.instrument.instrument == *instrument
                     && o.current.product == ProductType::Cnc
                     && o.current.side == Side::Sell
             })
@@ -166,7 +166,7 @@ impl Book<'_> {
     pub(crate) fn place(&mut self, order: NewOrder) -> Result<String, Refusal> {
         self.expire_lapsed();
         if order.product == ProductType::Cnc && order.side == Side::Sell {
-            let available = self.sellable(order.instrument.token, 0);
+            let available = self.sellable(&order.instrument.instrument, 0);
             if u64::from(order.terms.quantity) > available {
                 return Err(Refusal::InsufficientHoldings {
                     tradingsymbol: order.instrument.tradingsymbol.clone(),
@@ -337,9 +337,9 @@ impl Book<'_> {
             fill_timestamp: now,
             order_time_of_day: stamp::ist_time_of_day(self.now),
         };
-        let token = trade.instrument.token;
+        let instrument = trade.instrument.instrument.clone();
         self.account.record_fill(trade);
-        if let Some(listing) = self.universe.by_token(token) {
+        if let Some(listing) = self.universe.by_instrument(&instrument) {
             self.market
                 .record_fill(listing, quantity, self.now.unix_timestamp());
         }
@@ -425,7 +425,7 @@ impl Book<'_> {
             }
         }
         if state.product == ProductType::Cnc && state.side == Side::Sell {
-            let available = self.sellable(state.instrument.token, state.pending_quantity);
+            let available = self.sellable(&state.instrument.instrument, state.pending_quantity);
             if u64::from(terms.quantity) > available {
                 return Err(Refusal::InsufficientHoldings {
                     tradingsymbol: state.instrument.tradingsymbol.clone(),
@@ -491,18 +491,17 @@ impl Book<'_> {
         Ok(())
     }
 
-    /// Moves an instrument's price and fills whatever the move reaches: triggers stop-losses
-    /// and fills resting limit orders at their limit price.
-    pub(crate) fn set_price(&mut self, listing: &Listing, price: Price) {
+    /// The market's price of an instrument moved to `price`: fills whatever the move reaches
+    /// in this book, triggering stop-losses and filling resting limit orders at their limit
+    /// price.
+    pub(crate) fn price_moved(&mut self, listing: &Listing, price: Price) {
         self.expire_lapsed();
-        self.market
-            .set_price(listing, price, self.now.unix_timestamp());
         for index in 0..self.account.orders.len() {
             let Some(order) = self.account.orders.get(index) else {
                 continue;
             };
             let state = &order.current;
-            if state.instrument.token != listing.token {
+            if state.instrument.instrument != listing.instrument {
                 continue;
             }
             let (side, terms) = (state.side, state.terms.clone());

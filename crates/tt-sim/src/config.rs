@@ -1,5 +1,5 @@
-//! What a simulator is started with: the instrument master, the Kite app it accepts, the
-//! account's opening funds, the rate limits, where its state is kept and which clock it reads.
+//! What a simulator is started with: the instrument master, the app it accepts, the accounts'
+//! opening funds, each broker's rate limits, where its state is kept and which clock it reads.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -9,10 +9,14 @@ use std::sync::Arc;
 use tt_core::{Amount, Clock, Secret, SystemClock};
 use tt_instruments::InstrumentMaster;
 
-/// The Kite Connect app the simulator recognises, and the user who logs in through it.
+use crate::SimBroker;
+
+/// The app the simulator recognises, and the user who logs in through it. Both brokers accept
+/// the same app: Kite's `api_key` / `api_secret` / redirect URL are Upstox's `client_id` /
+/// `client_secret` / `redirect_uri`.
 ///
-/// The defaults are what `tt sim` uses: api key `tt_sim_key`, secret `tt_sim_secret`, redirect
-/// URL `http://127.0.0.1/callback`, user `TT0001`.
+/// The defaults are what `tt sim` uses: api key (client id) `tt_sim_key`, secret
+/// `tt_sim_secret`, redirect URL `http://127.0.0.1/callback`, user `TT0001`.
 ///
 /// ```
 /// let app = tt_sim::KiteApp::default();
@@ -21,11 +25,13 @@ use tt_instruments::InstrumentMaster;
 /// ```
 #[derive(Debug, Clone)]
 pub struct KiteApp {
-    /// The app's api_key.
+    /// The app's api_key (Upstox: `client_id`).
     pub api_key: String,
-    /// The app's api_secret, which the session checksum is computed with.
+    /// The app's api_secret, which Kite's session checksum is computed with (Upstox:
+    /// `client_secret`).
     pub api_secret: Secret,
-    /// Where `/connect/login` sends the browser with its `request_token`.
+    /// Where `/connect/login` sends the browser with its `request_token` (Upstox: the
+    /// registered `redirect_uri`, which the login dialog and the token call must name).
     pub redirect_url: String,
     /// The user id every session belongs to (`user_id`, `placed_by`).
     pub user_id: String,
@@ -51,28 +57,41 @@ impl Default for KiteApp {
     }
 }
 
-/// Requests allowed per calendar second (and orders per calendar minute), by endpoint class,
-/// as Kite documents them. `None` lifts a limit. Beyond a limit the simulator answers HTTP 429
-/// with a `NetworkException` "Too many requests".
+/// Requests allowed per calendar second, minute and half hour, by endpoint class, for one
+/// broker. `None` lifts a limit. Beyond a limit the simulator answers HTTP 429 in the broker's
+/// format (Kite: a `NetworkException` "Too many requests"; Upstox: `UDAPI10005`).
+///
+/// Kite counts quotes, historical candles, orders and everything else apart; Upstox counts
+/// order placement, modification and cancellation as one class and every other API as
+/// "standard" (its quote and historical limits are the standard ones). Minutes and half hours
+/// are calendar ones (`:00` and `:30`), counted on the simulator's clock.
 ///
 /// ```
 /// use tt_sim::RateLimits;
 ///
 /// assert_eq!(RateLimits::KITE.quote_per_second.map(|n| n.get()), Some(1));
+/// assert_eq!(RateLimits::UPSTOX.orders_per_30_minutes.map(|n| n.get()), Some(2000));
 /// assert_eq!(RateLimits::UNLIMITED.orders_per_minute, None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// `/quote`, `/quote/ohlc`, `/quote/ltp` (Kite: 1/s).
+    /// Quotes (Kite: `/quote`, `/quote/ohlc`, `/quote/ltp`, 1/s; Upstox: standard).
     pub quote_per_second: Option<NonZeroU32>,
-    /// `/instruments/historical/...` (Kite: 3/s).
+    /// Historical candles (Kite: `/instruments/historical/...`, 3/s; Upstox: standard).
     pub historical_per_second: Option<NonZeroU32>,
-    /// Order placement, modification and cancellation (Kite: 10/s).
+    /// Order placement, modification and cancellation (Kite: 10/s; Upstox: 10/s).
     pub orders_per_second: Option<NonZeroU32>,
-    /// Order placement, modification and cancellation per calendar minute (Kite: 400).
+    /// Order placement, modification and cancellation per calendar minute (Kite: 400;
+    /// Upstox: 500).
     pub orders_per_minute: Option<NonZeroU32>,
-    /// Every other endpoint (Kite: 10/s).
+    /// Order placement, modification and cancellation per half hour (Upstox: 2000).
+    pub orders_per_30_minutes: Option<NonZeroU32>,
+    /// Every other endpoint (Kite: 10/s; Upstox's standard APIs: 50/s).
     pub other_per_second: Option<NonZeroU32>,
+    /// Every other endpoint per calendar minute (Upstox: 500).
+    pub other_per_minute: Option<NonZeroU32>,
+    /// Every other endpoint per half hour (Upstox: 2000).
+    pub other_per_30_minutes: Option<NonZeroU32>,
 }
 
 const fn limit(n: u32) -> Option<NonZeroU32> {
@@ -86,7 +105,23 @@ impl RateLimits {
         historical_per_second: limit(3),
         orders_per_second: limit(10),
         orders_per_minute: limit(400),
+        orders_per_30_minutes: None,
         other_per_second: limit(10),
+        other_per_minute: None,
+        other_per_30_minutes: None,
+    };
+
+    /// Upstox's documented limits: orders 10/s, 500/min and 2000 per half hour; standard APIs
+    /// 50/s, 500/min and 2000 per half hour.
+    pub const UPSTOX: RateLimits = RateLimits {
+        quote_per_second: limit(50),
+        historical_per_second: limit(50),
+        orders_per_second: limit(10),
+        orders_per_minute: limit(500),
+        orders_per_30_minutes: limit(2000),
+        other_per_second: limit(50),
+        other_per_minute: limit(500),
+        other_per_30_minutes: limit(2000),
     };
 
     /// No limits at all, for tests that send bursts.
@@ -95,8 +130,19 @@ impl RateLimits {
         historical_per_second: None,
         orders_per_second: None,
         orders_per_minute: None,
+        orders_per_30_minutes: None,
         other_per_second: None,
+        other_per_minute: None,
+        other_per_30_minutes: None,
     };
+
+    /// The broker's documented limits ([`RateLimits::KITE`] or [`RateLimits::UPSTOX`]).
+    pub const fn of(broker: SimBroker) -> RateLimits {
+        match broker {
+            SimBroker::Kite => RateLimits::KITE,
+            SimBroker::Upstox => RateLimits::UPSTOX,
+        }
+    }
 }
 
 impl Default for RateLimits {
@@ -126,16 +172,18 @@ pub struct SimConfig {
     pub(crate) equity_funds: Amount,
     pub(crate) commodity_funds: Amount,
     pub(crate) seed_holdings: usize,
-    pub(crate) rate_limits: RateLimits,
+    /// Per broker, by [`SimBroker::index`].
+    pub(crate) rate_limits: [RateLimits; 2],
     pub(crate) state_file: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) admin_token: Option<Secret>,
 }
 
 impl SimConfig {
-    /// A simulator trading the Kite listing of `master`, on `127.0.0.1:0` (a free port), with
-    /// the default app, ₹10,00,000 of equity funds, no commodity funds, three seeded holdings,
-    /// Kite's rate limits, no state file and the system clock.
+    /// A simulator trading the Kite and Upstox listings of `master`, on `127.0.0.1:0` (a free
+    /// port), with the default app, one account per broker each opening with ₹10,00,000 of
+    /// equity funds, no commodity funds and three seeded holdings, each broker's documented rate
+    /// limits, no state file and the system clock.
     pub fn new(master: Arc<InstrumentMaster>) -> SimConfig {
         SimConfig {
             master,
@@ -145,7 +193,7 @@ impl SimConfig {
             equity_funds: Amount::from_rupees(1_000_000),
             commodity_funds: Amount::ZERO,
             seed_holdings: 3,
-            rate_limits: RateLimits::KITE,
+            rate_limits: [RateLimits::KITE, RateLimits::UPSTOX],
             state_file: None,
             clock: Arc::new(SystemClock),
             admin_token: None,
@@ -164,33 +212,42 @@ impl SimConfig {
         self
     }
 
-    /// Opening cash of the equity segment (NSE, BSE, NFO, BFO, CDS, BCD).
+    /// Opening cash of the equity segment (NSE, BSE, NFO, BFO, CDS, BCD), in each broker's
+    /// account.
     pub fn equity_funds(mut self, funds: Amount) -> SimConfig {
         self.equity_funds = funds;
         self
     }
 
-    /// Opening cash of the commodity segment (MCX).
+    /// Opening cash of the commodity segment (MCX), in each broker's account.
     pub fn commodity_funds(mut self, funds: Amount) -> SimConfig {
         self.commodity_funds = funds;
         self
     }
 
-    /// How many holdings the account opens with: the first `count` NSE equities of the master,
-    /// 10, 20, 30, ... shares each, bought at 90% of their opening price.
+    /// How many holdings each account opens with: the first `count` NSE equities the broker
+    /// lists, 10, 20, 30, ... shares each, bought at 90% of their opening price.
     pub fn seed_holdings(mut self, count: usize) -> SimConfig {
         self.seed_holdings = count;
         self
     }
 
-    /// Applies these rate limits ([`RateLimits::UNLIMITED`] for bursts).
+    /// Applies these rate limits to every broker ([`RateLimits::UNLIMITED`] for bursts).
     pub fn rate_limits(mut self, limits: RateLimits) -> SimConfig {
-        self.rate_limits = limits;
+        self.rate_limits = [limits; 2];
         self
     }
 
-    /// Keeps the account (orders, trades, positions, holdings, funds, prices, sessions) in this
-    /// JSON file: read at start when it exists, rewritten atomically after every change.
+    /// Applies these rate limits to one broker's endpoints.
+    pub fn rate_limits_for(mut self, broker: SimBroker, limits: RateLimits) -> SimConfig {
+        if let Some(slot) = self.rate_limits.get_mut(broker.index()) {
+            *slot = limits;
+        }
+        self
+    }
+
+    /// Keeps the accounts (orders, trades, positions, holdings, funds, sessions; the prices)
+    /// in this JSON file: read at start when it exists, rewritten atomically after every change.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> SimConfig {
         self.state_file = Some(path.into());
         self

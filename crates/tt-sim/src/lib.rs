@@ -34,13 +34,17 @@
 mod account;
 mod admin;
 mod book;
+mod broker;
 mod call;
+mod checks;
 mod config;
 mod error;
 mod fault;
 mod form;
 mod kite;
 mod market;
+mod money;
+mod quote;
 mod rate;
 mod reply;
 mod server;
@@ -49,7 +53,9 @@ mod sim;
 mod stamp;
 mod state;
 mod universe;
+mod upstox;
 
+pub use broker::SimBroker;
 pub use config::{KiteApp, RateLimits, SimConfig};
 pub use error::SimError;
 pub use fault::{Fault, FaultTarget, InvalidFaultTarget};

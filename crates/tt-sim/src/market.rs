@@ -1,11 +1,12 @@
 //! The simulated market: each instrument's last price and the day's open, high, low, close and
 //! volume. An instrument nobody has touched trades at its reference price; setting a price
-//! records a trade there.
+//! records a trade there. There is one market for every broker: the price is the exchange's,
+//! so an instrument both brokers list trades at the same price through either.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tt_core::Price;
+use tt_core::{Instrument, Price};
 
 use crate::universe::{Listing, stable_hash};
 
@@ -32,11 +33,11 @@ pub(crate) struct Tape {
 
 impl Tape {
     /// The tape of an untouched instrument: everything at its reference price, and a volume
-    /// derived from its token so quotes look alive.
+    /// derived from its seed so quotes look alive.
     fn fresh(listing: &Listing, opened_unix: i64) -> Tape {
         let price = listing.reference_price;
         let tradable = listing.instrument.is_tradable();
-        let lot = u64::from(listing.lot.max(1));
+        let lot = u64::from(listing.lot().max(1));
         Tape {
             last: price,
             open: price,
@@ -44,20 +45,20 @@ impl Tape {
             low: price,
             close: price,
             volume: if tradable {
-                (stable_hash(listing.token, 1) % 500_000 + 1_000) * lot
+                (stable_hash(listing.seed, 1) % 500_000 + 1_000) * lot
             } else {
                 0
             },
-            last_quantity: if tradable { listing.lot.max(1) } else { 0 },
+            last_quantity: if tradable { listing.lot().max(1) } else { 0 },
             last_trade_unix: opened_unix,
         }
     }
 }
 
-/// Every instrument's tape; only touched instruments are stored.
+/// Every instrument's tape, by canonical instrument; only touched instruments are stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Market {
-    tapes: BTreeMap<u32, Tape>,
+    tapes: BTreeMap<Instrument, Tape>,
     opened_unix: i64,
 }
 
@@ -70,10 +71,15 @@ impl Market {
         }
     }
 
+    /// When the day's trading began (Unix seconds).
+    pub(crate) fn opened_unix(&self) -> i64 {
+        self.opened_unix
+    }
+
     /// The instrument's tape.
     pub(crate) fn tape(&self, listing: &Listing) -> Tape {
         self.tapes
-            .get(&listing.token)
+            .get(&listing.instrument)
             .cloned()
             .unwrap_or_else(|| Tape::fresh(listing, self.opened_unix))
     }
@@ -81,7 +87,7 @@ impl Market {
     /// The instrument's last traded price.
     pub(crate) fn last_price(&self, listing: &Listing) -> Price {
         self.tapes
-            .get(&listing.token)
+            .get(&listing.instrument)
             .map_or(listing.reference_price, |tape| tape.last)
     }
 
@@ -91,7 +97,7 @@ impl Market {
         let opened = self.opened_unix;
         let tape = self
             .tapes
-            .entry(listing.token)
+            .entry(listing.instrument.clone())
             .or_insert_with(|| Tape::fresh(listing, opened));
         tape.last = price;
         tape.high = tape.high.max(price);
@@ -104,7 +110,7 @@ impl Market {
         let opened = self.opened_unix;
         let tape = self
             .tapes
-            .entry(listing.token)
+            .entry(listing.instrument.clone())
             .or_insert_with(|| Tape::fresh(listing, opened));
         tape.volume += u64::from(quantity);
         tape.last_quantity = quantity;

@@ -1,5 +1,8 @@
-//! Kite's rate limits: requests per calendar second by endpoint class, and orders per calendar
-//! minute, counted on the simulator's clock.
+//! Rate limits: requests per calendar second, minute and half hour by endpoint class, counted
+//! on the simulator's clock, one limiter per broker. Each broker's module says which class a
+//! call is (Kite: [`RateClass::of`]; Upstox: orders or standard).
+
+use std::num::NonZeroU32;
 
 use http::Method;
 use time::OffsetDateTime;
@@ -20,7 +23,7 @@ pub(crate) enum RateClass {
 }
 
 impl RateClass {
-    /// The class of a call, by its method and path alone (as a gateway sees it).
+    /// The class of a Kite call, by its method and path alone (as a gateway sees it).
     pub(crate) fn of(method: &Method, path: &str) -> RateClass {
         if path == "/quote" || path.starts_with("/quote/") {
             RateClass::Quote
@@ -45,14 +48,51 @@ impl RateClass {
     }
 }
 
-/// Counts of the current calendar second and minute.
+/// One window's counts per class: the window's number and a count per class.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    number: i64,
+    counts: [u32; 4],
+}
+
+impl Window {
+    const FRESH: Window = Window {
+        number: i64::MIN,
+        counts: [0; 4],
+    };
+
+    /// Moves to window `number`, starting the counts afresh when it is a new one.
+    fn roll(&mut self, number: i64) {
+        if number != self.number {
+            *self = Window {
+                number,
+                counts: [0; 4],
+            };
+        }
+    }
+
+    fn count(&self, class: RateClass) -> u32 {
+        self.counts.get(class.slot()).copied().unwrap_or(0)
+    }
+
+    fn full(&self, class: RateClass, limit: Option<NonZeroU32>) -> bool {
+        limit.is_some_and(|limit| self.count(class) >= limit.get())
+    }
+
+    fn add(&mut self, class: RateClass) {
+        if let Some(slot) = self.counts.get_mut(class.slot()) {
+            *slot += 1;
+        }
+    }
+}
+
+/// One broker's counts of the current calendar second, minute and half hour.
 #[derive(Debug, Clone)]
 pub(crate) struct RateLimiter {
     limits: RateLimits,
-    second: i64,
-    per_second: [u32; 4],
-    minute: i64,
-    orders_this_minute: u32,
+    second: Window,
+    minute: Window,
+    half_hour: Window,
 }
 
 impl RateLimiter {
@@ -60,10 +100,9 @@ impl RateLimiter {
     pub(crate) fn new(limits: RateLimits) -> RateLimiter {
         RateLimiter {
             limits,
-            second: i64::MIN,
-            per_second: [0; 4],
-            minute: i64::MIN,
-            orders_this_minute: 0,
+            second: Window::FRESH,
+            minute: Window::FRESH,
+            half_hour: Window::FRESH,
         }
     }
 
@@ -75,40 +114,35 @@ impl RateLimiter {
     /// True when a request of `class` at `now` is within the limits; it is then counted.
     pub(crate) fn admit(&mut self, class: RateClass, now: OffsetDateTime) -> bool {
         let second = now.unix_timestamp();
-        if second != self.second {
-            self.second = second;
-            self.per_second = [0; 4];
-        }
-        // IST is a whole number of minutes from UTC, so UTC minutes are IST minutes.
-        let minute = second.div_euclid(60);
-        if minute != self.minute {
-            self.minute = minute;
-            self.orders_this_minute = 0;
-        }
-        let per_second = match class {
-            RateClass::Quote => self.limits.quote_per_second,
-            RateClass::Historical => self.limits.historical_per_second,
-            RateClass::Orders => self.limits.orders_per_second,
-            RateClass::Other => self.limits.other_per_second,
+        self.second.roll(second);
+        // IST is UTC+05:30, a whole number of half hours from UTC, so UTC minutes and half
+        // hours are IST ones.
+        self.minute.roll(second.div_euclid(60));
+        self.half_hour.roll(second.div_euclid(30 * 60));
+        let limits = &self.limits;
+        let (per_second, per_minute, per_half_hour) = match class {
+            RateClass::Quote => (limits.quote_per_second, None, None),
+            RateClass::Historical => (limits.historical_per_second, None, None),
+            RateClass::Orders => (
+                limits.orders_per_second,
+                limits.orders_per_minute,
+                limits.orders_per_30_minutes,
+            ),
+            RateClass::Other => (
+                limits.other_per_second,
+                limits.other_per_minute,
+                limits.other_per_30_minutes,
+            ),
         };
-        let count = self.per_second.get(class.slot()).copied().unwrap_or(0);
-        if per_second.is_some_and(|limit| count >= limit.get()) {
-            return false;
-        }
-        if class == RateClass::Orders
-            && self
-                .limits
-                .orders_per_minute
-                .is_some_and(|limit| self.orders_this_minute >= limit.get())
+        if self.second.full(class, per_second)
+            || self.minute.full(class, per_minute)
+            || self.half_hour.full(class, per_half_hour)
         {
             return false;
         }
-        if let Some(slot) = self.per_second.get_mut(class.slot()) {
-            *slot += 1;
-        }
-        if class == RateClass::Orders {
-            self.orders_this_minute += 1;
-        }
+        self.second.add(class);
+        self.minute.add(class);
+        self.half_hour.add(class);
         true
     }
 }
@@ -144,6 +178,21 @@ mod tests {
         }
         assert!(!limiter.admit(RateClass::Orders, at + time::Duration::seconds(59)));
         assert!(limiter.admit(RateClass::Orders, at + time::Duration::seconds(60)));
+    }
+
+    #[test]
+    fn half_hour_caps_hold_across_minutes() {
+        let mut limiter = RateLimiter::new(RateLimits {
+            other_per_30_minutes: NonZeroU32::new(2),
+            ..RateLimits::UPSTOX
+        });
+        // 10:00 IST is 04:30 UTC: a half hour starts.
+        let at = datetime!(2026-11-24 04:30:00 UTC);
+        assert!(limiter.admit(RateClass::Other, at));
+        assert!(limiter.admit(RateClass::Other, at + time::Duration::minutes(5)));
+        assert!(!limiter.admit(RateClass::Other, at + time::Duration::minutes(29)));
+        assert!(limiter.admit(RateClass::Orders, at + time::Duration::minutes(29)));
+        assert!(limiter.admit(RateClass::Other, at + time::Duration::minutes(30)));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! HTTP responses the simulator writes: JSON, CSV (gzip when the client accepts it), HTML
-//! pages and redirects.
+//! HTTP responses the simulator writes: JSON, CSV (gzip when the client accepts it), gzip
+//! files, HTML pages and redirects.
 
 use std::io::Write;
 
@@ -29,11 +29,8 @@ pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Reply {
 /// serves its instrument dumps.
 pub(crate) fn csv(body: String, gzip: bool) -> Reply {
     if gzip {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         // Writing to a Vec cannot fail; should it, the plain body below is still correct.
-        if encoder.write_all(body.as_bytes()).is_ok()
-            && let Ok(compressed) = encoder.finish()
-        {
+        if let Ok(compressed) = compress(body.as_bytes()) {
             let mut reply = with_type(StatusCode::OK, "text/csv", Bytes::from(compressed));
             reply
                 .headers_mut()
@@ -42,6 +39,19 @@ pub(crate) fn csv(body: String, gzip: bool) -> Reply {
         }
     }
     with_type(StatusCode::OK, "text/csv", Bytes::from(body))
+}
+
+/// `body` gzip-compressed.
+pub(crate) fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+/// A gzip file, as Upstox serves its instrument files (`application/gzip`, no
+/// `Content-Encoding`: the client decompresses it itself).
+pub(crate) fn gzip(body: Vec<u8>) -> Reply {
+    with_type(StatusCode::OK, "application/gzip", Bytes::from(body))
 }
 
 /// A small HTML page, as the login host answers a browser.

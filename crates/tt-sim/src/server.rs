@@ -1,6 +1,8 @@
-//! Serving: the loopback listener, one task per connection (hyper, HTTP/1.1), the fault layer in
-//! front of the handlers, and [`SimHandle`], with which a test or the CLI steers a running
-//! simulator.
+//! Serving: the loopback listener, one task per connection (hyper, HTTP/1.1), the dispatch by
+//! path (`/__sim/` to the admin endpoints, Upstox's paths to [`crate::upstox`], everything else
+//! to [`crate::kite`]), the fault layer in front of the brokers' handlers (answering in the
+//! faulted broker's error format), and [`SimHandle`], with which a test or the CLI steers a
+//! running simulator.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,14 +22,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tt_core::{Price, Secret};
 
+use crate::account::order::Status;
 use crate::admin::AdminGate;
 use crate::call::Call;
-use crate::kite::wire::{KiteError, error_reply};
 use crate::reply::{self, Reply};
 use crate::sim::Sim;
-use crate::{Fault, FaultTarget, KiteApp, RateLimits, SimConfig, SimError, admin, kite};
+use crate::{
+    Fault, FaultTarget, KiteApp, RateLimits, SimBroker, SimConfig, SimError, admin, kite, upstox,
+};
 
-/// The largest request body read; Kite's requests are a few hundred bytes.
+/// The largest request body read; the brokers' requests are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
 
 /// Starts simulators.
@@ -142,18 +146,30 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
+/// A broker's error reply with `status`, for a fault or an unreadable request. `error_type` is
+/// Kite's `error_type`, or for Upstox the `error_code` (see [`Fault::Status`]).
+fn broker_error(broker: SimBroker, status: StatusCode, error_type: &str, message: &str) -> Reply {
+    match broker {
+        SimBroker::Kite => kite::wire::error_reply(status, error_type, message),
+        SimBroker::Upstox => upstox::wire::fault_reply(status, error_type, message),
+    }
+}
+
 async fn respond(
     sim: &Sim,
     gate: &AdminGate,
     request: Request<Incoming>,
 ) -> Result<Reply, DropConnection> {
     let (parts, body) = request.into_parts();
+    let broker = SimBroker::of_path(parts.uri.path());
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return Ok(
-                KiteError::input("The request body is too large or could not be read.").reply(),
-            );
+            let message = "The request body is too large or could not be read.";
+            return Ok(match broker {
+                SimBroker::Kite => kite::wire::KiteError::input(message).reply(),
+                SimBroker::Upstox => upstox::wire::UpstoxError::input(message).reply(),
+            });
         }
     };
     let call = Call {
@@ -178,9 +194,12 @@ async fn respond(
         message,
     }) = &fault
     {
-        return Ok(error_reply(*status, error_type, message));
+        return Ok(broker_error(broker, *status, error_type, message));
     }
-    let reply = kite::respond(sim, &call);
+    let reply = match broker {
+        SimBroker::Kite => kite::respond(sim, &call),
+        SimBroker::Upstox => upstox::respond(sim, &call),
+    };
     sim.persist();
     match fault {
         Some(Fault::Delay(wait)) => {
@@ -193,7 +212,7 @@ async fn respond(
             status,
             error_type,
             message,
-        }) => Ok(error_reply(status, &error_type, &message)),
+        }) => Ok(broker_error(broker, status, &error_type, &message)),
         Some(Fault::Status { .. }) | None => Ok(reply),
     }
 }
@@ -217,23 +236,29 @@ async fn truncated(reply: Reply) -> Reply {
     reply::json(StatusCode::OK, json.slice(..json.len() / 2).to_vec())
 }
 
-/// One order of the book, as [`SimHandle::orders`] lists it.
+/// One order of a broker's book, as [`SimHandle::orders_of`] lists it, in that broker's
+/// vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SimOrder {
-    /// Kite's `order_id`.
+    /// The broker whose book holds it.
+    pub broker: SimBroker,
+    /// The broker's `order_id`.
     pub order_id: String,
     /// The client's `tag`, as sent.
     pub tag: Option<String>,
-    /// Kite's status text now (`OPEN`, `COMPLETE`, ...).
+    /// The broker's status text now (Kite: `OPEN`, `COMPLETE`, ...; Upstox: `open`,
+    /// `complete`, ...).
     pub status: String,
     /// Every status it passed through, oldest first.
     pub statuses: Vec<String>,
-    /// `regular` or `amo`.
+    /// The broker's variety (Kite: `regular` or `amo`; Upstox: `SIMPLE` or `AMO`).
     pub variety: String,
+    /// The canonical instrument.
+    pub instrument: tt_core::Instrument,
     /// The exchange.
     pub exchange: tt_core::Exchange,
-    /// Kite's `tradingsymbol`.
+    /// The broker's trading symbol (Kite's `tradingsymbol`, Upstox's `trading_symbol`).
     pub tradingsymbol: String,
     /// Buy or sell.
     pub side: tt_core::Side,
@@ -264,7 +289,8 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// The root URL Kite clients take (`http://127.0.0.1:PORT`, no trailing slash).
+    /// The root URL clients take (`http://127.0.0.1:PORT`, no trailing slash): Kite's root, and
+    /// both Upstox's API root and its order root (one address serves every broker).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -274,7 +300,7 @@ impl SimHandle {
         self.addr
     }
 
-    /// The Kite app it accepts.
+    /// The app it accepts (Kite's api key and secret, Upstox's client id and secret).
     pub fn app(&self) -> &KiteApp {
         &self.sim.app
     }
@@ -295,8 +321,9 @@ impl SimHandle {
         self.sim.lock().faults.clear();
     }
 
-    /// Moves an instrument's price (a trade there), filling the resting orders it reaches.
-    /// `instrument` is Kite's `EXCHANGE:TRADINGSYMBOL` or the canonical text.
+    /// Moves an instrument's price (a trade there), filling the resting orders it reaches in
+    /// every broker's book: there is one market. `instrument` is Kite's
+    /// `EXCHANGE:TRADINGSYMBOL`, Upstox's instrument key or the canonical text.
     ///
     /// # Errors
     /// [`SimError::UnknownInstrument`], or [`SimError::InvalidPrice`] for a price that is not
@@ -320,25 +347,41 @@ impl SimHandle {
         Ok(self.sim.lock().market.last_price(listing))
     }
 
-    /// Every order in the book, in placement order, with its tag.
+    /// Every order in Kite's book, in placement order, with its tag: `orders_of(SimBroker::Kite)`.
     pub fn orders(&self) -> Vec<SimOrder> {
+        self.orders_of(SimBroker::Kite)
+    }
+
+    /// Every order in the broker's book, in placement order, with its tag.
+    pub fn orders_of(&self, broker: SimBroker) -> Vec<SimOrder> {
         let (inner, _) = self.sim.current();
+        let status = |s: Status| match broker {
+            SimBroker::Kite => s.kite(),
+            SimBroker::Upstox => s.upstox(),
+        };
         inner
+            .desk(broker)
             .account
             .orders
             .iter()
             .map(|order| {
                 let state = &order.current;
                 SimOrder {
+                    broker,
                     order_id: state.order_id.clone(),
                     tag: state.tag.clone(),
-                    status: state.status.kite().to_owned(),
+                    status: status(state.status).to_owned(),
                     statuses: order
                         .history
                         .iter()
-                        .map(|s| s.status.kite().to_owned())
+                        .map(|s| status(s.status).to_owned())
                         .collect(),
-                    variety: state.variety.kite().to_owned(),
+                    variety: match broker {
+                        SimBroker::Kite => state.variety.kite(),
+                        SimBroker::Upstox => state.variety.upstox(),
+                    }
+                    .to_owned(),
+                    instrument: state.instrument.instrument.clone(),
                     exchange: state.instrument.exchange,
                     tradingsymbol: state.instrument.tradingsymbol.clone(),
                     side: state.side,
@@ -354,27 +397,43 @@ impl SimHandle {
             .collect()
     }
 
-    /// Opens the market: after-market (`amo`) orders go to the exchange.
+    /// Opens the market: after-market orders at every broker go to the exchange.
     pub fn open_market(&self) {
         self.sim.open_market();
         self.sim.persist();
     }
 
-    /// Enforces `limits` from now on ([`RateLimits::UNLIMITED`] to switch them off).
+    /// Enforces `limits` at every broker from now on ([`RateLimits::UNLIMITED`] to switch them
+    /// off).
     pub fn set_rate_limits(&self, limits: RateLimits) {
-        self.sim.lock().limiter.set_limits(limits);
+        let mut inner = self.sim.lock();
+        for broker in SimBroker::ALL {
+            inner.desk_mut(broker).limiter.set_limits(limits);
+        }
     }
 
-    /// Opens a session without the login flow and returns its access token, for tests that
-    /// are not about logging in.
+    /// Enforces `limits` at one broker from now on.
+    pub fn set_rate_limits_for(&self, broker: SimBroker, limits: RateLimits) {
+        self.sim.lock().desk_mut(broker).limiter.set_limits(limits);
+    }
+
+    /// Opens a Kite session without the login flow and returns its access token, for tests
+    /// that are not about logging in: `open_session_for(SimBroker::Kite)`.
     pub fn open_session(&self) -> String {
-        let token = self.sim.open_session();
+        self.open_session_for(SimBroker::Kite)
+    }
+
+    /// Opens a session at `broker` without the login flow and returns its access token (Kite:
+    /// for `Authorization: token <api_key>:<access_token>`; Upstox: for
+    /// `Authorization: Bearer <access_token>`).
+    pub fn open_session_for(&self, broker: SimBroker) -> String {
+        let token = self.sim.open_session(broker);
         self.sim.persist();
         token
     }
 
-    /// Back to a fresh account (funds, seeded holdings, no orders), reference prices and no
-    /// faults. Sessions stay open.
+    /// Back to fresh accounts at every broker (funds, seeded holdings, no orders), reference
+    /// prices and no faults. Sessions stay open.
     pub fn reset(&self) {
         {
             let mut inner = self.sim.lock();

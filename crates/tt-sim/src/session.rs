@@ -1,5 +1,7 @@
-//! Logins: single-use request tokens from the login page, and access tokens that live until
-//! 06:00 IST the next morning (as Kite's do) or until logged out.
+//! Logins: single-use request tokens (Kite's `request_token`, Upstox's authorization `code`)
+//! from the login page, and access tokens that live until the broker's daily cut-off (Kite
+//! 06:00 IST, Upstox 03:30 IST, whichever comes first after the login) or until logged out.
+//! Each broker keeps its own sessions: a token of one is refused by the other.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -11,7 +13,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime, Time};
 use tt_core::IST;
 
-use crate::stamp;
+use crate::{SimBroker, stamp};
 
 /// How long a request token can be exchanged for a session.
 const REQUEST_TOKEN_LIFETIME: Duration = Duration::minutes(10);
@@ -19,31 +21,51 @@ const REQUEST_TOKEN_LIFETIME: Duration = Duration::minutes(10);
 /// One logged-in session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Session {
-    /// What clients send in `Authorization: token <api_key>:<access_token>`.
+    /// What clients send in `Authorization` (Kite: `token <api_key>:<access_token>`, Upstox:
+    /// `Bearer <access_token>`).
     pub(crate) access_token: String,
-    /// The public token (for the web socket of old clients).
+    /// Kite's public token (for the web socket of old clients); Upstox's `extended_token`.
     pub(crate) public_token: String,
     /// Kite web's own token, reported by `/session/token`.
     pub(crate) enctoken: String,
     /// When the user logged in (naive IST).
     pub(crate) login_time: String,
-    /// When the session stops working (Unix seconds): 06:00 IST after the login.
+    /// When the session stops working (Unix seconds): the broker's cut-off after the login.
     pub(crate) expires_unix: i64,
 }
 
-/// Request tokens waiting to be exchanged, and open sessions.
-#[derive(Debug, Clone, Default)]
+/// The IST time of day a broker's access tokens die.
+fn cut_off(broker: SimBroker) -> Time {
+    let (hour, minute) = match broker {
+        SimBroker::Kite => (6, 0),
+        SimBroker::Upstox => (3, 30),
+    };
+    Time::from_hms(hour, minute, 0).unwrap_or(Time::MIDNIGHT)
+}
+
+/// One broker's request tokens waiting to be exchanged, and its open sessions.
+#[derive(Debug, Clone)]
 pub(crate) struct Sessions {
+    cut_off: Time,
     request_tokens: Vec<(String, OffsetDateTime)>,
     open: Vec<Session>,
 }
 
 impl Sessions {
-    /// Sessions restored from saved state; expired ones are dropped.
-    pub(crate) fn restored(open: Vec<Session>, now: OffsetDateTime) -> Sessions {
-        let mut sessions = Sessions {
+    /// No sessions yet at `broker`.
+    pub(crate) fn new(broker: SimBroker) -> Sessions {
+        Sessions {
+            cut_off: cut_off(broker),
             request_tokens: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    /// Sessions at `broker` restored from saved state; expired ones are dropped.
+    pub(crate) fn restored(broker: SimBroker, open: Vec<Session>, now: OffsetDateTime) -> Sessions {
+        let mut sessions = Sessions {
             open,
+            ..Sessions::new(broker)
         };
         sessions.forget_expired(now);
         sessions
@@ -70,6 +92,14 @@ impl Sessions {
             .any(|(t, issued)| t == token && now - *issued < REQUEST_TOKEN_LIFETIME)
     }
 
+    /// Uses up `token` whatever comes next (Upstox's codes are single-use even when the
+    /// exchange fails); true when it was redeemable.
+    pub(crate) fn consume(&mut self, token: &str, now: OffsetDateTime) -> bool {
+        let redeemable = self.is_redeemable(token, now);
+        self.request_tokens.retain(|(t, _)| t != token);
+        redeemable
+    }
+
     /// Uses up `token` and opens a session.
     pub(crate) fn redeem(&mut self, token: &str, now: OffsetDateTime) -> Session {
         self.request_tokens.retain(|(t, _)| t != token);
@@ -84,7 +114,7 @@ impl Sessions {
             public_token: random_token(32),
             enctoken: random_token(64),
             login_time: stamp::ist_timestamp(now),
-            expires_unix: next_six_am_ist(now).unix_timestamp(),
+            expires_unix: next_cut_off(now, self.cut_off).unix_timestamp(),
         };
         self.open.push(session.clone());
         session
@@ -109,14 +139,14 @@ impl Sessions {
     }
 }
 
-/// The first 06:00 IST after `now`: when Kite's access tokens die.
-fn next_six_am_ist(now: OffsetDateTime) -> OffsetDateTime {
+/// The first `cut_off` (IST) after `now`: when access tokens die.
+fn next_cut_off(now: OffsetDateTime, cut_off: Time) -> OffsetDateTime {
     let local = now.to_offset(IST);
-    let six = local.replace_time(Time::from_hms(6, 0, 0).unwrap_or(Time::MIDNIGHT));
-    if local < six {
-        six
+    let today = local.replace_time(cut_off);
+    if local < today {
+        today
     } else {
-        six + Duration::days(1)
+        today + Duration::days(1)
     }
 }
 
@@ -159,18 +189,36 @@ mod tests {
 
     #[test]
     fn sessions_die_at_six_in_the_morning_ist() {
+        let six = cut_off(SimBroker::Kite);
         // 23:00 IST on the 24th: valid until 06:00 IST on the 25th.
         let evening = datetime!(2026-11-24 17:30 UTC);
-        assert_eq!(next_six_am_ist(evening), datetime!(2026-11-25 00:30 UTC));
+        assert_eq!(next_cut_off(evening, six), datetime!(2026-11-25 00:30 UTC));
         // 05:00 IST on the 25th: valid until 06:00 IST the same day.
         let dawn = datetime!(2026-11-24 23:30 UTC);
-        assert_eq!(next_six_am_ist(dawn), datetime!(2026-11-25 00:30 UTC));
+        assert_eq!(next_cut_off(dawn, six), datetime!(2026-11-25 00:30 UTC));
+    }
+
+    #[test]
+    fn upstox_sessions_die_at_half_past_three_ist() {
+        let half_past_three = cut_off(SimBroker::Upstox);
+        // 09:30 IST on the 24th: valid until 03:30 IST on the 25th.
+        let morning = datetime!(2026-11-24 04:00 UTC);
+        assert_eq!(
+            next_cut_off(morning, half_past_three),
+            datetime!(2026-11-24 22:00 UTC)
+        );
+        // 02:30 IST on the 25th: valid until 03:30 IST the same day.
+        let night = datetime!(2026-11-24 21:00 UTC);
+        assert_eq!(
+            next_cut_off(night, half_past_three),
+            datetime!(2026-11-24 22:00 UTC)
+        );
     }
 
     #[test]
     fn request_tokens_are_single_use() {
         let now = datetime!(2026-11-24 05:00 UTC);
-        let mut sessions = Sessions::default();
+        let mut sessions = Sessions::new(SimBroker::Kite);
         let token = sessions.issue_request_token(now);
         assert!(sessions.is_redeemable(&token, now));
         let session = sessions.redeem(&token, now);

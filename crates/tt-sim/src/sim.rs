@@ -1,22 +1,24 @@
-//! The simulator's shared core: the instruments, the app, the clock, and behind one lock the
-//! account, the market, the sessions, the faults and the rate counters.
+//! The simulator's shared core: the instruments, the app, the clock, and behind one lock each
+//! broker's desk (account, sessions, rate counters), the market both brokers trade in, and the
+//! faults.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use time::OffsetDateTime;
-use tt_core::{Amount, Clock, Price};
+use tt_core::{Amount, Clock, Instrument, Price};
 
-use crate::account::Account;
+use crate::account::margin::{self, FundSegment, Utilisation};
+use crate::account::{Account, HoldingRecord, PositionRecord};
 use crate::book::Book;
 use crate::fault::Faults;
 use crate::market::Market;
 use crate::rate::RateLimiter;
 use crate::session::Sessions;
-use crate::universe::Universe;
-use crate::{KiteApp, SimConfig, SimError, state};
+use crate::universe::{InstrumentRef, Universe};
+use crate::{KiteApp, SimBroker, SimConfig, SimError, state};
 
-/// What a fresh (or reset) account starts with.
+/// What a fresh (or reset) account starts with, at every broker.
 #[derive(Debug, Clone, Copy)]
 struct Opening {
     equity_funds: Amount,
@@ -24,15 +26,25 @@ struct Opening {
     seed_holdings: usize,
 }
 
+/// One broker's side of the simulator: its account and order book, its sessions and its rate
+/// counters.
+#[derive(Debug)]
+pub(crate) struct Desk {
+    pub(crate) account: Account,
+    pub(crate) sessions: Sessions,
+    pub(crate) limiter: RateLimiter,
+}
+
 /// Everything that changes, under one lock. Never held across an `await`.
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) account: Account,
+    /// Kite's desk.
+    pub(crate) kite: Desk,
+    /// Upstox's desk.
+    pub(crate) upstox: Desk,
     pub(crate) market: Market,
-    pub(crate) sessions: Sessions,
     pub(crate) faults: Faults,
-    pub(crate) limiter: RateLimiter,
-    /// The account, market or sessions changed since the state file was written.
+    /// An account, the market or the sessions changed since the state file was written.
     dirty: bool,
 }
 
@@ -41,6 +53,42 @@ impl Inner {
     pub(crate) fn touch(&mut self) {
         self.dirty = true;
     }
+
+    /// The broker's desk.
+    pub(crate) fn desk(&self, broker: SimBroker) -> &Desk {
+        match broker {
+            SimBroker::Kite => &self.kite,
+            SimBroker::Upstox => &self.upstox,
+        }
+    }
+
+    /// The broker's desk, to change.
+    pub(crate) fn desk_mut(&mut self, broker: SimBroker) -> &mut Desk {
+        match broker {
+            SimBroker::Kite => &mut self.kite,
+            SimBroker::Upstox => &mut self.upstox,
+        }
+    }
+}
+
+/// A holding's figures at the last price, as both brokers report them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HoldingMarks {
+    pub(crate) last: Price,
+    pub(crate) close: Price,
+    pub(crate) pnl: Amount,
+    pub(crate) day_change: Price,
+    pub(crate) day_change_percentage: f64,
+}
+
+/// A position's figures at the last price, as both brokers report them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PositionMarks {
+    pub(crate) last: Price,
+    pub(crate) close: Price,
+    pub(crate) pnl: Amount,
+    pub(crate) realised: Amount,
+    pub(crate) unrealised: Amount,
 }
 
 /// One simulator.
@@ -64,7 +112,7 @@ impl std::fmt::Debug for Sim {
 }
 
 impl Sim {
-    /// Reads the master's listing and, when a state file exists, the saved account.
+    /// Reads the master's listings and, when a state file exists, the saved accounts.
     pub(crate) fn new(config: &SimConfig) -> Result<Sim, SimError> {
         let universe = Universe::from_master(&config.master)?;
         if universe.is_empty() {
@@ -80,17 +128,40 @@ impl Sim {
             Some(path) => state::load(path)?,
             None => None,
         };
-        let (account, market, sessions) = match saved {
-            Some(saved) => (
-                saved.account,
-                saved.market,
-                Sessions::restored(saved.sessions, now),
-            ),
-            None => (
-                fresh_account(&universe, opening, now),
-                Market::opened_at(now.unix_timestamp()),
-                Sessions::default(),
-            ),
+        let limiter = |broker: SimBroker| {
+            RateLimiter::new(
+                config
+                    .rate_limits
+                    .get(broker.index())
+                    .copied()
+                    .unwrap_or_else(|| crate::RateLimits::of(broker)),
+            )
+        };
+        let (kite, upstox, market) = match saved {
+            Some(saved) => {
+                let desk = |broker: SimBroker, saved: state::SavedDesk| Desk {
+                    account: saved.account,
+                    sessions: Sessions::restored(broker, saved.sessions, now),
+                    limiter: limiter(broker),
+                };
+                (
+                    desk(SimBroker::Kite, saved.kite),
+                    desk(SimBroker::Upstox, saved.upstox),
+                    saved.market,
+                )
+            }
+            None => {
+                let desk = |broker: SimBroker| Desk {
+                    account: fresh_account(broker, &universe, opening, now),
+                    sessions: Sessions::new(broker),
+                    limiter: limiter(broker),
+                };
+                (
+                    desk(SimBroker::Kite),
+                    desk(SimBroker::Upstox),
+                    Market::opened_at(now.unix_timestamp()),
+                )
+            }
         };
         let sim = Sim {
             universe,
@@ -99,11 +170,10 @@ impl Sim {
             opening,
             state_file: config.state_file.clone(),
             inner: Mutex::new(Inner {
-                account,
+                kite,
+                upstox,
                 market,
-                sessions,
                 faults: Faults::default(),
-                limiter: RateLimiter::new(config.rate_limits),
                 dirty: true,
             }),
         };
@@ -127,32 +197,117 @@ impl Sim {
     pub(crate) fn current(&self) -> (MutexGuard<'_, Inner>, OffsetDateTime) {
         let now = self.now();
         let mut inner = self.lock();
-        if self.book(&mut inner, now).expire_lapsed() {
+        let mut lapsed = false;
+        for broker in SimBroker::ALL {
+            lapsed |= self.book(&mut inner, broker, now).expire_lapsed();
+        }
+        if lapsed {
             inner.touch();
         }
         (inner, now)
     }
 
-    /// The last price of an instrument the account refers to, if still listed.
-    pub(crate) fn last_price(&self, inner: &Inner, token: u32) -> Option<Price> {
+    /// The last price of an instrument an account refers to, if still listed.
+    pub(crate) fn last_price(&self, inner: &Inner, instrument: &Instrument) -> Option<Price> {
         self.universe
-            .by_token(token)
+            .by_instrument(instrument)
             .map(|listing| inner.market.last_price(listing))
     }
 
-    /// The order book over `inner`, at `now`.
-    pub(crate) fn book<'a>(&'a self, inner: &'a mut Inner, now: OffsetDateTime) -> Book<'a> {
+    /// The last price and previous close of an instrument an account refers to; an instrument
+    /// no longer listed is marked at `fallback`.
+    pub(crate) fn marks(
+        &self,
+        inner: &Inner,
+        instrument: &Instrument,
+        fallback: Price,
+    ) -> (Price, Price) {
+        match self.universe.by_instrument(instrument) {
+            Some(listing) => {
+                let tape = inner.market.tape(listing);
+                (tape.last, tape.close)
+            }
+            None => (fallback, fallback),
+        }
+    }
+
+    /// The cash of one of the broker account's segments, and what its positions and open
+    /// orders use of it.
+    pub(crate) fn funds(
+        &self,
+        inner: &Inner,
+        broker: SimBroker,
+        segment: FundSegment,
+    ) -> (Amount, Utilisation) {
+        let account = &inner.desk(broker).account;
+        let last = |i: &InstrumentRef| self.last_price(inner, &i.instrument);
+        (
+            margin::cash(account, segment),
+            margin::utilisation(account, segment, &last),
+        )
+    }
+
+    /// A holding marked to the market.
+    pub(crate) fn holding_marks(&self, inner: &Inner, record: &HoldingRecord) -> HoldingMarks {
+        let (last, close) = self.marks(inner, &record.instrument.instrument, record.average_price);
+        let held = i64::try_from(record.total()).unwrap_or(i64::MAX);
+        let day_change = last.checked_sub(close).unwrap_or(Price::ZERO);
+        HoldingMarks {
+            last,
+            close,
+            pnl: last * held - record.average_price * held,
+            day_change,
+            day_change_percentage: if close.is_positive() {
+                day_change.to_f64() * 100.0 / close.to_f64()
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// A position marked to the market.
+    pub(crate) fn position_marks(&self, inner: &Inner, record: &PositionRecord) -> PositionMarks {
+        let (last, close) =
+            self.marks(inner, &record.instrument.instrument, record.average_price());
+        let pnl = record.pnl(last);
+        let realised = record.realised();
+        PositionMarks {
+            last,
+            close,
+            pnl,
+            realised,
+            unrealised: pnl - realised,
+        }
+    }
+
+    /// The broker's order book over `inner`, at `now`.
+    pub(crate) fn book<'a>(
+        &'a self,
+        inner: &'a mut Inner,
+        broker: SimBroker,
+        now: OffsetDateTime,
+    ) -> Book<'a> {
+        let Inner {
+            kite,
+            upstox,
+            market,
+            ..
+        } = inner;
+        let desk = match broker {
+            SimBroker::Kite => kite,
+            SimBroker::Upstox => upstox,
+        };
         Book {
-            account: &mut inner.account,
-            market: &mut inner.market,
+            account: &mut desk.account,
+            market,
             universe: &self.universe,
             now,
             user_id: &self.app.user_id,
         }
     }
 
-    /// Moves an instrument's price (given as Kite's `EXCHANGE:TRADINGSYMBOL` or the canonical
-    /// text) and fills what the move reaches.
+    /// Moves an instrument's price (given as Kite's `EXCHANGE:TRADINGSYMBOL`, Upstox's
+    /// instrument key or the canonical text) and fills what the move reaches in every book.
     pub(crate) fn set_price(&self, spec: &str, price: Price) -> Result<(), SimError> {
         let listing = self
             .universe
@@ -171,31 +326,41 @@ impl Sim {
             return Err(invalid(format!("it is not a multiple of the tick {step}")));
         }
         let (mut inner, now) = self.current();
-        self.book(&mut inner, now).set_price(listing, price);
+        inner.market.set_price(listing, price, now.unix_timestamp());
+        for broker in SimBroker::ALL {
+            self.book(&mut inner, broker, now)
+                .price_moved(listing, price);
+        }
         inner.touch();
         Ok(())
     }
 
-    /// The market opens: after-market orders go to the exchange.
+    /// The market opens: after-market orders at every broker go to the exchange.
     pub(crate) fn open_market(&self) {
         let (mut inner, now) = self.current();
-        self.book(&mut inner, now).open_market();
+        for broker in SimBroker::ALL {
+            self.book(&mut inner, broker, now).open_market();
+        }
         inner.touch();
     }
 
-    /// Opens a session without the login page; returns its access token.
-    pub(crate) fn open_session(&self) -> String {
+    /// Opens a session at `broker` without the login page; returns its access token.
+    pub(crate) fn open_session(&self, broker: SimBroker) -> String {
         let now = self.now();
         let mut inner = self.lock();
-        let session = inner.sessions.open(now);
+        let session = inner.desk_mut(broker).sessions.open(now);
         inner.touch();
         session.access_token
     }
 
-    /// Puts the account, market and faults back to how a fresh simulator starts; sessions stay.
+    /// Puts the accounts, market and faults back to how a fresh simulator starts; sessions
+    /// stay.
     pub(crate) fn reset(&self, inner: &mut Inner) {
         let now = self.now();
-        inner.account = fresh_account(&self.universe, self.opening, now);
+        for broker in SimBroker::ALL {
+            inner.desk_mut(broker).account =
+                fresh_account(broker, &self.universe, self.opening, now);
+        }
         inner.market = Market::opened_at(now.unix_timestamp());
         inner.faults.clear();
         inner.touch();
@@ -211,20 +376,21 @@ impl Sim {
         if !inner.dirty {
             return;
         }
-        match state::save(
-            path,
-            &inner.account,
-            &inner.market,
-            inner.sessions.open_sessions(),
-        ) {
+        match state::save(path, &inner) {
             Ok(()) => inner.dirty = false,
             Err(e) => eprintln!("tt-sim: {e}"),
         }
     }
 }
 
-fn fresh_account(universe: &Universe, opening: Opening, now: OffsetDateTime) -> Account {
+fn fresh_account(
+    broker: SimBroker,
+    universe: &Universe,
+    opening: Opening,
+    now: OffsetDateTime,
+) -> Account {
     Account::opening(
+        broker,
         universe,
         opening.equity_funds,
         opening.commodity_funds,

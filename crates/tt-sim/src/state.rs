@@ -1,5 +1,7 @@
-//! The account saved beside the master, so a restarted simulator continues where it stopped:
+//! The accounts saved beside the master, so a restarted simulator continues where it stopped:
 //! one JSON file, replaced atomically (written aside, synced, renamed over) after each change.
+//! Version 2 keeps one account and its sessions per broker, keyed by canonical instrument;
+//! version 1 files (Kite's account alone, keyed by Kite token) are refused.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -11,28 +13,53 @@ use crate::SimError;
 use crate::account::Account;
 use crate::market::Market;
 use crate::session::Session;
+use crate::sim::{Desk, Inner};
 
 /// The file format's version; a file of another version is refused, never misread.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+
+/// One broker's part of the file.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SavedDesk {
+    /// Orders, trades, positions, holdings, funds.
+    pub(crate) account: Account,
+    /// Open sessions.
+    pub(crate) sessions: Vec<Session>,
+}
 
 /// What the file holds.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Saved {
     version: u32,
-    /// Orders, trades, positions, holdings, funds.
-    pub(crate) account: Account,
+    /// Kite's account and sessions.
+    pub(crate) kite: SavedDesk,
+    /// Upstox's account and sessions.
+    pub(crate) upstox: SavedDesk,
     /// Prices that were set, and the day's tapes.
     pub(crate) market: Market,
-    /// Open sessions.
-    pub(crate) sessions: Vec<Session>,
+}
+
+#[derive(Serialize)]
+struct SavedDeskRef<'a> {
+    account: &'a Account,
+    sessions: &'a [Session],
+}
+
+impl<'a> SavedDeskRef<'a> {
+    fn of(desk: &'a Desk) -> SavedDeskRef<'a> {
+        SavedDeskRef {
+            account: &desk.account,
+            sessions: desk.sessions.open_sessions(),
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct SavedRef<'a> {
     version: u32,
-    account: &'a Account,
+    kite: SavedDeskRef<'a>,
+    upstox: SavedDeskRef<'a>,
     market: &'a Market,
-    sessions: &'a [Session],
 }
 
 fn failure(path: &Path, reason: impl ToString) -> SimError {
@@ -53,6 +80,19 @@ pub(crate) fn load(path: &Path) -> Result<Option<Saved>, SimError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(failure(path, e)),
     };
+    #[derive(Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    // The version first, so an old file is reported as such rather than as a shape mismatch.
+    if let Ok(Version { version }) = serde_json::from_slice::<Version>(&text)
+        && version != VERSION
+    {
+        return Err(failure(
+            path,
+            format!("version {version} is not {VERSION}; remove the file to start a fresh account"),
+        ));
+    }
     let saved: Saved = serde_json::from_slice(&text).map_err(|e| {
         failure(
             path,
@@ -75,17 +115,12 @@ pub(crate) fn load(path: &Path) -> Result<Option<Saved>, SimError> {
 ///
 /// # Errors
 /// [`SimError::State`] when the file cannot be written; the previous file is left intact.
-pub(crate) fn save(
-    path: &Path,
-    account: &Account,
-    market: &Market,
-    sessions: &[Session],
-) -> Result<(), SimError> {
+pub(crate) fn save(path: &Path, inner: &Inner) -> Result<(), SimError> {
     let body = serde_json::to_vec(&SavedRef {
         version: VERSION,
-        account,
-        market,
-        sessions,
+        kite: SavedDeskRef::of(&inner.kite),
+        upstox: SavedDeskRef::of(&inner.upstox),
+        market: &inner.market,
     })
     .map_err(|e| failure(path, e))?;
     let temporary = aside(path);
@@ -117,7 +152,7 @@ fn aside(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Where `tt sim` keeps the account for a master: `<master>.sim-state.json` beside it.
+/// Where `tt sim` keeps the accounts for a master: `<master>.sim-state.json` beside it.
 ///
 /// ```
 /// use std::path::Path;

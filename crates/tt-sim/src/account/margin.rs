@@ -205,7 +205,7 @@ pub(crate) fn utilisation(
     {
         let state = &order.current;
         let net = account
-            .position(state.instrument.token, state.product)
+            .position(&state.instrument.instrument, state.product)
             .map_or(0, PositionRecord::net);
         let units = opening_units(net, state.side, u64::from(state.pending_quantity));
         let price = blocking_price(order, last(&state.instrument).unwrap_or(Price::ZERO));
@@ -260,7 +260,8 @@ mod tests {
 
     fn instrument(kind: InstrumentKind, strike: Option<&str>) -> InstrumentRef {
         InstrumentRef {
-            token: 1,
+            instrument: "NFO:NIFTY:2026-12-29:FUT".parse().unwrap(),
+            token: "1".into(),
             exchange: Exchange::Nfo,
             tradingsymbol: "X".into(),
             kind,

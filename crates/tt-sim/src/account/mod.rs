@@ -6,8 +6,9 @@ pub(crate) mod order;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tt_core::{Amount, Exchange, InstrumentKind, Price, ProductType, Side};
+use tt_core::{Amount, Exchange, Instrument, InstrumentKind, Price, ProductType, Side};
 
+use crate::SimBroker;
 use crate::stamp;
 use crate::universe::{InstrumentRef, Universe};
 use order::OrderRecord;
@@ -149,9 +150,10 @@ pub(crate) struct Account {
 }
 
 impl Account {
-    /// A fresh account: the funds, and `holdings` of the first NSE equities of the universe
-    /// (10, 20, 30, ... shares, bought at 90% of their reference price).
+    /// A fresh account at `broker`: the funds, and `holdings` of the first NSE equities the
+    /// broker lists (10, 20, 30, ... shares, bought at 90% of their reference price).
     pub(crate) fn opening(
+        broker: SimBroker,
         universe: &Universe,
         equity_cash: Amount,
         commodity_cash: Amount,
@@ -163,16 +165,17 @@ impl Account {
             stamp::ist_timestamp(now).get(..10).unwrap_or("")
         );
         let seeded = universe
-            .iter()
-            .filter(|l| {
-                l.exchange == Exchange::Nse && l.instrument.kind() == InstrumentKind::Equity
+            .listed_by(broker)
+            .filter(|(l, c)| {
+                c.exchange == Exchange::Nse && l.instrument.kind() == InstrumentKind::Equity
             })
+            .filter_map(|(l, _)| Some((l, l.key(broker)?)))
             .take(holdings)
             .zip(1u64..)
-            .map(|(listing, n)| {
+            .map(|((listing, instrument), n)| {
                 let cost = average(listing.reference_price * 9_i64, 10);
                 HoldingRecord {
-                    instrument: listing.key(),
+                    instrument,
                     isin: listing.isin.clone().unwrap_or_default(),
                     quantity: 10 * n,
                     t1_quantity: 0,
@@ -202,16 +205,22 @@ impl Account {
         self.orders.iter().find(|o| o.id() == order_id)
     }
 
-    /// The position in `token` under `product`.
-    pub(crate) fn position(&self, token: u32, product: ProductType) -> Option<&PositionRecord> {
+    /// The position in `instrument` under `product`.
+    pub(crate) fn position(
+        &self,
+        instrument: &Instrument,
+        product: ProductType,
+    ) -> Option<&PositionRecord> {
         self.positions
             .iter()
-            .find(|p| p.instrument.token == token && p.product == product)
+            .find(|p| p.instrument.instrument == *instrument && p.product == product)
     }
 
-    /// The holding of `token`.
-    pub(crate) fn holding(&self, token: u32) -> Option<&HoldingRecord> {
-        self.holdings.iter().find(|h| h.instrument.token == token)
+    /// The holding of `instrument`.
+    pub(crate) fn holding(&self, instrument: &Instrument) -> Option<&HoldingRecord> {
+        self.holdings
+            .iter()
+            .find(|h| h.instrument.instrument == *instrument)
     }
 
     /// Records a fill: the trade, the position, and for delivery the holding.
@@ -219,7 +228,7 @@ impl Account {
         let value = trade.price * trade.quantity;
         let quantity = u64::from(trade.quantity);
         let index = match self.positions.iter().position(|p| {
-            p.instrument.token == trade.instrument.token && p.product == trade.product
+            p.instrument.instrument == trade.instrument.instrument && p.product == trade.product
         }) {
             Some(index) => index,
             None => {
@@ -259,7 +268,7 @@ impl Account {
         let existing = self
             .holdings
             .iter()
-            .position(|h| h.instrument.token == trade.instrument.token);
+            .position(|h| h.instrument.instrument == trade.instrument.instrument);
         match (trade.side, existing) {
             (Side::Buy, Some(index)) => {
                 if let Some(holding) = self.holdings.get_mut(index) {
@@ -369,7 +378,8 @@ mod tests {
         let (sell_quantity, sell_value) = sum(sells);
         PositionRecord {
             instrument: InstrumentRef {
-                token: 1,
+                instrument: "MCX:GOLD:2026-12-05:FUT".parse().unwrap(),
+                token: "1".into(),
                 exchange: Exchange::Mcx,
                 tradingsymbol: "X".into(),
                 kind: InstrumentKind::Future,

@@ -5,7 +5,7 @@ use tt_core::{OrderType, Price, ProductType, Side};
 
 use crate::universe::InstrumentRef;
 
-/// The states an order passes through, as Kite names them.
+/// The states an order passes through (Kite and Upstox name the same states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Status {
     /// Received by the OMS (`regular`).
@@ -53,6 +53,24 @@ impl Status {
         }
     }
 
+    /// Upstox's status text (lower case, as its order-status appendix spells them).
+    pub(crate) const fn upstox(self) -> &'static str {
+        match self {
+            Status::PutOrderReqReceived => "put order req received",
+            Status::AmoReqReceived => "after market order req received",
+            Status::ValidationPending => "validation pending",
+            Status::OpenPending => "open pending",
+            Status::Open => "open",
+            Status::TriggerPending => "trigger pending",
+            Status::ModifyValidationPending => "modify validation pending",
+            Status::ModifyPending => "modify pending",
+            Status::Modified => "modified",
+            Status::Complete => "complete",
+            Status::Cancelled => "cancelled",
+            Status::Rejected => "rejected",
+        }
+    }
+
     /// True for the states an order rests in and can be modified or cancelled from.
     pub(crate) const fn is_open(self) -> bool {
         matches!(
@@ -62,7 +80,7 @@ impl Status {
     }
 }
 
-/// Kite's order varieties the simulator takes.
+/// The order varieties the simulator takes: regular and after-market.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Variety {
     /// `regular`.
@@ -72,11 +90,20 @@ pub(crate) enum Variety {
 }
 
 impl Variety {
-    /// The path segment and `variety` field.
+    /// Kite's path segment and `variety` field.
     pub(crate) const fn kite(self) -> &'static str {
         match self {
             Variety::Regular => "regular",
             Variety::Amo => "amo",
+        }
+    }
+
+    /// Upstox's `variety` field (`SIMPLE` as its order updates show; after-market orders are
+    /// told apart by `is_amo`).
+    pub(crate) const fn upstox(self) -> &'static str {
+        match self {
+            Variety::Regular => "SIMPLE",
+            Variety::Amo => "AMO",
         }
     }
 }

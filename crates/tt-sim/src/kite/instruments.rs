@@ -1,5 +1,5 @@
-//! The instrument dump: `GET /instruments` and `GET /instruments/{exchange}`, the master's
-//! Kite listing as Kite's API writes its CSV (name quoted, whole numbers bare, empty expiry for
+//! The instrument dump: `GET /instruments` and `GET /instruments/{exchange}`, the instruments
+//! the master lists for Kite as Kite's API writes its CSV (name quoted, whole numbers bare, empty expiry for
 //! cash instruments, indices with tick and lot 0 in segment `INDICES`).
 
 use std::fmt::Write;
@@ -7,10 +7,11 @@ use std::fmt::Write;
 use tt_core::{Exchange, Price};
 
 use super::wire::KiteError;
+use crate::SimBroker;
 use crate::call::Call;
 use crate::reply::{self, Reply};
 use crate::sim::Sim;
-use crate::universe::Listing;
+use crate::universe::{Contract, Listing};
 
 /// The dump's header: Kite's columns, in Kite's order.
 const HEADER: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n";
@@ -28,13 +29,13 @@ fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-fn row(out: &mut String, listing: &Listing) {
-    let (instrument_type, segment) = listing.kite_type_and_segment();
+fn row(out: &mut String, listing: &Listing, contract: &Contract) {
+    let (instrument_type, segment) = listing.kite_type_and_segment(contract.exchange);
     let index = !listing.instrument.is_tradable();
     let (tick, lot) = if index {
         (Price::ZERO, 0)
     } else {
-        (listing.tick, listing.lot)
+        (contract.tick, contract.lot)
     };
     let strike = listing
         .instrument
@@ -49,9 +50,9 @@ fn row(out: &mut String, listing: &Listing) {
     let _ = writeln!(
         out,
         "{},{},{},{},0,{},{},{},{},{},{},{}",
-        listing.token,
+        contract.token,
         field(&listing.exchange_token),
-        field(&listing.tradingsymbol),
+        field(&contract.symbol),
         quoted(listing.name.as_deref().unwrap_or("")),
         expiry,
         strike,
@@ -59,7 +60,7 @@ fn row(out: &mut String, listing: &Listing) {
         lot,
         instrument_type,
         segment,
-        listing.exchange.code(),
+        contract.exchange.code(),
     );
 }
 
@@ -73,12 +74,12 @@ pub(crate) fn dump(sim: &Sim, call: &Call, exchange: Option<&str>) -> Result<Rep
         ),
     };
     let mut out = String::from(HEADER);
-    for listing in sim
+    for (listing, contract) in sim
         .universe
-        .iter()
-        .filter(|l| only.is_none_or(|e| l.exchange == e))
+        .listed_by(SimBroker::Kite)
+        .filter(|(_, c)| only.is_none_or(|e| c.exchange == e))
     {
-        row(&mut out, listing);
+        row(&mut out, listing, contract);
     }
     Ok(reply::csv(out, call.accepts_gzip()))
 }

@@ -117,7 +117,7 @@ fn serve(sim: &Sim, call: &Call) -> Result<Reply, KiteError> {
     if !is_login {
         let now = sim.now();
         let class = RateClass::of(&call.method, &call.path);
-        if !sim.lock().limiter.admit(class, now) {
+        if !sim.lock().kite.limiter.admit(class, now) {
             return Err(KiteError::rate_limited());
         }
     }

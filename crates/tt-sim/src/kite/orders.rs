@@ -5,15 +5,17 @@ use tt_core::{Exchange, OrderType, Price, ProductType, Side};
 
 use super::bad_encoding;
 use super::wire::{self, KiteError};
+use crate::SimBroker;
 use crate::account::TradeRecord;
 use crate::account::margin::rupees;
 use crate::account::order::{OrderState, Terms, Validity, Variety};
 use crate::book::{Action, NewOrder, Refusal, crossed_trigger_message};
 use crate::call::Call;
+use crate::checks::{self, TermsProblem, is_cash, normalised, product_allowed};
 use crate::form::Form;
 use crate::reply::Reply;
 use crate::sim::Sim;
-use crate::universe::Listing;
+use crate::universe::Contract;
 
 /// The longest `tag` Kite accepts.
 const MAX_TAG_CHARS: usize = 20;
@@ -129,21 +131,14 @@ fn parse_market_protection(params: &Form) -> Result<i32, KiteError> {
 }
 
 /// Products an instrument can be traded under.
-fn check_product(listing: &Listing, product: ProductType) -> Result<(), KiteError> {
-    let equity = matches!(listing.exchange, Exchange::Nse | Exchange::Bse);
-    let allowed = match product {
-        ProductType::Cnc | ProductType::Mtf => equity,
-        ProductType::Nrml => !equity,
-        ProductType::Mis => true,
-        ProductType::Co | ProductType::Bo => false,
-    };
-    if allowed {
+fn check_product(contract: &Contract, product: ProductType) -> Result<(), KiteError> {
+    if product_allowed(contract.exchange, product) {
         Ok(())
     } else {
         Err(KiteError::input(format!(
             "Invalid `product`: {product} is not allowed on {}; use {}.",
-            listing.exchange,
-            if equity {
+            contract.exchange,
+            if is_cash(contract.exchange) {
                 "CNC, MIS or MTF"
             } else {
                 "NRML or MIS"
@@ -152,88 +147,43 @@ fn check_product(listing: &Listing, product: ProductType) -> Result<(), KiteErro
     }
 }
 
-/// Kite's checks of an order's terms against its instrument.
-fn check_terms(listing: &Listing, side: Side, terms: &Terms) -> Result<(), KiteError> {
-    let lot = listing.lot.max(1);
-    if terms.quantity == 0 {
-        return Err(KiteError::input(
-            "Invalid `quantity`: it must be above zero.",
-        ));
-    }
-    if !terms.quantity.is_multiple_of(lot) {
-        return Err(KiteError::input(format!(
-            "Quantity should be a multiple of lot size {lot}."
-        )));
-    }
-    let tick = listing.price_step();
-    let off_tick = |what: &str| {
+/// Kite's checks of an order's terms against its instrument, in Kite's words.
+fn check_terms(contract: &Contract, side: Side, terms: &Terms) -> Result<(), KiteError> {
+    let off_tick = |tick: Price, what: &str| {
         KiteError::input(format!(
             "Tick size for this script is {tick}. Kindly enter {what} in the multiple of tick size for this script"
         ))
     };
-    if terms.order_type.needs_price() {
-        if !terms.price.is_positive() {
-            return Err(KiteError::input(format!(
-                "Invalid `price`: a {} order needs a price above zero.",
-                terms.order_type
-            )));
+    checks::check_terms(contract, side, terms).map_err(|problem| match problem {
+        TermsProblem::ZeroQuantity => {
+            KiteError::input("Invalid `quantity`: it must be above zero.")
         }
-        if !terms.price.is_multiple_of(tick) {
-            return Err(off_tick("price"));
+        TermsProblem::NotLotMultiple { lot } => {
+            KiteError::input(format!("Quantity should be a multiple of lot size {lot}."))
         }
-    }
-    if terms.order_type.needs_trigger() {
-        if !terms.trigger_price.is_positive() {
-            return Err(KiteError::input(format!(
-                "Invalid `trigger_price`: a {} order needs a trigger price above zero.",
-                terms.order_type
-            )));
+        TermsProblem::NoPrice { order_type } => KiteError::input(format!(
+            "Invalid `price`: a {order_type} order needs a price above zero."
+        )),
+        TermsProblem::PriceOffTick { tick } => off_tick(tick, "price"),
+        TermsProblem::NoTrigger { order_type } => KiteError::input(format!(
+            "Invalid `trigger_price`: a {order_type} order needs a trigger price above zero."
+        )),
+        TermsProblem::TriggerOffTick { tick } => off_tick(tick, "trigger price"),
+        TermsProblem::TriggerOnWrongSide { side } => KiteError::input(match side {
+            Side::Buy => {
+                "Trigger price for stoploss buy orders should be less than or equal to the price."
+            }
+            Side::Sell => {
+                "Trigger price for stoploss sell orders should be greater than or equal to the price."
+            }
+        }),
+        TermsProblem::DisclosedAboveQuantity => {
+            KiteError::input("Invalid `disclosed_quantity`: it cannot exceed the quantity.")
         }
-        if !terms.trigger_price.is_multiple_of(tick) {
-            return Err(off_tick("trigger price"));
-        }
-    }
-    if terms.order_type == OrderType::StopLoss {
-        let wrong_side = match side {
-            Side::Buy => terms.price < terms.trigger_price,
-            Side::Sell => terms.price > terms.trigger_price,
-        };
-        if wrong_side {
-            return Err(KiteError::input(match side {
-                Side::Buy => {
-                    "Trigger price for stoploss buy orders should be less than or equal to the price."
-                }
-                Side::Sell => {
-                    "Trigger price for stoploss sell orders should be greater than or equal to the price."
-                }
-            }));
-        }
-    }
-    if terms.disclosed_quantity > terms.quantity {
-        return Err(KiteError::input(
-            "Invalid `disclosed_quantity`: it cannot exceed the quantity.",
-        ));
-    }
-    if terms.validity == Validity::Ttl && terms.validity_ttl == 0 {
-        return Err(KiteError::input(
+        TermsProblem::TtlWithoutMinutes => KiteError::input(
             "Invalid `validity_ttl`: a TTL order needs its life in minutes (1 or more).",
-        ));
-    }
-    Ok(())
-}
-
-/// Terms with the prices a type does not use set to zero.
-fn normalised(mut terms: Terms) -> Terms {
-    if !terms.order_type.needs_price() {
-        terms.price = Price::ZERO;
-    }
-    if !terms.order_type.needs_trigger() {
-        terms.trigger_price = Price::ZERO;
-    }
-    if terms.validity != Validity::Ttl {
-        terms.validity_ttl = 0;
-    }
-    terms
+        ),
+    })
 }
 
 fn refused(refusal: Refusal) -> KiteError {
@@ -276,9 +226,10 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
     let params = call.body_form().map_err(bad_encoding)?;
     let exchange = parse_exchange(required(&params, "exchange")?)?;
     let tradingsymbol = required(&params, "tradingsymbol")?;
-    let listing = sim
+    let (listing, contract) = sim
         .universe
         .by_symbol(exchange, tradingsymbol)
+        .and_then(|l| Some((l, l.kite.as_ref()?)))
         .ok_or_else(|| {
             KiteError::input(
                 "The instrument you are placing an order for has either expired or does not exist.",
@@ -292,7 +243,7 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
     let side = parse_side(required(&params, "transaction_type")?)?;
     let order_type = parse_order_type(required(&params, "order_type")?)?;
     let product = parse_product(required(&params, "product")?)?;
-    check_product(listing, product)?;
+    check_product(contract, product)?;
     let quantity = parse_count(&params, "quantity")?
         .ok_or_else(|| KiteError::input("Missing or empty `quantity`."))?;
     let terms = normalised(Terms {
@@ -306,7 +257,7 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
         validity_ttl: parse_count(&params, "validity_ttl")?.unwrap_or(0),
         disclosed_quantity: parse_count(&params, "disclosed_quantity")?.unwrap_or(0),
     });
-    check_terms(listing, side, &terms)?;
+    check_terms(contract, side, &terms)?;
     let tag = params.value("tag").map(str::to_owned);
     if tag
         .as_ref()
@@ -316,8 +267,11 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
             "Invalid `tag`: at most {MAX_TAG_CHARS} characters."
         )));
     }
+    let instrument = listing
+        .key(SimBroker::Kite)
+        .ok_or_else(|| KiteError::input("The instrument is not listed for Kite."))?;
     let order = NewOrder {
-        instrument: listing.key(),
+        instrument,
         variety,
         side,
         product,
@@ -326,7 +280,10 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
         tag,
     };
     let (mut inner, now) = sim.current();
-    let order_id = sim.book(&mut inner, now).place(order).map_err(refused)?;
+    let order_id = sim
+        .book(&mut inner, SimBroker::Kite, now)
+        .place(order)
+        .map_err(refused)?;
     inner.touch();
     Ok(wire::success(&wire::OrderAck {
         order_id: &order_id,
@@ -343,19 +300,20 @@ pub(crate) fn modify(
 ) -> Result<Reply, KiteError> {
     let params = call.body_form().map_err(bad_encoding)?;
     let (mut inner, now) = sim.current();
-    if inner.account.order(order_id).is_none() {
+    if inner.kite.account.order(order_id).is_none() {
         return Err(KiteError::unknown_order());
     }
     let variety = parse_variety(variety)?;
     let state = sim
-        .book(&mut inner, now)
+        .book(&mut inner, SimBroker::Kite, now)
         .check_open(variety, order_id, Action::Modify)
         .map_err(refused)?
         .current
         .clone();
-    let listing = sim
+    let contract = sim
         .universe
-        .by_token(state.instrument.token)
+        .by_instrument(&state.instrument.instrument)
+        .and_then(|l| l.kite.as_ref())
         .ok_or_else(|| KiteError::input("The instrument of this order is no longer listed."))?;
     let old = &state.terms;
     let terms = normalised(Terms {
@@ -372,8 +330,8 @@ pub(crate) fn modify(
         disclosed_quantity: parse_count(&params, "disclosed_quantity")?
             .unwrap_or(old.disclosed_quantity),
     });
-    check_terms(listing, state.side, &terms)?;
-    sim.book(&mut inner, now)
+    check_terms(contract, state.side, &terms)?;
+    sim.book(&mut inner, SimBroker::Kite, now)
         .modify(variety, order_id, terms)
         .map_err(refused)?;
     inner.touch();
@@ -383,11 +341,11 @@ pub(crate) fn modify(
 /// `DELETE /orders/{variety}/{order_id}`.
 pub(crate) fn cancel(sim: &Sim, variety: &str, order_id: &str) -> Result<Reply, KiteError> {
     let (mut inner, now) = sim.current();
-    if inner.account.order(order_id).is_none() {
+    if inner.kite.account.order(order_id).is_none() {
         return Err(KiteError::unknown_order());
     }
     let variety = parse_variety(variety)?;
-    sim.book(&mut inner, now)
+    sim.book(&mut inner, SimBroker::Kite, now)
         .cancel(variety, order_id)
         .map_err(refused)?;
     inner.touch();
@@ -413,7 +371,7 @@ pub(crate) fn order_wire<'a>(state: &'a OrderState, account_id: &'a str) -> wire
         modified: state.modified,
         exchange: state.instrument.exchange.code(),
         tradingsymbol: &state.instrument.tradingsymbol,
-        instrument_token: state.instrument.token,
+        instrument_token: state.instrument.kite_token(),
         order_type: terms.order_type.code(),
         transaction_type: match state.side {
             Side::Buy => "BUY",
@@ -444,7 +402,7 @@ fn trade_wire(trade: &TradeRecord) -> wire::Trade<'_> {
         order_id: &trade.order_id,
         exchange: trade.instrument.exchange.code(),
         tradingsymbol: &trade.instrument.tradingsymbol,
-        instrument_token: trade.instrument.token,
+        instrument_token: trade.instrument.kite_token(),
         product: trade.product.code(),
         average_price: trade.price,
         quantity: trade.quantity,
@@ -463,6 +421,7 @@ fn trade_wire(trade: &TradeRecord) -> wire::Trade<'_> {
 pub(crate) fn list(sim: &Sim) -> Reply {
     let (inner, _) = sim.current();
     let orders: Vec<wire::Order<'_>> = inner
+        .kite
         .account
         .orders
         .iter()
@@ -475,6 +434,7 @@ pub(crate) fn list(sim: &Sim) -> Reply {
 pub(crate) fn history(sim: &Sim, order_id: &str) -> Result<Reply, KiteError> {
     let (inner, _) = sim.current();
     let order = inner
+        .kite
         .account
         .order(order_id)
         .ok_or_else(KiteError::unknown_order)?;
@@ -489,10 +449,11 @@ pub(crate) fn history(sim: &Sim, order_id: &str) -> Result<Reply, KiteError> {
 /// `GET /orders/{order_id}/trades`.
 pub(crate) fn order_trades(sim: &Sim, order_id: &str) -> Result<Reply, KiteError> {
     let (inner, _) = sim.current();
-    if inner.account.order(order_id).is_none() {
+    if inner.kite.account.order(order_id).is_none() {
         return Err(KiteError::unknown_order());
     }
     let trades: Vec<wire::Trade<'_>> = inner
+        .kite
         .account
         .trades
         .iter()
@@ -505,6 +466,6 @@ pub(crate) fn order_trades(sim: &Sim, order_id: &str) -> Result<Reply, KiteError
 /// `GET /trades`.
 pub(crate) fn trades(sim: &Sim) -> Reply {
     let (inner, _) = sim.current();
-    let trades: Vec<wire::Trade<'_>> = inner.account.trades.iter().map(trade_wire).collect();
+    let trades: Vec<wire::Trade<'_>> = inner.kite.account.trades.iter().map(trade_wire).collect();
     wire::success(&trades)
 }

@@ -3,11 +3,11 @@
 use tt_core::{Amount, Price};
 
 use super::wire::{self, KiteError};
-use crate::account::margin::{self, FundSegment};
+use crate::SimBroker;
+use crate::account::margin::FundSegment;
 use crate::account::{HoldingRecord, PositionRecord};
 use crate::reply::Reply;
 use crate::sim::{Inner, Sim};
-use crate::universe::InstrumentRef;
 
 /// The exchanges a profile lists (as `profile.json`).
 pub(crate) const EXCHANGES: &[&str] = &["NSE", "NFO", "BFO", "CDS", "BSE", "MCX", "BCD", "MF"];
@@ -37,9 +37,7 @@ pub(crate) fn profile(sim: &Sim) -> Reply {
 }
 
 fn segment(sim: &Sim, inner: &Inner, segment: FundSegment) -> wire::Segment {
-    let last = |i: &InstrumentRef| sim.last_price(inner, i.token);
-    let used = margin::utilisation(&inner.account, segment, &last);
-    let cash = margin::cash(&inner.account, segment);
+    let (cash, used) = sim.funds(inner, SimBroker::Kite, segment);
     let net = cash - used.debits();
     wire::Segment {
         enabled: true,
@@ -93,31 +91,12 @@ pub(crate) fn segment_margins(sim: &Sim, name: &str) -> Result<Reply, KiteError>
     Ok(wire::success(&segment(sim, &inner, which)))
 }
 
-/// The last price and previous close of an instrument the account refers to; an instrument no
-/// longer listed is marked at `fallback`.
-fn marks(sim: &Sim, inner: &Inner, token: u32, fallback: Price) -> (Price, Price) {
-    match sim.universe.by_token(token) {
-        Some(listing) => {
-            let tape = inner.market.tape(listing);
-            (tape.last, tape.close)
-        }
-        None => (fallback, fallback),
-    }
-}
-
 fn holding<'a>(sim: &Sim, inner: &Inner, record: &'a HoldingRecord) -> wire::Holding<'a> {
-    let (last, close) = marks(sim, inner, record.instrument.token, record.average_price);
-    let held = i64::try_from(record.total()).unwrap_or(i64::MAX);
-    let day_change = last.checked_sub(close).unwrap_or(Price::ZERO);
-    let day_change_percentage = if close.is_positive() {
-        day_change.to_f64() * 100.0 / close.to_f64()
-    } else {
-        0.0
-    };
+    let marks = sim.holding_marks(inner, record);
     wire::Holding {
         tradingsymbol: &record.instrument.tradingsymbol,
         exchange: record.instrument.exchange.code(),
-        instrument_token: record.instrument.token,
+        instrument_token: record.instrument.kite_token(),
         isin: &record.isin,
         product: "CNC",
         price: Price::ZERO,
@@ -134,11 +113,11 @@ fn holding<'a>(sim: &Sim, inner: &Inner, record: &'a HoldingRecord) -> wire::Hol
         collateral_type: "",
         discrepancy: false,
         average_price: record.average_price,
-        last_price: last,
-        close_price: close,
-        pnl: last * held - record.average_price * held,
-        day_change,
-        day_change_percentage,
+        last_price: marks.last,
+        close_price: marks.close,
+        pnl: marks.pnl,
+        day_change: marks.day_change,
+        day_change_percentage: marks.day_change_percentage,
         mtf: wire::Mtf {
             quantity: 0,
             used_quantity: 0,
@@ -153,6 +132,7 @@ fn holding<'a>(sim: &Sim, inner: &Inner, record: &'a HoldingRecord) -> wire::Hol
 pub(crate) fn holdings(sim: &Sim) -> Reply {
     let (inner, _) = sim.current();
     let list: Vec<wire::Holding<'_>> = inner
+        .kite
         .account
         .holdings
         .iter()
@@ -162,13 +142,12 @@ pub(crate) fn holdings(sim: &Sim) -> Reply {
 }
 
 fn position<'a>(sim: &Sim, inner: &Inner, record: &'a PositionRecord) -> wire::Position<'a> {
-    let (last, close) = marks(sim, inner, record.instrument.token, record.average_price());
-    let pnl = record.pnl(last);
-    let realised = record.realised();
+    let marks = sim.position_marks(inner, record);
+    let (last, close, pnl, realised) = (marks.last, marks.close, marks.pnl, marks.realised);
     wire::Position {
         tradingsymbol: &record.instrument.tradingsymbol,
         exchange: record.instrument.exchange.code(),
-        instrument_token: record.instrument.token,
+        instrument_token: record.instrument.kite_token(),
         product: record.product.code(),
         quantity: record.net(),
         overnight_quantity: 0,
@@ -179,7 +158,7 @@ fn position<'a>(sim: &Sim, inner: &Inner, record: &'a PositionRecord) -> wire::P
         value: record.value(),
         pnl,
         m2m: pnl,
-        unrealised: pnl - realised,
+        unrealised: marks.unrealised,
         realised,
         buy_quantity: record.buy_quantity,
         buy_price: record.buy_price(),
@@ -204,6 +183,7 @@ pub(crate) fn positions(sim: &Sim) -> Reply {
     let (inner, _) = sim.current();
     let list = || -> Vec<wire::Position<'_>> {
         inner
+            .kite
             .account
             .positions
             .iter()

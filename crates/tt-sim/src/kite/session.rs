@@ -36,7 +36,7 @@ pub(crate) fn login_page(sim: &Sim, call: &Call) -> Reply {
             "This login page serves Kite Connect v3 (`v=3`).",
         );
     }
-    let token = sim.lock().sessions.issue_request_token(sim.now());
+    let token = sim.lock().kite.sessions.issue_request_token(sim.now());
     let mut location = sim.app.redirect_url.clone();
     location.push(if location.contains('?') { '&' } else { '?' });
     location.push_str(&format!(
@@ -79,10 +79,10 @@ pub(crate) fn create(sim: &Sim, call: &Call) -> Result<Reply, KiteError> {
     let now = sim.now();
     let session = {
         let mut inner = sim.lock();
-        if !inner.sessions.is_redeemable(request_token, now) {
+        if !inner.kite.sessions.is_redeemable(request_token, now) {
             return Err(KiteError::token("Token is invalid or has expired."));
         }
-        let session = inner.sessions.redeem(request_token, now);
+        let session = inner.kite.sessions.redeem(request_token, now);
         inner.touch();
         session
     };
@@ -122,7 +122,7 @@ pub(crate) fn delete(sim: &Sim, call: &Call) -> Result<Reply, KiteError> {
         .value("access_token")
         .ok_or_else(|| KiteError::input("Missing `access_token`."))?;
     let mut inner = sim.lock();
-    if inner.sessions.close(access_token) {
+    if inner.kite.sessions.close(access_token) {
         inner.touch();
     }
     Ok(wire::success(&true))
@@ -134,7 +134,7 @@ pub(crate) fn authorize(sim: &Sim, call: &Call) -> Result<(), KiteError> {
     let header = call.header("authorization").ok_or_else(refused)?;
     let credentials = header.strip_prefix("token ").ok_or_else(refused)?;
     let (api_key, access_token) = credentials.split_once(':').ok_or_else(refused)?;
-    if api_key != sim.app.api_key || !sim.lock().sessions.is_valid(access_token, sim.now()) {
+    if api_key != sim.app.api_key || !sim.lock().kite.sessions.is_valid(access_token, sim.now()) {
         return Err(refused());
     }
     Ok(())

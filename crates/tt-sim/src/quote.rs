@@ -1,0 +1,122 @@
+//! What a full quote of an instrument says, broker-neutral: the tape, five levels of depth on
+//! each side, open interest, the average price and the circuit limits, all derived from the
+//! market and the instrument's seed so they are the same in every run. Each broker's quote
+//! endpoint writes it in its own shape.
+
+use tt_core::Price;
+
+use crate::market::Tape;
+use crate::universe::{Listing, stable_hash};
+
+/// One level of market depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Level {
+    pub(crate) price: Price,
+    pub(crate) quantity: u64,
+    pub(crate) orders: u32,
+}
+
+/// A full quote.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    /// The day so far.
+    pub(crate) tape: Tape,
+    /// Five bids, best first.
+    pub(crate) buy: Vec<Level>,
+    /// Five offers, best first.
+    pub(crate) sell: Vec<Level>,
+    /// Units bid in all (the book beyond the five levels included).
+    pub(crate) buy_quantity: u64,
+    /// Units offered in all.
+    pub(crate) sell_quantity: u64,
+    /// The day's volume-weighted average (zero for an index).
+    pub(crate) average_price: Price,
+    /// Open interest (derivatives).
+    pub(crate) oi: u64,
+    /// The day's highest open interest.
+    pub(crate) oi_day_high: u64,
+    /// The day's lowest open interest.
+    pub(crate) oi_day_low: u64,
+    /// Last price less the previous close.
+    pub(crate) net_change: Price,
+    /// The lower price band (zero for an index).
+    pub(crate) lower_circuit_limit: Price,
+    /// The upper price band (zero for an index).
+    pub(crate) upper_circuit_limit: Price,
+}
+
+/// `price` moved by `steps` ticks (never below one tick).
+fn offset(price: Price, step: Price, steps: i64) -> Price {
+    Price::from_mantissa(price.mantissa() + step.mantissa() * steps)
+        .filter(|p| p.is_positive())
+        .unwrap_or(step)
+}
+
+/// `price * percent / 100`, rounded to `step`.
+fn scaled(price: Price, percent: i64, step: Price) -> Price {
+    Price::from_mantissa(price.mantissa() / 100 * percent)
+        .and_then(|p| p.round_to_tick(step))
+        .unwrap_or(price)
+}
+
+/// The full quote of `listing` whose day so far is `tape`.
+pub(crate) fn snapshot(listing: &Listing, tape: Tape) -> Snapshot {
+    let step = listing.price_step();
+    let lot = u64::from(listing.lot().max(1));
+    let tradable = listing.instrument.is_tradable();
+    let level = |side: u8, n: u8| -> Level {
+        if !tradable {
+            return Level {
+                price: Price::ZERO,
+                quantity: 0,
+                orders: 0,
+            };
+        }
+        let seed = stable_hash(listing.seed, 10 + side * 5 + n);
+        let steps = i64::from(n);
+        Level {
+            price: if side == 0 {
+                offset(tape.last, step, -(steps + 1))
+            } else {
+                offset(tape.last, step, steps)
+            },
+            quantity: (seed % 50 + 1) * lot,
+            orders: u32::try_from(seed % 9 + 1).unwrap_or(1),
+        }
+    };
+    let buy: Vec<Level> = (0..5).map(|n| level(0, n)).collect();
+    let sell: Vec<Level> = (0..5).map(|n| level(1, n)).collect();
+    let derivative = listing.instrument.is_derivative();
+    let oi = if derivative && tradable {
+        (stable_hash(listing.seed, 3) % 100_000 + 100) * lot
+    } else {
+        0
+    };
+    let typical = Price::from_mantissa(
+        (tape.high.mantissa() + tape.low.mantissa() + tape.last.mantissa()) / 3,
+    )
+    .and_then(|p| p.round_to_tick(step))
+    .unwrap_or(tape.last);
+    let band = if derivative { 40 } else { 20 };
+    let limit = |percent: i64| {
+        if tradable {
+            scaled(tape.close, percent, step)
+        } else {
+            Price::ZERO
+        }
+    };
+    Snapshot {
+        buy_quantity: buy.iter().map(|l| l.quantity).sum::<u64>() * 20,
+        sell_quantity: sell.iter().map(|l| l.quantity).sum::<u64>() * 20,
+        buy,
+        sell,
+        average_price: if tradable { typical } else { Price::ZERO },
+        oi,
+        oi_day_high: oi + oi / 20,
+        oi_day_low: oi - oi / 20,
+        net_change: tape.last.checked_sub(tape.close).unwrap_or(Price::ZERO),
+        lower_circuit_limit: limit(100 - band),
+        upper_circuit_limit: limit(100 + band),
+        tape,
+    }
+}
