@@ -21,7 +21,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tt_core::{ManualClock, Price};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
+use tt_sim::SimBroker;
 use tt_sim::{RateLimits, SimConfig, SimHandle, Simulator};
+use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 /// 09:30 IST on a Tuesday.
@@ -42,6 +44,20 @@ pub const KITE_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name,l
 111872007,437000,GOLD26DECFUT,\"GOLD\",0,2026-12-05,0,1,1,FUT,MCX-FUT,MCX
 256259,1001,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,CDS-FUT,CDS
 ";
+
+/// A small Upstox BOD file in the file's own shape: RELIANCE, INFY and SBIN (NSE), the NIFTY 50
+/// index, the NIFTY 24000 CE and the NIFTY future that Kite lists too (joined by exchange
+/// token), and TATAMOTORS, which only Upstox lists. Kite alone lists M&M, BSE's SBIN, the put,
+/// GOLD and USDINR.
+pub const UPSTOX_JSON: &str = r#"[
+{"segment":"NSE_EQ","name":"RELIANCE INDUSTRIES LTD","exchange":"NSE","isin":"INE002A01018","instrument_type":"EQ","instrument_key":"NSE_EQ|INE002A01018","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"2885","tick_size":5.0,"trading_symbol":"RELIANCE"},
+{"segment":"NSE_EQ","name":"INFOSYS LIMITED","exchange":"NSE","isin":"INE009A01021","instrument_type":"EQ","instrument_key":"NSE_EQ|INE009A01021","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"1594","tick_size":5.0,"trading_symbol":"INFY"},
+{"segment":"NSE_EQ","name":"STATE BANK OF INDIA","exchange":"NSE","isin":"INE062A01020","instrument_type":"EQ","instrument_key":"NSE_EQ|INE062A01020","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"3045","tick_size":5.0,"trading_symbol":"SBIN"},
+{"segment":"NSE_EQ","name":"TATA MOTORS LIMITED","exchange":"NSE","isin":"INE155A01022","instrument_type":"EQ","instrument_key":"NSE_EQ|INE155A01022","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"3456","tick_size":5.0,"trading_symbol":"TATAMOTORS"},
+{"segment":"NSE_INDEX","name":"Nifty 50","exchange":"NSE","instrument_type":"INDEX","instrument_key":"NSE_INDEX|Nifty 50","exchange_token":"26000","trading_symbol":"NIFTY"},
+{"weekly":false,"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"CE","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|48225","lot_size":75,"freeze_quantity":1800.0,"exchange_token":"48225","underlying_key":"NSE_INDEX|Nifty 50","tick_size":5.0,"underlying_type":"INDEX","trading_symbol":"NIFTY 24000 CE 29 DEC 26","strike_price":24000.0,"minimum_lot":75},
+{"weekly":false,"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|51714","lot_size":75,"freeze_quantity":1800.0,"exchange_token":"51714","underlying_key":"NSE_INDEX|Nifty 50","tick_size":10.0,"underlying_type":"INDEX","trading_symbol":"NIFTY FUT 29 DEC 26","strike_price":0.0,"minimum_lot":75}
+]"#;
 
 /// A scratch directory, removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -80,6 +96,150 @@ pub fn build(path: &std::path::Path, csv: &str) -> Arc<InstrumentMaster> {
     )
     .unwrap();
     Arc::new(InstrumentMaster::open(path).unwrap())
+}
+
+/// Builds a master from a Kite CSV and an Upstox JSON file at `path`.
+pub fn build_both(path: &std::path::Path, csv: &str, json: &str) -> Arc<InstrumentMaster> {
+    let kite = Zerodha::new(ZerodhaConfig::new("", ""));
+    let upstox = Upstox::new(UpstoxConfig::new("", "", ""));
+    build_master(
+        path,
+        vec![
+            DumpInput {
+                broker: &kite,
+                reader: Box::new(Cursor::new(csv.as_bytes().to_vec())),
+                source_name: "test.csv".to_owned(),
+                dump_date: date!(2026 - 11 - 24),
+            },
+            DumpInput {
+                broker: &upstox,
+                reader: Box::new(Cursor::new(json.as_bytes().to_vec())),
+                source_name: "test.json".to_owned(),
+                dump_date: date!(2026 - 11 - 24),
+            },
+        ],
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    Arc::new(InstrumentMaster::open(path).unwrap())
+}
+
+/// A simulator over [`KITE_CSV`] and [`UPSTOX_JSON`], rate limits off, the clock stopped at
+/// [`NOW`], with a logged-in client for each broker.
+pub struct BothSim {
+    pub handle: SimHandle,
+    pub clock: Arc<ManualClock>,
+    pub kite: Kite,
+    pub upstox: UpstoxClient,
+    pub dir: TempDir,
+}
+
+impl BothSim {
+    pub async fn start(name: &str) -> BothSim {
+        BothSim::start_with(name, |config| config).await
+    }
+
+    pub async fn start_with(name: &str, configure: impl FnOnce(SimConfig) -> SimConfig) -> BothSim {
+        let dir = TempDir::new(name);
+        let master = build_both(&dir.path("instruments.db"), KITE_CSV, UPSTOX_JSON);
+        let clock = Arc::new(ManualClock::new(NOW));
+        let config = SimConfig::new(master)
+            .rate_limits(RateLimits::UNLIMITED)
+            .clock(clock.clone());
+        let handle = Simulator::start(configure(config)).await.unwrap();
+        let kite = Kite {
+            addr: handle.addr(),
+            api_key: handle.app().api_key.clone(),
+            access_token: handle.open_session(),
+        };
+        let upstox = UpstoxClient {
+            addr: handle.addr(),
+            access_token: handle.open_session_for(SimBroker::Upstox),
+        };
+        BothSim {
+            handle,
+            clock,
+            kite,
+            upstox,
+            dir,
+        }
+    }
+
+    pub fn set_price(&self, instrument: &str, price: &str) {
+        self.handle
+            .set_price(instrument, price.parse::<Price>().unwrap())
+            .unwrap();
+    }
+}
+
+/// An Upstox client speaking the wire by hand: `Authorization: Bearer`, `Api-Version: 2.0` on
+/// v2 calls, JSON bodies.
+#[derive(Debug, Clone)]
+pub struct UpstoxClient {
+    pub addr: SocketAddr,
+    pub access_token: String,
+}
+
+impl UpstoxClient {
+    /// A call with the token, `Api-Version: 2.0` on `/v2/` paths, and `json` as the body.
+    pub async fn call(&self, method: &str, target: &str, json: &str) -> Response {
+        let auth = format!("Bearer {}", self.access_token);
+        let mut headers = vec![
+            ("Authorization", auth.as_str()),
+            ("Accept", "application/json"),
+        ];
+        if target.starts_with("/v2/") {
+            headers.push(("Api-Version", "2.0"));
+        }
+        send_json(self.addr, method, target, &headers, json)
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, target: &str) -> Response {
+        self.call("GET", target, "").await
+    }
+
+    /// Places an order through v3; returns its ids (panics unless accepted).
+    pub async fn place(&self, json: &str) -> Vec<String> {
+        let answer = self.call("POST", "/v3/order/place", json).await;
+        let data = answer.upstox_data();
+        data["order_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Places one order through v3; returns its id.
+    pub async fn place_one(&self, json: &str) -> String {
+        let mut ids = self.place(json).await;
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        ids.remove(0)
+    }
+
+    /// The order's latest state from `/v2/order/details`.
+    pub async fn order(&self, order_id: &str) -> Value {
+        self.get(&format!("/v2/order/details?order_id={order_id}"))
+            .await
+            .upstox_data()
+    }
+}
+
+/// Sends one request with a JSON body (when not empty).
+pub async fn send_json(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    json: &str,
+) -> std::io::Result<Response> {
+    let mut headers = headers.to_vec();
+    if !json.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    send_raw(addr, method, target, &headers, json).await
 }
 
 /// A running simulator with its clock, a logged-in client, and its scratch directory.
@@ -197,6 +357,40 @@ impl Response {
         json["message"].as_str().unwrap().to_owned()
     }
 
+    /// `data` of an Upstox success envelope, after checking the status and envelope.
+    pub fn upstox_data(&self) -> Value {
+        let json = self.json();
+        assert_eq!(self.status, 200, "{json}");
+        assert_eq!(json["status"], "success", "{json}");
+        json["data"].clone()
+    }
+
+    /// Checks an Upstox error body: HTTP status, one error with `code` in both spellings;
+    /// returns the error object.
+    pub fn upstox_error(&self, status: u16, code: &str) -> Value {
+        let json = self.json();
+        assert_eq!(self.status, status, "{json}");
+        assert_eq!(json["status"], "error", "{json}");
+        let error = json["errors"][0].clone();
+        assert_eq!(error["error_code"], code, "{json}");
+        assert_eq!(error["errorCode"], code, "{json}");
+        for key in [
+            "message",
+            "property_path",
+            "invalid_value",
+            "propertyPath",
+            "invalidValue",
+        ] {
+            assert!(error.get(key).is_some(), "{key} missing: {json}");
+        }
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json"),
+            "{json}"
+        );
+        error
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -211,17 +405,29 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> std::io::Result<Response> {
+    let mut headers = headers.to_vec();
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
+        headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+    }
+    send_raw(addr, method, target, &headers, body).await
+}
+
+/// Sends one request with exactly these headers and reads the whole response.
+pub async fn send_raw(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(addr).await?;
     let mut request =
         format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    let typed = headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
-    if !body.is_empty() && !typed {
-        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     stream.write_all(request.as_bytes()).await?;
