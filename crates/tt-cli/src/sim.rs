@@ -1,5 +1,6 @@
-//! `tt sim`: the simulated Kite broker on a loopback address, trading the instrument master,
-//! with its account kept beside the master so a restarted simulator continues it.
+//! `tt sim`: the simulated brokers (Kite and Upstox, one address, dispatched by path) on a
+//! loopback address, trading the instrument master, with their accounts kept beside the master
+//! so a restarted simulator continues them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use tt_sim::{KiteApp, RateLimits, SimConfig, Simulator, state_path_for};
 
 use crate::output::line;
 
-/// Run a simulated Kite Connect v3 broker (for tests, demos and paper trading).
+/// Run a simulated Kite Connect v3 and Upstox v2/v3 broker on one address (for tests, demos and
+/// paper trading).
 #[derive(Debug, Args)]
 pub(crate) struct Command {
     /// Where to listen: a loopback address (port 0 picks a free one).
@@ -22,13 +24,13 @@ pub(crate) struct Command {
     /// The instrument master it lists and trades [default: $TT_CACHE_DIR/instruments.db, else _cache/instruments.db].
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// The account's state file [default: the master's path with .sim-state.json appended].
+    /// The accounts' state file [default: the master's path with .sim-state.json appended].
     #[arg(long, value_name = "PATH")]
     state: Option<PathBuf>,
-    /// The app's api_key.
+    /// The app's api_key (Upstox: client_id).
     #[arg(long, env = "TT_SIM_API_KEY", default_value = "tt_sim_key")]
     api_key: String,
-    /// The app's api_secret (the session checksum's key).
+    /// The app's api_secret (Kite's session checksum key; Upstox: client_secret).
     #[arg(
         long,
         env = "TT_SIM_API_SECRET",
@@ -36,7 +38,7 @@ pub(crate) struct Command {
         hide_env_values = true
     )]
     api_secret: String,
-    /// Where the login page redirects with the request token.
+    /// Where the login page redirects with the request token (Upstox: the redirect_uri).
     #[arg(long, default_value = "http://127.0.0.1/callback")]
     redirect_url: String,
     /// The user every session belongs to.
@@ -45,13 +47,14 @@ pub(crate) struct Command {
     /// The user's name.
     #[arg(long, default_value = "Sim Trader")]
     user_name: String,
-    /// Opening cash of the equity segment, in rupees (a fresh account only).
+    /// Opening cash of the equity segment of each broker's account, in rupees (a fresh account
+    /// only).
     #[arg(long, default_value = "1000000", value_parser = parse_amount)]
     funds: Amount,
     /// Opening cash of the commodity segment (MCX), in rupees (a fresh account only).
     #[arg(long, default_value = "0", value_parser = parse_amount)]
     commodity_funds: Amount,
-    /// Switch Kite's rate limits off.
+    /// Switch every broker's rate limits off (otherwise each broker's documented ones apply).
     #[arg(long)]
     no_rate_limits: bool,
     /// The token calls under /__sim/ must carry in X-Sim-Admin-Token [default: a random one,
@@ -84,21 +87,18 @@ async fn serve(command: Command) -> Result<ExitCode, String> {
         user_name: command.user_name,
         ..KiteApp::default()
     };
-    let config = SimConfig::new(Arc::new(master))
+    let mut config = SimConfig::new(Arc::new(master))
         .addr(command.addr)
         .app(app)
         .equity_funds(command.funds)
         .commodity_funds(command.commodity_funds)
-        .state_file(state)
-        .rate_limits(if command.no_rate_limits {
-            RateLimits::UNLIMITED
-        } else {
-            RateLimits::KITE
-        });
-    let config = match command.admin_token {
-        Some(token) => config.admin_token(token),
-        None => config,
-    };
+        .state_file(state);
+    if command.no_rate_limits {
+        config = config.rate_limits(RateLimits::UNLIMITED);
+    }
+    if let Some(token) = command.admin_token {
+        config = config.admin_token(token);
+    }
     let handle = Simulator::start(config).await.map_err(|e| e.to_string())?;
     line(format_args!("listening on {}", handle.url()));
     // The admin endpoints can wipe the account: only whoever reads this may call them.
