@@ -22,8 +22,10 @@ pub enum SimError {
     /// The instrument master could not be read.
     #[error("cannot read the instrument master: {0}")]
     Master(#[source] tt_core::Error),
-    /// The master lists no instrument for Kite, so there is nothing to trade.
-    #[error("the instrument master lists no Kite instruments: import a Kite dump first")]
+    /// The master lists no instrument for Kite or Upstox, so there is nothing to trade.
+    #[error(
+        "the instrument master lists no Kite or Upstox instruments: import a broker's dump first"
+    )]
     EmptyMaster,
     /// The saved state beside the master could not be read or written. Retrying will not help
     /// until the file is fixed or removed.
@@ -35,7 +37,9 @@ pub enum SimError {
         reason: String,
     },
     /// The instrument named in an admin call is not in the master.
-    #[error("unknown instrument `{0}` (give EXCHANGE:TRADINGSYMBOL or the canonical form)")]
+    #[error(
+        "unknown instrument `{0}` (give Kite's EXCHANGE:TRADINGSYMBOL, Upstox's instrument key or the canonical form)"
+    )]
     UnknownInstrument(String),
     /// A price given to an admin call cannot be the instrument's price.
     #[error("price {price} for {instrument} is invalid: {reason}")]

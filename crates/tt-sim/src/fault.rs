@@ -21,8 +21,10 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 
-/// The calls a fault applies to: a method and a path, where a `*` segment matches any one
-/// segment (`PUT /orders/regular/*` is every modification of a regular order).
+/// The calls a fault applies to: a method and a path (either broker's: `POST /orders/regular`,
+/// `POST /v3/order/place`), where a `*` segment matches any one segment
+/// (`PUT /orders/regular/*` is every modification of a regular Kite order). The query string
+/// is not part of the match.
 ///
 /// ```
 /// use tt_sim::FaultTarget;
@@ -99,25 +101,29 @@ pub enum Fault {
     Delay(Duration),
     /// Processes the call, then closes the connection without answering.
     Drop,
-    /// Answers with this status and a Kite error envelope, without processing the call.
+    /// Answers with this status and the faulted broker's error body, without processing the
+    /// call: Kite's envelope for Kite paths; for Upstox paths an error whose `error_code` is
+    /// `error_type` when that is an Upstox code (`UDAPI100500`, ...), else `UDAPI100500`.
     Status {
         /// The HTTP status.
         status: StatusCode,
-        /// The envelope's `error_type` (`NetworkException`, `GeneralException`, ...).
+        /// Kite's `error_type` (`NetworkException`, `GeneralException`, ...), or Upstox's
+        /// `error_code` (`UDAPI...`).
         error_type: String,
-        /// The envelope's `message`.
+        /// The error's `message`.
         message: String,
     },
     /// Processes the call, then answers 200 with its JSON body cut short.
     Malformed,
-    /// Processes the call, then answers with this status and a Kite error envelope, as an
-    /// overloaded gateway does when the order went through behind it.
+    /// Processes the call, then answers with this status and the faulted broker's error body
+    /// (as for [`Fault::Status`]), as an overloaded gateway does when the order went through
+    /// behind it.
     ProcessedThenStatus {
         /// The HTTP status.
         status: StatusCode,
-        /// The envelope's `error_type`.
+        /// Kite's `error_type`, or Upstox's `error_code`.
         error_type: String,
-        /// The envelope's `message`.
+        /// The error's `message`.
         message: String,
     },
 }

@@ -1,33 +1,47 @@
 //! tt-sim: a simulated broker on loopback that speaks the brokers' real wire protocols, for
 //! integration tests, the README demo and paper trading.
 //!
-//! Today it is **Kite Connect v3** (Zerodha), faithful enough that the official Python
-//! `kiteconnect` client works against it unchanged given the simulator's URL as its `root`:
-//! the login redirect and session checksum, every user, portfolio, order, trade, quote and
-//! instrument endpoint with Kite's field names, types, statuses, error envelopes and rate
-//! limits. It is an independent implementation of the format (it shares no code with
-//! `tt-zerodha`), so a misreading of Kite's format cannot hide on both sides of a test.
+//! One address serves two brokers, dispatched by path ([`SimBroker::of_path`]):
 //!
-//! Behind the wire is a small exchange: a funded account with a few holdings, a price per
-//! instrument (settable, otherwise derived from the instrument), market orders filling at
-//! once, limit and stop-loss orders resting until the price reaches them, and every fill
-//! moving positions, holdings and margins. Faults can be injected per endpoint (see
-//! [`Fault`] for which act before and which after the request is processed), and the admin
-//! endpoints under `/__sim/` steer it from any language, given the run's admin token
-//! ([`SimHandle::admin_token`]).
+//! - **Kite Connect v3** (Zerodha), faithful enough that the official Python `kiteconnect`
+//!   client works against it unchanged given the simulator's URL as its `root`: the login
+//!   redirect and session checksum, every user, portfolio, order, trade, quote and instrument
+//!   endpoint with Kite's field names, types, statuses, error envelopes and rate limits.
+//! - **Upstox API v2/v3**, for the `/v2/...` and `/v3/...` paths (point both the API root and
+//!   the order root at [`SimHandle::url`]) and the public BOD instrument files under
+//!   `/market-quote/instruments/exchange/`: the OAuth dialog and token exchange, the `Bearer`
+//!   and `Api-Version` headers, profile, funds, holdings, positions, orders (v3's `slice`
+//!   included), trades and quotes with Upstox's field names, lower-case statuses, `UDAPI` error
+//!   bodies and rate limits.
+//!
+//! Each is an independent implementation of the format (it shares no code with `tt-zerodha` or
+//! `tt-upstox`), so a misreading of a broker's format cannot hide on both sides of a test.
+//!
+//! Behind the wire is a small exchange: one market (a price per canonical instrument, settable,
+//! otherwise derived from the instrument), and per broker a funded account with a few holdings
+//! among the instruments that broker lists, market orders filling at once, limit and stop-loss
+//! orders resting until the price reaches them, and every fill moving that account's positions,
+//! holdings and margins. A Kite order never appears in Upstox's book, nor the other way round;
+//! the same instrument trades through both at the exchange's one price. Faults can be injected
+//! per endpoint (see [`Fault`] for which act before and which after the request is processed),
+//! and the admin endpoints under `/__sim/` steer it from any language, given the run's admin
+//! token ([`SimHandle::admin_token`]).
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use tt_instruments::InstrumentMaster;
-//! use tt_sim::{RateLimits, SimConfig, Simulator};
+//! use tt_sim::{RateLimits, SimBroker, SimConfig, Simulator};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let master = Arc::new(InstrumentMaster::open("_cache/instruments.db")?);
 //! let sim = Simulator::start(SimConfig::new(master).rate_limits(RateLimits::UNLIMITED)).await?;
-//! let access_token = sim.open_session();
-//! // ... point a Kite client at sim.url() with sim.app().api_key and access_token ...
+//! let kite_token = sim.open_session();
+//! let upstox_token = sim.open_session_for(SimBroker::Upstox);
+//! // ... point a Kite client at sim.url() with sim.app().api_key and kite_token, and an
+//! // Upstox client (API root and order root) at sim.url() with `Bearer upstox_token` ...
 //! sim.set_price("NSE:INFY", "1500".parse()?)?;
 //! assert!(sim.orders().is_empty());
+//! assert!(sim.orders_of(SimBroker::Upstox).is_empty());
 //! # Ok(()) }
 //! ```
 
