@@ -1,19 +1,53 @@
 //! What a full quote of an instrument says, broker-neutral: the tape, five levels of depth on
 //! each side, open interest, the average price and the circuit limits, all derived from the
 //! market and the instrument's seed so they are the same in every run. Each broker's quote
-//! endpoint writes it in its own shape.
+//! endpoint writes it in its own shape; the OHLC and depth objects, which both brokers write
+//! with the same keys, are written from here.
 
+use serde::Serialize;
 use tt_core::Price;
 
 use crate::market::Tape;
+use crate::money::price;
 use crate::universe::{Listing, stable_hash};
 
-/// One level of market depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Open, high, low and close: the `ohlc` object of both brokers' quotes.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Ohlc {
+    #[serde(serialize_with = "price")]
+    pub(crate) open: Price,
+    #[serde(serialize_with = "price")]
+    pub(crate) high: Price,
+    #[serde(serialize_with = "price")]
+    pub(crate) low: Price,
+    #[serde(serialize_with = "price")]
+    pub(crate) close: Price,
+}
+
+/// The day's open, high, low and previous close.
+pub(crate) fn ohlc(tape: &Tape) -> Ohlc {
+    Ohlc {
+        open: tape.open,
+        high: tape.high,
+        low: tape.low,
+        close: tape.close,
+    }
+}
+
+/// One level of market depth (`price`, `quantity`, `orders` in both brokers' quotes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub(crate) struct Level {
+    #[serde(serialize_with = "price")]
     pub(crate) price: Price,
     pub(crate) quantity: u64,
     pub(crate) orders: u32,
+}
+
+/// Five bids and five offers, best first: the `depth` object of both brokers' full quotes.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Depth {
+    pub(crate) buy: Vec<Level>,
+    pub(crate) sell: Vec<Level>,
 }
 
 /// A full quote.
@@ -21,10 +55,8 @@ pub(crate) struct Level {
 pub(crate) struct Snapshot {
     /// The day so far.
     pub(crate) tape: Tape,
-    /// Five bids, best first.
-    pub(crate) buy: Vec<Level>,
-    /// Five offers, best first.
-    pub(crate) sell: Vec<Level>,
+    /// Five bids and five offers.
+    pub(crate) depth: Depth,
     /// Units bid in all (the book beyond the five levels included).
     pub(crate) buy_quantity: u64,
     /// Units offered in all.
@@ -108,8 +140,7 @@ pub(crate) fn snapshot(listing: &Listing, tape: Tape) -> Snapshot {
     Snapshot {
         buy_quantity: buy.iter().map(|l| l.quantity).sum::<u64>() * 20,
         sell_quantity: sell.iter().map(|l| l.quantity).sum::<u64>() * 20,
-        buy,
-        sell,
+        depth: Depth { buy, sell },
         average_price: if tradable { typical } else { Price::ZERO },
         oi,
         oi_day_high: oi + oi / 20,

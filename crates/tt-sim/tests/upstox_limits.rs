@@ -39,7 +39,7 @@ async fn place_modify_and_cancel_share_ten_a_second() {
         .await
         .upstox_error(429, "UDAPI10005");
     // Standard APIs have their own budget; Kite has its own limiter.
-    sim.upstox.get("/v2/order/retrieve-all").await.upstox_data();
+    sim.upstox.get("/v2/order/retrieve-all").await.data();
     sim.kite.get("/orders").await.data();
     sim.clock.set(NOW + Duration::seconds(1));
     sim.upstox.place_one(ORDER).await;
@@ -56,7 +56,7 @@ async fn standard_apis_have_per_second_and_per_minute_caps() {
     )
     .await;
     for _ in 0..50 {
-        sim.upstox.get("/v2/user/profile").await.upstox_data();
+        sim.upstox.get("/v2/user/profile").await.data();
     }
     sim.upstox
         .get("/v2/market-quote/ltp?instrument_key=NSE_EQ%7CINE009A01021")
@@ -64,7 +64,7 @@ async fn standard_apis_have_per_second_and_per_minute_caps() {
         .upstox_error(429, "UDAPI10005");
     sim.clock.set(NOW + Duration::seconds(1));
     for _ in 0..10 {
-        sim.upstox.get("/v2/user/profile").await.upstox_data();
+        sim.upstox.get("/v2/user/profile").await.data();
     }
     // Sixty this minute.
     sim.upstox
@@ -72,7 +72,7 @@ async fn standard_apis_have_per_second_and_per_minute_caps() {
         .await
         .upstox_error(429, "UDAPI10005");
     sim.clock.set(NOW + Duration::seconds(60));
-    sim.upstox.get("/v2/user/profile").await.upstox_data();
+    sim.upstox.get("/v2/user/profile").await.data();
 }
 
 #[tokio::test]
@@ -111,18 +111,10 @@ async fn the_login_dialog_and_instrument_files_are_not_counted() {
     )
     .await;
     for _ in 0..3 {
-        let answer = common::send(
-            sim.handle.addr(),
-            "GET",
-            "/market-quote/instruments/exchange/complete.json.gz",
-            &[],
-            "",
-        )
-        .await
-        .unwrap();
+        let answer = common::instrument_file(sim.handle.addr(), "complete.json.gz").await;
         assert_eq!(answer.status, 200);
     }
-    sim.upstox.get("/v2/user/profile").await.upstox_data();
+    sim.upstox.get("/v2/user/profile").await.data();
     sim.upstox
         .get("/v2/user/profile")
         .await
@@ -130,6 +122,6 @@ async fn the_login_dialog_and_instrument_files_are_not_counted() {
     sim.handle
         .set_rate_limits_for(SimBroker::Upstox, RateLimits::UNLIMITED);
     for _ in 0..5 {
-        sim.upstox.get("/v2/user/profile").await.upstox_data();
+        sim.upstox.get("/v2/user/profile").await.data();
     }
 }

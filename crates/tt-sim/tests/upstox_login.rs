@@ -74,7 +74,7 @@ async fn the_dialog_and_token_exchange_open_a_session() {
         addr: sim.handle.addr(),
         access_token: token["access_token"].as_str().unwrap().to_owned(),
     };
-    let profile = client.get("/v2/user/profile").await.upstox_data();
+    let profile = client.get("/v2/user/profile").await.data();
     assert_eq!(profile["broker"], "UPSTOX");
     assert_eq!(
         profile["products"],
@@ -197,11 +197,11 @@ async fn v2_calls_need_the_api_version_header_and_v3_calls_do_not() {
 #[tokio::test]
 async fn sessions_expire_at_half_past_three_in_the_morning() {
     let sim = BothSim::start("upstox-login-expiry").await;
-    sim.upstox.get("/v2/user/profile").await.upstox_data();
+    sim.upstox.get("/v2/user/profile").await.data();
     // 03:29:59 IST the next day: still valid; 03:30: gone. Kite's session lives on to 06:00.
     sim.clock
         .set(time::macros::datetime!(2026-11-24 21:59:59 UTC));
-    sim.upstox.get("/v2/user/profile").await.upstox_data();
+    sim.upstox.get("/v2/user/profile").await.data();
     sim.clock
         .set(time::macros::datetime!(2026-11-24 22:00:00 UTC));
     sim.upstox

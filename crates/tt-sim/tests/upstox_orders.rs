@@ -79,7 +79,7 @@ async fn a_v3_market_order_fills_at_the_last_price() {
         .upstox
         .get(&format!("/v2/order/history?order_id={id}"))
         .await
-        .upstox_data();
+        .data();
     let statuses: Vec<&str> = history
         .as_array()
         .unwrap()
@@ -100,16 +100,16 @@ async fn a_v3_market_order_fills_at_the_last_price() {
         .upstox
         .get(&format!("/v2/order/trades?order_id={id}"))
         .await
-        .upstox_data();
+        .data();
     assert_eq!(trades[0]["average_price"], 1500);
     assert_eq!(trades[0]["instrument_token"], "NSE_EQ|INE009A01021");
     let day = sim
         .upstox
         .get("/v2/order/trades/get-trades-for-day")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(day.as_array().unwrap().len(), 1);
-    let book = sim.upstox.get("/v2/order/retrieve-all").await.upstox_data();
+    let book = sim.upstox.get("/v2/order/retrieve-all").await.data();
     assert_eq!(book.as_array().unwrap().len(), 1);
 }
 
@@ -137,7 +137,7 @@ async fn v2_place_modify_and_cancel_answer_one_order_id() {
             &json!({"order_id": id, "price": 1410.5, "validity": "DAY", "order_type": "LIMIT", "quantity": 2, "disclosed_quantity": 0, "trigger_price": 0}).to_string(),
         )
         .await
-        .upstox_data();
+        .data();
     assert_eq!(modified["order_id"], id.as_str());
     let state = sim.upstox.order(&id).await;
     assert_eq!(state["price"], 1410.5);
@@ -146,7 +146,7 @@ async fn v2_place_modify_and_cancel_answer_one_order_id() {
         .upstox
         .call("DELETE", &format!("/v2/order/cancel?order_id={id}"), "")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(cancelled["order_id"], id.as_str());
     assert_eq!(sim.upstox.order(&id).await["status"], "cancelled");
 }
@@ -361,7 +361,7 @@ async fn the_books_are_apart_and_the_market_is_shared() {
     let kite_book = sim.kite.get("/orders").await.data();
     assert_eq!(kite_book.as_array().unwrap().len(), 1);
     assert_eq!(kite_book[0]["tag"], "kite");
-    let upstox_book = sim.upstox.get("/v2/order/retrieve-all").await.upstox_data();
+    let upstox_book = sim.upstox.get("/v2/order/retrieve-all").await.data();
     assert_eq!(upstox_book.as_array().unwrap().len(), 1);
     assert_eq!(upstox_book[0]["tag"], "up");
     assert_eq!(sim.handle.orders().len(), 1);
@@ -381,7 +381,7 @@ async fn the_books_are_apart_and_the_market_is_shared() {
         .upstox
         .get("/v2/portfolio/short-term-positions")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(upstox_positions.as_array().unwrap().len(), 1);
 }
 

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::Read;
-
-use common::{BothSim, send};
+use common::BothSim;
 use serde_json::Value;
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -23,11 +21,7 @@ fn keys(value: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn funds_answer_both_segments_or_the_one_asked_for() {
     let sim = BothSim::start("upstox-shapes-funds").await;
-    let both = sim
-        .upstox
-        .get("/v2/user/get-funds-and-margin")
-        .await
-        .upstox_data();
+    let both = sim.upstox.get("/v2/user/get-funds-and-margin").await.data();
     assert_eq!(keys(&both), ["commodity", "equity"]);
     let equity = &both["equity"];
     assert_eq!(
@@ -47,13 +41,13 @@ async fn funds_answer_both_segments_or_the_one_asked_for() {
         .upstox
         .get("/v2/user/get-funds-and-margin?segment=SEC")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(keys(&sec), ["equity"]);
     let com = sim
         .upstox
         .get("/v2/user/get-funds-and-margin?segment=COM")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(keys(&com), ["commodity"]);
     sim.upstox
         .get("/v2/user/get-funds-and-margin?segment=FNO")
@@ -68,7 +62,7 @@ async fn holdings_are_seeded_from_what_upstox_lists() {
         .upstox
         .get("/v2/portfolio/long-term-holdings")
         .await
-        .upstox_data();
+        .data();
     let holdings = holdings.as_array().unwrap();
     // The first three NSE equities Upstox lists (M&M is Kite's alone, TATAMOTORS Upstox's).
     let symbols: Vec<&str> = holdings
@@ -117,7 +111,7 @@ async fn positions_carry_the_segment_and_day_figures() {
         .upstox
         .get("/v2/portfolio/short-term-positions")
         .await
-        .upstox_data();
+        .data();
     let position = &positions[0];
     assert_eq!(position["exchange"], "NSE_FO");
     assert_eq!(position["instrument_token"], "NSE_FO|51714");
@@ -162,7 +156,7 @@ async fn quotes_are_keyed_by_segment_and_symbol() {
         .upstox
         .get("/v2/market-quote/quotes?instrument_key=NSE_EQ%7CINE009A01021,NSE_INDEX%7CNifty%2050,NSE_EQ%7CINE000X00000")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(keys(&data), ["NSE_EQ:INFY", "NSE_INDEX:NIFTY 50"]);
     let quote = &data["NSE_EQ:INFY"];
     assert_eq!(quote["instrument_token"], "NSE_EQ|INE009A01021");
@@ -193,7 +187,7 @@ async fn quotes_are_keyed_by_segment_and_symbol() {
         .upstox
         .get("/v2/market-quote/ltp?symbol=NSE_EQ%7CINE009A01021")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(
         ltp,
         serde_json::json!({"NSE_EQ:INFY": {"last_price": 1490.5, "instrument_token": "NSE_EQ|INE009A01021"}})
@@ -202,7 +196,7 @@ async fn quotes_are_keyed_by_segment_and_symbol() {
         .upstox
         .get("/v2/market-quote/ohlc?instrument_key=NSE_EQ%7CINE009A01021&interval=1d")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(
         keys(&ohlc["NSE_EQ:INFY"]),
         ["instrument_token", "last_price", "ohlc"]
@@ -211,7 +205,7 @@ async fn quotes_are_keyed_by_segment_and_symbol() {
         .upstox
         .get("/v3/market-quote/ltp?instrument_key=NSE_EQ%7CINE009A01021")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(
         keys(&v3["NSE_EQ:INFY"]),
         ["cp", "instrument_token", "last_price", "ltq", "volume"]
@@ -220,7 +214,7 @@ async fn quotes_are_keyed_by_segment_and_symbol() {
         .upstox
         .get("/v3/market-quote/ohlc?instrument_key=NSE_EQ%7CINE009A01021&interval=1d")
         .await
-        .upstox_data();
+        .data();
     assert_eq!(v3["NSE_EQ:INFY"]["live_ohlc"]["close"], 1490.5);
     assert_eq!(
         keys(&v3["NSE_EQ:INFY"]["prev_ohlc"]),
@@ -257,29 +251,18 @@ async fn quote_keys_are_checked() {
             "/v2/market-quote/quotes?instrument_key={five_hundred}"
         ))
         .await
-        .upstox_data();
+        .data();
     assert_eq!(data, serde_json::json!({}));
 }
 
 #[tokio::test]
 async fn the_instrument_file_is_gzip_json_of_what_upstox_lists() {
     let sim = BothSim::start("upstox-shapes-file").await;
-    let answer = send(
-        sim.handle.addr(),
-        "GET",
-        "/market-quote/instruments/exchange/complete.json.gz",
-        &[],
-        "",
-    )
-    .await
-    .unwrap();
+    let answer = common::instrument_file(sim.handle.addr(), "complete.json.gz").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/gzip"));
     assert!(answer.header("content-encoding").is_none());
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(answer.body.as_slice())
-        .read_to_end(&mut json)
-        .unwrap();
+    let json = common::gunzip(&answer.body);
     let rows: Vec<Value> = serde_json::from_slice(&json).unwrap();
     let find = |key: &str| {
         rows.iter()
@@ -310,24 +293,9 @@ async fn the_instrument_file_is_gzip_json_of_what_upstox_lists() {
     // Only Kite lists M&M: it is not in Upstox's file.
     assert!(rows.iter().all(|r| r["trading_symbol"] != "M&M"));
 
-    let nse = send(
-        sim.handle.addr(),
-        "GET",
-        "/market-quote/instruments/exchange/MCX.json.gz",
-        &[],
-        "",
-    )
-    .await
-    .unwrap();
-    assert_eq!(nse.status, 200);
-    send(
-        sim.handle.addr(),
-        "GET",
-        "/market-quote/instruments/exchange/NOPE.json.gz",
-        &[],
-        "",
-    )
-    .await
-    .unwrap()
-    .upstox_error(404, "UDAPI10000");
+    let mcx = common::instrument_file(sim.handle.addr(), "MCX.json.gz").await;
+    assert_eq!(mcx.status, 200);
+    common::instrument_file(sim.handle.addr(), "NOPE.json.gz")
+        .await
+        .upstox_error(404, "UDAPI10000");
 }

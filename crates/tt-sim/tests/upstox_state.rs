@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::sync::Arc;
 
-use common::{KITE_CSV, NOW, TempDir, UPSTOX_JSON, UpstoxClient, build_both, send};
+use common::{KITE_CSV, NOW, TempDir, UPSTOX_JSON, UpstoxClient, build_both};
 use time::macros::date;
 use tt_core::ManualClock;
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
@@ -57,19 +57,8 @@ async fn the_served_bod_file_reads_back_through_upstoxs_parser() {
     let sim = Simulator::start(SimConfig::new(Arc::clone(&master)))
         .await
         .unwrap();
-    let answer = send(
-        sim.addr(),
-        "GET",
-        "/market-quote/instruments/exchange/complete.json.gz",
-        &[],
-        "",
-    )
-    .await
-    .unwrap();
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(answer.body.as_slice())
-        .read_to_end(&mut json)
-        .unwrap();
+    let answer = common::instrument_file(sim.addr(), "complete.json.gz").await;
+    let json = common::gunzip(&answer.body);
     let upstox = Upstox::new(UpstoxConfig::new("", "", ""));
     let path = dir.path("again.db");
     build_master(

@@ -8,7 +8,7 @@ use super::bad_encoding;
 use super::wire::{self, KiteError};
 use crate::call::Call;
 use crate::market::Tape;
-use crate::quote::{self, Level};
+use crate::quote::{self, ohlc};
 use crate::reply::Reply;
 use crate::sim::Sim;
 use crate::stamp;
@@ -50,26 +50,6 @@ fn requested<'s>(
         .collect())
 }
 
-fn ohlc(tape: &Tape) -> wire::Ohlc {
-    wire::Ohlc {
-        open: tape.open,
-        high: tape.high,
-        low: tape.low,
-        close: tape.close,
-    }
-}
-
-fn depth(levels: &[Level]) -> Vec<wire::DepthLevel> {
-    levels
-        .iter()
-        .map(|l| wire::DepthLevel {
-            price: l.price,
-            quantity: l.quantity,
-            orders: l.orders,
-        })
-        .collect()
-}
-
 fn full_quote(listing: &Listing, tape: Tape, now: time::OffsetDateTime) -> wire::Quote {
     let token = listing.kite.as_ref().map_or(0, Contract::kite_token);
     let quote = quote::snapshot(listing, tape);
@@ -93,10 +73,7 @@ fn full_quote(listing: &Listing, tape: Tape, now: time::OffsetDateTime) -> wire:
         lower_circuit_limit: quote.lower_circuit_limit,
         upper_circuit_limit: quote.upper_circuit_limit,
         ohlc: ohlc(tape),
-        depth: wire::Depth {
-            buy: depth(&quote.buy),
-            sell: depth(&quote.sell),
-        },
+        depth: quote.depth,
     }
 }
 

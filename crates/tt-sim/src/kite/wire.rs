@@ -9,6 +9,7 @@ use http::StatusCode;
 use serde::Serialize;
 use tt_core::{Amount, Price};
 
+pub(crate) use crate::quote::{Depth, Ohlc};
 use crate::reply::{self, Reply};
 
 /// Kite's `error_type` values the simulator sends.
@@ -452,35 +453,6 @@ pub(crate) struct Session<'a> {
 #[derive(Debug, Serialize)]
 pub(crate) struct OrderAck<'a> {
     pub(crate) order_id: &'a str,
-}
-
-/// Open, high, low and close.
-#[derive(Debug, Serialize)]
-pub(crate) struct Ohlc {
-    #[serde(serialize_with = "price")]
-    pub(crate) open: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) high: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) low: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) close: Price,
-}
-
-/// One level of market depth.
-#[derive(Debug, Serialize)]
-pub(crate) struct DepthLevel {
-    #[serde(serialize_with = "price")]
-    pub(crate) price: Price,
-    pub(crate) quantity: u64,
-    pub(crate) orders: u32,
-}
-
-/// Five bids and five offers.
-#[derive(Debug, Serialize)]
-pub(crate) struct Depth {
-    pub(crate) buy: Vec<DepthLevel>,
-    pub(crate) sell: Vec<DepthLevel>,
 }
 
 /// One instrument of `GET /quote`.

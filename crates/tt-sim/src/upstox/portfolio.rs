@@ -5,13 +5,13 @@
 use tt_core::{Amount, ProductType};
 
 use super::wire::{self, UpstoxError};
-use crate::SimBroker;
 use crate::account::margin::FundSegment;
 use crate::account::{HoldingRecord, PositionRecord};
 use crate::call::Call;
 use crate::reply::Reply;
 use crate::sim::{Inner, Sim};
 use crate::universe::key_segment;
+use crate::{KiteApp, SimBroker};
 
 /// The exchanges a profile lists.
 pub(crate) const EXCHANGES: &[&str] = &["NSE", "NFO", "BSE", "CDS", "BFO", "BCD", "MCX"];
@@ -32,10 +32,9 @@ pub(crate) const fn product_code(product: ProductType) -> &'static str {
     }
 }
 
-/// `GET /v2/user/profile`.
-pub(crate) fn profile(sim: &Sim) -> Reply {
-    let app = &sim.app;
-    wire::success(&wire::Profile {
+/// The user's profile, as `GET /v2/user/profile` and the token exchange show it.
+pub(crate) fn profile_of(app: &KiteApp) -> wire::Profile<'_> {
+    wire::Profile {
         email: &app.email,
         exchanges: EXCHANGES,
         products: PRODUCTS,
@@ -46,7 +45,12 @@ pub(crate) fn profile(sim: &Sim) -> Reply {
         user_type: "individual",
         poa: false,
         is_active: true,
-    })
+    }
+}
+
+/// `GET /v2/user/profile`.
+pub(crate) fn profile(sim: &Sim) -> Reply {
+    wire::success(&profile_of(&sim.app))
 }
 
 fn fund_segment(sim: &Sim, inner: &Inner, segment: FundSegment) -> wire::FundSegment {

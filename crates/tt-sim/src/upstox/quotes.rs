@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::wire::{self, UpstoxError, code};
 use crate::call::Call;
 use crate::market::Tape;
-use crate::quote::{self, Level};
+use crate::quote::{self, ohlc};
 use crate::reply::Reply;
 use crate::sim::Sim;
 use crate::stamp;
@@ -86,26 +86,6 @@ fn requested<'s>(sim: &'s Sim, call: &Call) -> Result<Vec<Asked<'s>>, UpstoxErro
         .collect())
 }
 
-fn ohlc(tape: &Tape) -> wire::Ohlc {
-    wire::Ohlc {
-        open: tape.open,
-        high: tape.high,
-        low: tape.low,
-        close: tape.close,
-    }
-}
-
-fn depth(levels: &[Level]) -> Vec<wire::DepthLevel> {
-    levels
-        .iter()
-        .map(|l| wire::DepthLevel {
-            quantity: l.quantity,
-            price: l.price,
-            orders: l.orders,
-        })
-        .collect()
-}
-
 fn full_quote<'s>(asked: &Asked<'s>, now: OffsetDateTime) -> wire::Quote<'s> {
     let quote = quote::snapshot(asked.listing, asked.tape.clone());
     let tape = &quote.tape;
@@ -114,10 +94,7 @@ fn full_quote<'s>(asked: &Asked<'s>, now: OffsetDateTime) -> wire::Quote<'s> {
         .unwrap_or_default();
     wire::Quote {
         ohlc: ohlc(tape),
-        depth: wire::Depth {
-            buy: depth(&quote.buy),
-            sell: depth(&quote.sell),
-        },
+        depth: quote.depth,
         timestamp: stamp::ist_iso(now),
         instrument_token: &asked.contract.token,
         symbol: &asked.contract.symbol,

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::portfolio::{EXCHANGES, ORDER_TYPES, PRODUCTS};
+use super::portfolio;
 use super::wire::{self, UpstoxError, code};
 use crate::SimBroker;
 use crate::call::Call;
@@ -93,18 +93,8 @@ pub(crate) fn token(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
         inner.touch();
         session
     };
-    let app = &sim.app;
     let body = serde_json::to_vec(&wire::Token {
-        email: &app.email,
-        exchanges: EXCHANGES,
-        products: PRODUCTS,
-        broker: "UPSTOX",
-        user_id: &app.user_id,
-        user_name: &app.user_name,
-        order_types: ORDER_TYPES,
-        user_type: "individual",
-        poa: false,
-        is_active: true,
+        profile: portfolio::profile_of(&sim.app),
         access_token: &session.access_token,
         extended_token: &session.public_token,
     })

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tt_core::{Amount, Price};
 
 pub(crate) use crate::money::{amount, price};
+pub(crate) use crate::quote::{Depth, Ohlc};
 use crate::reply::{self, Reply};
 
 /// Upstox's error codes the simulator sends.
@@ -248,19 +249,12 @@ pub(crate) fn success_with_latency<T: Serialize + ?Sized>(data: &T, latency_ms: 
     )
 }
 
-/// `POST /v2/login/authorization/token`: flat, not in an envelope.
+/// `POST /v2/login/authorization/token`: flat, not in an envelope: the profile's fields and
+/// the tokens.
 #[derive(Debug, Serialize)]
 pub(crate) struct Token<'a> {
-    pub(crate) email: &'a str,
-    pub(crate) exchanges: &'static [&'static str],
-    pub(crate) products: &'static [&'static str],
-    pub(crate) broker: &'static str,
-    pub(crate) user_id: &'a str,
-    pub(crate) user_name: &'a str,
-    pub(crate) order_types: &'static [&'static str],
-    pub(crate) user_type: &'static str,
-    pub(crate) poa: bool,
-    pub(crate) is_active: bool,
+    #[serde(flatten)]
+    pub(crate) profile: Profile<'a>,
     pub(crate) access_token: &'a str,
     pub(crate) extended_token: &'a str,
 }
@@ -459,35 +453,6 @@ pub(crate) struct OrderAck<'a> {
 #[derive(Debug, Serialize)]
 pub(crate) struct OrderIds<'a> {
     pub(crate) order_ids: &'a [String],
-}
-
-/// Open, high, low and close.
-#[derive(Debug, Serialize)]
-pub(crate) struct Ohlc {
-    #[serde(serialize_with = "price")]
-    pub(crate) open: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) high: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) low: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) close: Price,
-}
-
-/// One level of depth.
-#[derive(Debug, Serialize)]
-pub(crate) struct DepthLevel {
-    pub(crate) quantity: u64,
-    #[serde(serialize_with = "price")]
-    pub(crate) price: Price,
-    pub(crate) orders: u32,
-}
-
-/// Five bids and five offers.
-#[derive(Debug, Serialize)]
-pub(crate) struct Depth {
-    pub(crate) buy: Vec<DepthLevel>,
-    pub(crate) sell: Vec<DepthLevel>,
 }
 
 /// One instrument of `GET /v2/market-quote/quotes`.

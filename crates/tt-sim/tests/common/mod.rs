@@ -203,7 +203,7 @@ impl UpstoxClient {
     /// Places an order through v3; returns its ids (panics unless accepted).
     pub async fn place(&self, json: &str) -> Vec<String> {
         let answer = self.call("POST", "/v3/order/place", json).await;
-        let data = answer.upstox_data();
+        let data = answer.data();
         data["order_ids"]
             .as_array()
             .unwrap()
@@ -223,8 +223,31 @@ impl UpstoxClient {
     pub async fn order(&self, order_id: &str) -> Value {
         self.get(&format!("/v2/order/details?order_id={order_id}"))
             .await
-            .upstox_data()
+            .data()
     }
+}
+
+/// `GET`s one of the public Upstox instrument files (`complete.json.gz`, ...).
+pub async fn instrument_file(addr: SocketAddr, name: &str) -> Response {
+    send(
+        addr,
+        "GET",
+        &format!("/market-quote/instruments/exchange/{name}"),
+        &[],
+        "",
+    )
+    .await
+    .unwrap()
+}
+
+/// The bytes of a gzip body, decompressed.
+pub fn gunzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
 }
 
 /// Sends one request with a JSON body (when not empty).
@@ -334,7 +357,8 @@ impl Response {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
     }
 
-    /// `data` of a success envelope, after checking the status and envelope.
+    /// `data` of a success envelope (Kite's or Upstox's: both are `{"status":"success",
+    /// "data":...}`), after checking the status and envelope.
     pub fn data(&self) -> Value {
         let json = self.json();
         assert_eq!(self.status, 200, "{json}");
@@ -355,14 +379,6 @@ impl Response {
             "{json}"
         );
         json["message"].as_str().unwrap().to_owned()
-    }
-
-    /// `data` of an Upstox success envelope, after checking the status and envelope.
-    pub fn upstox_data(&self) -> Value {
-        let json = self.json();
-        assert_eq!(self.status, 200, "{json}");
-        assert_eq!(json["status"], "success", "{json}");
-        json["data"].clone()
     }
 
     /// Checks an Upstox error body: HTTP status, one error with `code` in both spellings;
