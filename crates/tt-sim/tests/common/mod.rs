@@ -124,6 +124,25 @@ pub fn build_both(path: &std::path::Path, csv: &str, json: &str) -> Arc<Instrume
     Arc::new(InstrumentMaster::open(path).unwrap())
 }
 
+/// A simulator over `master`, rate limits off, the clock stopped at [`NOW`], then `configure`d;
+/// with a logged-in Kite client.
+async fn start_over(
+    master: Arc<InstrumentMaster>,
+    configure: impl FnOnce(SimConfig) -> SimConfig,
+) -> (SimHandle, Arc<ManualClock>, Kite) {
+    let clock = Arc::new(ManualClock::new(NOW));
+    let config = SimConfig::new(master)
+        .rate_limits(RateLimits::UNLIMITED)
+        .clock(clock.clone());
+    let handle = Simulator::start(configure(config)).await.unwrap();
+    let kite = Kite {
+        addr: handle.addr(),
+        api_key: handle.app().api_key.clone(),
+        access_token: handle.open_session(),
+    };
+    (handle, clock, kite)
+}
+
 /// A simulator over [`KITE_CSV`] and [`UPSTOX_JSON`], rate limits off, the clock stopped at
 /// [`NOW`], with a logged-in client for each broker.
 pub struct BothSim {
@@ -142,16 +161,7 @@ impl BothSim {
     pub async fn start_with(name: &str, configure: impl FnOnce(SimConfig) -> SimConfig) -> BothSim {
         let dir = TempDir::new(name);
         let master = build_both(&dir.path("instruments.db"), KITE_CSV, UPSTOX_JSON);
-        let clock = Arc::new(ManualClock::new(NOW));
-        let config = SimConfig::new(master)
-            .rate_limits(RateLimits::UNLIMITED)
-            .clock(clock.clone());
-        let handle = Simulator::start(configure(config)).await.unwrap();
-        let kite = Kite {
-            addr: handle.addr(),
-            api_key: handle.app().api_key.clone(),
-            access_token: handle.open_session(),
-        };
+        let (handle, clock, kite) = start_over(master, configure).await;
         let upstox = UpstoxClient {
             addr: handle.addr(),
             access_token: handle.open_session_for(SimBroker::Upstox),
@@ -258,11 +268,26 @@ pub async fn send_json(
     headers: &[(&str, &str)],
     json: &str,
 ) -> std::io::Result<Response> {
+    send_typed(addr, method, target, headers, json, "application/json").await
+}
+
+/// Sends one request, its body (when not empty) of `content_type`.
+async fn send_typed(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    content_type: &str,
+) -> std::io::Result<Response> {
     let mut headers = headers.to_vec();
-    if !json.is_empty() {
-        headers.push(("Content-Type", "application/json"));
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
+        headers.push(("Content-Type", content_type));
     }
-    send_raw(addr, method, target, &headers, json).await
+    send_raw(addr, method, target, &headers, body).await
 }
 
 /// A running simulator with its clock, a logged-in client, and its scratch directory.
@@ -283,16 +308,7 @@ impl TestSim {
     pub async fn start_with(name: &str, configure: impl FnOnce(SimConfig) -> SimConfig) -> TestSim {
         let dir = TempDir::new(name);
         let master = build(&dir.path("instruments.db"), KITE_CSV);
-        let clock = Arc::new(ManualClock::new(NOW));
-        let config = SimConfig::new(master)
-            .rate_limits(RateLimits::UNLIMITED)
-            .clock(clock.clone());
-        let handle = Simulator::start(configure(config)).await.unwrap();
-        let kite = Kite {
-            addr: handle.addr(),
-            api_key: handle.app().api_key.clone(),
-            access_token: handle.open_session(),
-        };
+        let (handle, clock, kite) = start_over(master, configure).await;
         TestSim {
             handle,
             clock,
@@ -421,14 +437,8 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> std::io::Result<Response> {
-    let mut headers = headers.to_vec();
-    let typed = headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
-    if !body.is_empty() && !typed {
-        headers.push(("Content-Type", "application/x-www-form-urlencoded"));
-    }
-    send_raw(addr, method, target, &headers, body).await
+    let form = "application/x-www-form-urlencoded";
+    send_typed(addr, method, target, headers, body, form).await
 }
 
 /// Sends one request with exactly these headers and reads the whole response.
