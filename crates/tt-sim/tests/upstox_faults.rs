@@ -106,10 +106,15 @@ async fn drop_and_malformed_act_after_processing() {
 async fn upstox_faults_can_be_injected_through_the_admin_endpoint() {
     let sim = BothSim::start("upstox-fault-admin").await;
     let body = r#"{"method":"DELETE","path":"/v3/order/cancel","fault":{"kind":"status","status":500,"error_type":"UDAPI100500","message":"busy"},"times":1}"#;
-    common::send(sim.handle.addr(), "POST", "/__sim/faults", &[], body)
-        .await
-        .unwrap()
-        .data();
+    common::admin_call(
+        sim.handle.addr(),
+        sim.handle.admin_token().expose(),
+        "POST",
+        "/__sim/faults",
+        body,
+    )
+    .await
+    .data();
     let error = sim
         .upstox
         .call("DELETE", "/v3/order/cancel?order_id=1", "")
