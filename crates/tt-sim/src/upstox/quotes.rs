@@ -2,7 +2,7 @@
 //! given as a comma list of instrument keys in `instrument_key` (or the deprecated `symbol`,
 //! which the Python SDK still sends), at most 500. The answer is keyed `SEGMENT:TRADING_SYMBOL`
 //! (`NSE_EQ:INFY`), not by the key asked for; each value's `instrument_token` is the key.
-//! Well-formed keys the simulator does not list are left out.
+//! A key that is not one Upstox lists fails the call with `UDAPI1087`, naming the key.
 
 use std::collections::BTreeMap;
 
@@ -59,31 +59,27 @@ fn requested<'s>(sim: &'s Sim, call: &Call) -> Result<Vec<Asked<'s>>, UpstoxErro
         )
         .at("instrument_key", None));
     }
-    if let Some(bad) = keys
-        .iter()
-        .find(|k| !matches!(k.split_once('|'), Some((s, id)) if !s.is_empty() && !id.is_empty()))
-    {
-        return Err(
-            UpstoxError::bad(code::INVALID_KEY, "Invalid Instrument key")
-                .at("instrument_key", Some((*bad).into())),
-        );
-    }
     keys.sort_unstable();
     keys.dedup();
     let (inner, _) = sim.current();
-    Ok(keys
-        .into_iter()
-        .filter_map(|key| {
-            let listing = sim.universe.by_upstox_key(key)?;
-            let contract = listing.upstox.as_ref()?;
-            Some(Asked {
+    keys.into_iter()
+        .map(|key| {
+            let (listing, contract) = sim
+                .universe
+                .by_upstox_key(key)
+                .and_then(|l| Some((l, l.upstox.as_ref()?)))
+                .ok_or_else(|| {
+                    UpstoxError::bad(code::INVALID_KEY, "Invalid Instrument key")
+                        .at("instrument_key", Some(key.into()))
+                })?;
+            Ok(Asked {
                 key: format!("{}:{}", contract.upstox_segment(), contract.symbol),
                 listing,
                 contract,
                 tape: inner.market.tape(listing),
             })
         })
-        .collect())
+        .collect()
 }
 
 fn full_quote<'s>(asked: &Asked<'s>, now: OffsetDateTime) -> wire::Quote<'s> {
