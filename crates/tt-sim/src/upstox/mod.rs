@@ -27,6 +27,7 @@ use crate::call::Call;
 use crate::rate::RateClass;
 use crate::reply::Reply;
 use crate::sim::Sim;
+use crate::universe::{Contract, Listing};
 use wire::UpstoxError;
 
 /// The API version of a call, by its path.
@@ -206,6 +207,22 @@ fn serve(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
         Route::Ohlc(Version::V3) => quotes::ohlc_v3(sim, call),
         Route::Dialog | Route::Token | Route::InstrumentFile(_) => Err(UpstoxError::not_found()),
     }
+}
+
+/// The instrument with Upstox's instrument `key` and its Upstox contract, or 400 `UDAPI1087`
+/// naming the request field `property_path` that sent it.
+fn listed<'s>(
+    sim: &'s Sim,
+    key: &str,
+    property_path: &str,
+) -> Result<(&'s Listing, &'s Contract), UpstoxError> {
+    sim.universe
+        .by_upstox_key(key)
+        .and_then(|l| Some((l, l.upstox.as_ref()?)))
+        .ok_or_else(|| {
+            UpstoxError::bad(wire::code::INVALID_KEY, "Invalid Instrument key")
+                .at(property_path, Some(key.into()))
+        })
 }
 
 /// 400 for parameters that are not valid form encoding.

@@ -317,14 +317,7 @@ pub(crate) fn place(sim: &Sim, call: &Call, version: Version) -> Result<Reply, U
         UpstoxError::bad(code::INVALID_KEY, "instrument_token is required.")
             .at("instrument_token", None)
     })?;
-    let (listing, contract) = sim
-        .universe
-        .by_upstox_key(key)
-        .and_then(|l| Some((l, l.upstox.as_ref()?)))
-        .ok_or_else(|| {
-            UpstoxError::bad(code::INVALID_KEY, "Invalid Instrument key")
-                .at("instrument_token", Some(key.into()))
-        })?;
+    let (listing, contract) = super::listed(sim, key, "instrument_token")?;
     if !listing.instrument.is_tradable() {
         return Err(
             UpstoxError::rejected(format!("{key} is an index and cannot be traded."))

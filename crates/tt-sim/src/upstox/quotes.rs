@@ -64,14 +64,7 @@ fn requested<'s>(sim: &'s Sim, call: &Call) -> Result<Vec<Asked<'s>>, UpstoxErro
     let (inner, _) = sim.current();
     keys.into_iter()
         .map(|key| {
-            let (listing, contract) = sim
-                .universe
-                .by_upstox_key(key)
-                .and_then(|l| Some((l, l.upstox.as_ref()?)))
-                .ok_or_else(|| {
-                    UpstoxError::bad(code::INVALID_KEY, "Invalid Instrument key")
-                        .at("instrument_key", Some(key.into()))
-                })?;
+            let (listing, contract) = super::listed(sim, key, "instrument_key")?;
             Ok(Asked {
                 key: format!("{}:{}", contract.upstox_segment(), contract.symbol),
                 listing,
@@ -167,18 +160,20 @@ pub(crate) fn ohlc_v3(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
             last_price: tape.last,
             instrument_token: &asked.contract.token,
             prev_ohlc: wire::Candle {
-                open: tape.close,
-                high: tape.close,
-                low: tape.close,
-                close: tape.close,
+                ohlc: quote::Ohlc {
+                    open: tape.close,
+                    high: tape.close,
+                    low: tape.close,
+                    close: tape.close,
+                },
                 volume: 0,
                 ts: (day_start - 86_400) * 1000,
             },
             live_ohlc: wire::Candle {
-                open: tape.open,
-                high: tape.high,
-                low: tape.low,
-                close: tape.last,
+                ohlc: quote::Ohlc {
+                    close: tape.last,
+                    ..ohlc(tape)
+                },
                 volume: tape.volume,
                 ts: day_start * 1000,
             },

@@ -513,17 +513,11 @@ pub(crate) struct LtpQuoteV3<'a> {
     pub(crate) cp: Price,
 }
 
-/// A candle of `GET /v3/market-quote/ohlc`.
+/// A candle of `GET /v3/market-quote/ohlc`: open, high, low, close, volume and start.
 #[derive(Debug, Serialize)]
 pub(crate) struct Candle {
-    #[serde(serialize_with = "price")]
-    pub(crate) open: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) high: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) low: Price,
-    #[serde(serialize_with = "price")]
-    pub(crate) close: Price,
+    #[serde(flatten)]
+    pub(crate) ohlc: Ohlc,
     pub(crate) volume: u64,
     /// The candle's start, epoch milliseconds.
     pub(crate) ts: i64,
