@@ -409,4 +409,13 @@ async fn an_instrument_only_one_broker_lists_trades_only_there() {
     sim.handle
         .set_price("NSE_EQ|INE155A01022", "700".parse().unwrap())
         .unwrap();
+    // Each broker's instrument list holds what that broker lists.
+    let kite_dump = sim.kite.get("/instruments/NSE").await.text();
+    assert!(kite_dump.contains(",M&M,") && !kite_dump.contains("TATAMOTORS"));
+    let ltp = sim
+        .kite
+        .get("/quote/ltp?i=NSE:TATAMOTORS&i=NSE:INFY")
+        .await
+        .data();
+    assert_eq!(ltp.as_object().unwrap().len(), 1);
 }
