@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, Time, UtcOffset};
 
 /// India Standard Time, UTC+05:30.
 pub const IST: UtcOffset = match UtcOffset::from_hms(5, 30, 0) {
@@ -98,6 +98,44 @@ impl Clock for ManualClock {
     }
 }
 
+/// The first instant strictly after `after` at which the IST wall clock reads `at`: when a
+/// broker's session, issued at `after`, stops working (Kite's at 06:00 IST, Upstox's at 03:30).
+///
+/// ```
+/// use time::macros::{datetime, time};
+///
+/// // Issued at 09:15 IST: dies at 03:30 IST the next day. Issued at 02:30: the same day.
+/// let next = |t| tt_core::next_ist_time(t, time!(03:30));
+/// assert_eq!(next(datetime!(2026-11-24 09:15 +05:30)), datetime!(2026-11-25 03:30 +05:30));
+/// assert_eq!(next(datetime!(2026-11-24 02:30 +05:30)), datetime!(2026-11-24 03:30 +05:30));
+/// ```
+pub fn next_ist_time(after: OffsetDateTime, at: Time) -> OffsetDateTime {
+    let local = after.to_offset(IST);
+    let same_day = local.replace_time(at);
+    if same_day > local {
+        same_day
+    } else {
+        same_day + Duration::days(1)
+    }
+}
+
+/// Parses a broker's naive IST timestamp, `YYYY-MM-DD HH:MM:SS` (`2026-11-24 09:15:02`), as
+/// both Kite and Upstox write order and trade times. `None` for anything else (an empty string,
+/// a time without a date).
+///
+/// ```
+/// use time::macros::datetime;
+///
+/// assert_eq!(tt_core::parse_ist("2026-11-24 09:15:02"), Some(datetime!(2026-11-24 09:15:02 +05:30)));
+/// assert_eq!(tt_core::parse_ist("09:15:02"), None);
+/// ```
+pub fn parse_ist(text: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(text, format)
+        .ok()
+        .map(|t| t.assume_offset(IST))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +166,31 @@ mod tests {
         let clock = ManualClock::new(datetime!(2026-11-24 10:00 UTC));
         std::thread::sleep(std::time::Duration::from_millis(2));
         assert_eq!(clock.now(), datetime!(2026-11-24 10:00 UTC));
+    }
+
+    #[test]
+    fn the_next_ist_time_is_reckoned_in_ist_whatever_the_offset_given() {
+        let six = Time::from_hms(6, 0, 0).unwrap();
+        // 20:00 UTC on the 23rd is 01:30 IST on the 24th.
+        assert_eq!(
+            next_ist_time(datetime!(2026-11-23 20:00 UTC), six),
+            datetime!(2026-11-24 06:00 +05:30)
+        );
+        // Exactly at the time: the next day's.
+        assert_eq!(
+            next_ist_time(datetime!(2026-11-24 06:00 +05:30), six),
+            datetime!(2026-11-25 06:00 +05:30)
+        );
+    }
+
+    #[test]
+    fn naive_ist_timestamps() {
+        assert_eq!(
+            parse_ist("2021-05-31 09:18:57"),
+            Some(datetime!(2021-05-31 09:18:57 +05:30))
+        );
+        assert_eq!(parse_ist("09:16:39"), None);
+        assert_eq!(parse_ist(""), None);
     }
 
     #[test]

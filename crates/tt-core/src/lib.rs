@@ -39,7 +39,7 @@ mod secret;
 pub use account::{Funds, Profile, SegmentFunds};
 pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
 pub use capabilities::Capabilities;
-pub use clock::{Clock, IST, ManualClock, SystemClock};
+pub use clock::{Clock, IST, ManualClock, SystemClock, next_ist_time, parse_ist};
 pub use dump::{BrokerToken, DumpError, DumpRecord, OnStale, Underlying, UnderlyingBasis};
 pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};

@@ -4,7 +4,8 @@ use std::fmt;
 
 /// A secret string. `Debug` prints `Secret("***")`; there is no `Display` and no `Serialize`,
 /// so it cannot slip into a log line or a JSON dump by accident. Read it with
-/// [`Secret::expose`] at the one place that must send it.
+/// [`Secret::expose`] at the one place that must send it. It does implement `Deserialize` (from
+/// a JSON string), so a broker's token response is read straight into one.
 ///
 /// ```
 /// use tt_core::Secret;
@@ -36,6 +37,12 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(\"***\")")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Secret::new)
     }
 }
 

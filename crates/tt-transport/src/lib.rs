@@ -10,6 +10,9 @@
 //! [`ApiClient`] is the one path every REST call takes: the broker's [`RateLimiter`], the
 //! [`RetryPolicy`] for reads, never a retry for orders, and the broker's [`ResponseCheck`].
 //! Error messages carry URLs without their query strings, so no token in a query can leak.
+//!
+//! [`SessionKeeper`] keeps a broker's login session (in memory and in the shared, locked, 0600
+//! session file) until it expires or the broker refuses it, the same way for every broker.
 
 mod api;
 mod client;
@@ -17,6 +20,7 @@ mod encoding;
 mod error;
 mod rate_limit;
 mod retry;
+mod session;
 
 pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
@@ -24,3 +28,4 @@ pub use encoding::{form_body, percent_encode};
 pub use error::TransportError;
 pub use rate_limit::{RateClass, RateLimit, RateLimiter};
 pub use retry::RetryPolicy;
+pub use session::{Session, SessionKeeper, SessionStore};

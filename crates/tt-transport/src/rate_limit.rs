@@ -3,8 +3,8 @@
 //!
 //! Each class allows at most `per_second` calls in any window of a second (a second plus a small
 //! margin, since the broker counts calendar seconds on its own clock and arrivals jitter) and,
-//! optionally, `per_minute` calls in any minute. A caller over the limit waits; nothing is
-//! dropped.
+//! optionally, `per_minute` calls in any minute and `n` calls in any window of another length
+//! (Upstox also counts per 30 minutes). A caller over the limit waits; nothing is dropped.
 //!
 //! Slots are handed out first come, first served: a caller reserves the earliest slot the
 //! windows allow, after every slot already reserved, under one lock, and then sleeps until it.
@@ -67,6 +67,8 @@ pub struct RateLimit {
     pub per_second: NonZeroU32,
     /// Calls allowed in any one minute, if capped.
     pub per_minute: Option<NonZeroU32>,
+    /// Calls allowed in any window of the given length, if capped (Upstox: 2000 in 30 minutes).
+    pub per_window: Option<(Duration, NonZeroU32)>,
 }
 
 impl RateLimit {
@@ -75,6 +77,7 @@ impl RateLimit {
         RateLimit {
             per_second: n,
             per_minute: None,
+            per_window: None,
         }
     }
 
@@ -83,6 +86,40 @@ impl RateLimit {
     pub const fn and_per_minute(mut self, n: NonZeroU32) -> RateLimit {
         self.per_minute = Some(n);
         self
+    }
+
+    /// Adds a cap of `n` calls in any `window` (a window no longer than a second adds nothing
+    /// the per-second cap does not already say, but is honoured all the same).
+    ///
+    /// ```
+    /// use std::num::NonZeroU32;
+    /// use std::time::Duration;
+    /// use tt_transport::RateLimit;
+    ///
+    /// let n = |n| NonZeroU32::new(n).unwrap();
+    /// let upstox_orders = RateLimit::per_second(n(10))
+    ///     .and_per_minute(n(500))
+    ///     .and_per(Duration::from_secs(30 * 60), n(2000));
+    /// assert_eq!(upstox_orders.per_window, Some((Duration::from_secs(1800), n(2000))));
+    /// ```
+    #[must_use]
+    pub const fn and_per(mut self, window: Duration, n: NonZeroU32) -> RateLimit {
+        self.per_window = Some((window, n));
+        self
+    }
+
+    /// How long a slot counts in some window.
+    fn longest_window(&self) -> Duration {
+        let mut keep = SECOND_WINDOW;
+        if self.per_minute.is_some() {
+            keep = MINUTE_WINDOW;
+        }
+        if let Some((window, _)) = self.per_window
+            && window > keep
+        {
+            keep = window;
+        }
+        keep
     }
 }
 
@@ -110,11 +147,7 @@ impl Window {
     /// and comes after every slot reserved before; returns it.
     fn reserve(&self, now: Instant) -> Instant {
         let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
-        let keep = if self.limit.per_minute.is_some() {
-            MINUTE_WINDOW
-        } else {
-            SECOND_WINDOW
-        };
+        let keep = self.limit.longest_window();
         // Slots this old no longer count in any window that can hold a new one.
         while reserved
             .front()
@@ -134,6 +167,9 @@ impl Window {
         after(self.limit.per_second, SECOND_WINDOW);
         if let Some(per_minute) = self.limit.per_minute {
             after(per_minute, MINUTE_WINDOW);
+        }
+        if let Some((window, n)) = self.limit.per_window {
+            after(n, window);
         }
         reserved.push_back(slot);
         slot
@@ -248,6 +284,35 @@ mod tests {
         }
         // 15 go within two seconds; the 16th waits for the first to leave the minute.
         assert_eq!(start.elapsed(), MINUTE_WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_longer_window_caps_too() {
+        let half_hour = Duration::from_secs(30 * 60);
+        let limiter = RateLimiter::new([(
+            RateClass::OrderPlace,
+            RateLimit::per_second(nz(10))
+                .and_per_minute(nz(15))
+                .and_per(half_hour, nz(20)),
+        )]);
+        let start = Instant::now();
+        for _ in 0..20 {
+            limiter.acquire(RateClass::OrderPlace).await;
+        }
+        // 15 in the first minute, 5 more once the first slots leave it.
+        assert_eq!(start.elapsed(), MINUTE_WINDOW);
+        limiter.acquire(RateClass::OrderPlace).await;
+        // The 21st waits for the first to leave the half hour.
+        assert_eq!(start.elapsed(), half_hour);
+    }
+
+    #[test]
+    fn the_slots_kept_are_those_of_the_longest_window() {
+        let limit = RateLimit::per_second(nz(1));
+        assert_eq!(limit.longest_window(), SECOND_WINDOW);
+        assert_eq!(limit.and_per_minute(nz(5)).longest_window(), MINUTE_WINDOW);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(limit.and_per(hour, nz(5)).longest_window(), hour);
     }
 
     /// One slot a second, taken at 0. `early` asks at 0.5 s and must wait for the slot at

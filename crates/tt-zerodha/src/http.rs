@@ -178,7 +178,7 @@ impl Zerodha {
                 concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
             );
         if authenticated {
-            let token = self.access_token()?;
+            let token = self.inner.session.access_token()?;
             request = request.header(
                 "Authorization",
                 format!("token {}:{}", config.key(), token.expose()),
@@ -197,7 +197,7 @@ impl Zerodha {
         })?;
         let result = self.api()?.call(class, kind, request, check).await;
         if let Err(Error::SessionExpired { message, .. }) = &result {
-            self.session_ended(message.clone());
+            self.inner.session.ended(message.clone());
         }
         result
     }

@@ -35,20 +35,17 @@ mod wire;
 
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tt_core::{Broker, BrokerSettings, Capabilities, DumpRows, Error, InstrumentSource, Result};
 use tt_instruments::{InstrumentMaster, TradingMaster};
-use tt_transport::ApiClient;
+use tt_transport::{ApiClient, SessionKeeper, SessionStore};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, DEFAULT_ORDERS_PER_MINUTE, ZerodhaConfig};
 pub use instruments::InstrumentDumpFetcher;
 /// Re-exported from tt-core, where every broker's login shares them.
 pub use tt_core::{SessionEnded, SessionInfo};
-
-use auth::{Session, SessionStore};
 
 /// The Zerodha broker: a handle, cheap to clone, sharing one session and connection pool.
 ///
@@ -70,28 +67,16 @@ struct Inner {
     api: OnceLock<std::result::Result<ApiClient, String>>,
     /// Opened on first use; a missing one is retried, a stale one checked at each IST day.
     master: TradingMaster,
-    session: RwLock<Option<Session>>,
-    /// Set once the session file has been read successfully (a failed read is tried again).
-    session_loaded: AtomicBool,
-    /// Held while the session file is read, so a second first call waits for the first's
-    /// result instead of seeing no session.
-    session_loading: Mutex<()>,
-    store: SessionStore,
+    /// The session, in memory and in the session file under `zerodha:<api key>`.
+    session: SessionKeeper,
     /// Order id to variety (`regular`, `amo`), learned when placing or reading an order.
     varieties: Mutex<HashMap<String, &'static str>>,
-    expiry_hook: RwLock<Option<tt_core::SessionExpiryHook>>,
 }
 
 impl std::fmt::Debug for Zerodha {
     /// The session as held in memory: formatting never reads the session file.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let session = self
-            .inner
-            .session
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(SessionInfo::from);
+        let session = self.inner.session.held();
         f.debug_struct("Zerodha")
             .field("config", &self.inner.config)
             .field("session", &session)
@@ -102,19 +87,20 @@ impl std::fmt::Debug for Zerodha {
 impl Zerodha {
     /// A Zerodha broker for the given app. Nothing is opened or sent until first use.
     pub fn new(config: ZerodhaConfig) -> Self {
-        let store = SessionStore::new(config.session_file.clone());
+        let session = SessionKeeper::new(
+            errors::BROKER,
+            config.key(),
+            SessionStore::new(config.session_file.clone()),
+            Arc::clone(&config.clock),
+        );
         let master = config.trading_master(errors::BROKER);
         Zerodha {
             inner: Arc::new(Inner {
                 config,
                 api: OnceLock::new(),
                 master,
-                session: RwLock::new(None),
-                session_loaded: AtomicBool::new(false),
-                session_loading: Mutex::new(()),
-                store,
+                session,
                 varieties: Mutex::new(HashMap::new()),
-                expiry_hook: RwLock::new(None),
             }),
         }
     }

@@ -3,16 +3,14 @@
 //! same flow as tt-core's [`Login`], for programs that hold any broker.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use http::Method;
 use tt_core::{
     Error, Login, RedirectParams, Result, Secret, SessionEnded, SessionExpiryHook, SessionInfo,
     async_trait,
 };
-use tt_transport::percent_encode;
+use tt_transport::{Session, percent_encode};
 
-use crate::auth::Session;
 use crate::errors::{BROKER, KiteCheck};
 use crate::http::KiteRequest;
 use crate::{Zerodha, auth, transformer, wire};
@@ -52,15 +50,15 @@ impl Zerodha {
         let login_time = data
             .login_time
             .as_deref()
-            .and_then(auth::parse_ist)
-            .unwrap_or_else(|| self.inner.config.clock.now());
+            .and_then(tt_core::parse_ist)
+            .unwrap_or_else(|| self.inner.session.now());
         let session = Session {
             user_id: data.user_id,
             access_token: data.access_token,
             login_time,
             expires_at: auth::expiry_after(login_time),
         };
-        self.install(session)
+        self.inner.session.install(session)
     }
 
     /// Uses an access token obtained elsewhere (it is saved like a login's, and assumed to
@@ -73,8 +71,8 @@ impl Zerodha {
         user_id: impl Into<String>,
         access_token: Secret,
     ) -> Result<SessionInfo> {
-        let now = self.inner.config.clock.now();
-        self.install(Session {
+        let now = self.inner.session.now();
+        self.inner.session.install(Session {
             user_id: user_id.into(),
             access_token,
             login_time: now,
@@ -82,39 +80,11 @@ impl Zerodha {
         })
     }
 
-    fn install(&self, session: Session) -> Result<SessionInfo> {
-        self.inner
-            .store
-            .save(self.inner.config.key(), Some(&session))?;
-        tracing::info!(
-            broker = BROKER,
-            user_id = %session.user_id,
-            expires_at = %auth::rfc3339(session.expires_at),
-            "session started"
-        );
-        let info = SessionInfo::from(&session);
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(session);
-        self.inner.session_loaded.store(true, Ordering::SeqCst);
-        Ok(info)
-    }
-
     /// The current session, if logged in (a saved, unexpired one counts). An unreadable
     /// session file counts as none here (and is logged); calls that need the session report
     /// it as the error it is.
     pub fn session(&self) -> Option<SessionInfo> {
-        if let Err(error) = self.load_saved_session() {
-            tracing::warn!(broker = BROKER, %error, "the saved session could not be read");
-        }
-        self.inner
-            .session
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(SessionInfo::from)
+        self.inner.session.info()
     }
 
     /// Ends the session at Kite (`DELETE /session/token`) and forgets it here.
@@ -122,7 +92,7 @@ impl Zerodha {
     /// # Errors
     /// Network errors; the session is forgotten locally either way.
     pub async fn logout(&self) -> Result<()> {
-        let token = self.access_token();
+        let token = self.inner.session.access_token();
         let result = match token {
             Ok(token) => {
                 let query = [
@@ -138,119 +108,14 @@ impl Zerodha {
             }
             Err(_) => Ok(()),
         };
-        self.forget_session()?;
+        self.inner.session.forget()?;
         result
     }
 
     /// Calls `hook` whenever the session ends on its own (Kite answered `TokenException`, or the
     /// 06:00 IST expiry passed): the place to start a new login.
     pub fn on_session_expired(&self, hook: impl Fn(&SessionEnded) + Send + Sync + 'static) {
-        self.set_expiry_hook(Arc::new(hook));
-    }
-
-    fn set_expiry_hook(&self, hook: SessionExpiryHook) {
-        *self
-            .inner
-            .expiry_hook
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
-    }
-
-    fn forget_session(&self) -> Result<()> {
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = None;
-        self.inner.store.save(self.inner.config.key(), None)
-    }
-
-    pub(crate) fn session_ended(&self, reason: String) {
-        let user_id = self
-            .inner
-            .session
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|s| s.user_id.clone());
-        tracing::warn!(broker = BROKER, user_id = ?user_id, %reason, "session ended");
-        // The stored session is useless now; failing to delete it only costs a refused token.
-        let _ = self.forget_session();
-        let hook = self
-            .inner
-            .expiry_hook
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(hook) = hook {
-            hook(&SessionEnded { user_id, reason });
-        }
-    }
-
-    /// Reads the saved session into memory, once. Concurrent first calls wait for the one
-    /// reading the file, so every one of them sees its session. A failed read is not
-    /// remembered: the next call tries again (after the user fixed or deleted the file).
-    ///
-    /// # Errors
-    /// [`Error::Config`] for an unreadable or corrupt session file, saying so.
-    fn load_saved_session(&self) -> Result<()> {
-        if self.inner.session_loaded.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        let _loading = self
-            .inner
-            .session_loading
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if self.inner.session_loaded.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        let saved = self
-            .inner
-            .store
-            .load(self.inner.config.key(), self.inner.config.clock.now())?;
-        if let Some(saved) = saved {
-            let mut session = self
-                .inner
-                .session
-                .write()
-                .unwrap_or_else(|p| p.into_inner());
-            if session.is_none() {
-                *session = Some(saved);
-            }
-        }
-        self.inner.session_loaded.store(true, Ordering::Release);
-        Ok(())
-    }
-
-    /// The access token of a live session.
-    pub(crate) fn access_token(&self) -> Result<Secret> {
-        self.load_saved_session()?;
-        let session = self
-            .inner
-            .session
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        match session {
-            None => Err(Error::Authentication {
-                broker: BROKER,
-                message: "not logged in: send the user to login_url() and call complete_login()"
-                    .to_owned(),
-            }),
-            Some(session) if self.inner.config.clock.now() >= session.expires_at => {
-                let reason = format!(
-                    "the session expired at {}",
-                    auth::rfc3339(session.expires_at)
-                );
-                self.session_ended(reason.clone());
-                Err(Error::SessionExpired {
-                    broker: BROKER,
-                    message: reason,
-                })
-            }
-            Some(session) => Ok(session.access_token),
-        }
+        self.inner.session.set_expiry_hook(Arc::new(hook));
     }
 }
 
@@ -297,7 +162,7 @@ impl Login for Zerodha {
     }
 
     fn on_session_expired(&self, hook: SessionExpiryHook) {
-        self.set_expiry_hook(hook);
+        self.inner.session.set_expiry_hook(hook);
     }
 }
 

@@ -16,7 +16,7 @@ use tt_core::{
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
 
-use crate::auth::parse_ist;
+use tt_core::parse_ist;
 use crate::errors::{BROKER, KiteCheck};
 use crate::wire::{
     DepthData, Envelope, HoldingData, MarginsData, OrderData, PositionData, ProfileData, QuoteData,

@@ -52,7 +52,6 @@ fn token_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::E
 #[derive(Debug, Deserialize)]
 pub(crate) struct SessionData {
     pub(crate) user_id: String,
-    #[serde(with = "crate::auth::secret_text")]
     pub(crate) access_token: Secret,
     #[serde(default)]
     pub(crate) login_time: Option<String>,
