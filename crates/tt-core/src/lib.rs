@@ -35,6 +35,7 @@ mod order;
 mod portfolio;
 mod registry;
 mod secret;
+mod wire;
 
 pub use account::{Funds, Profile, SegmentFunds};
 pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
@@ -58,6 +59,7 @@ pub use order::{
 pub use portfolio::{Holding, Position, Positions};
 pub use registry::{BrokerFactory, BrokerRegistration, BrokerSettings, RegisteredBroker};
 pub use secret::Secret;
+pub use wire::WireReader;
 
 /// Re-exported so adapters and users name the same `async_trait` the traits were written with.
 pub use async_trait::async_trait;

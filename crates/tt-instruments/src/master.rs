@@ -369,6 +369,27 @@ impl InstrumentMaster {
         Ok(resolved)
     }
 
+    /// The canonical instrument behind a row a broker reported (a position, an order, a trade)
+    /// by the broker's `token`. A token the master does not know (a contract listed since it was
+    /// built) gives `None` and is logged: one unknown row must not hide the rest of a portfolio
+    /// or an order book, so callers return the row with the broker's identifiers only.
+    pub fn row_instrument(&self, broker: &str, token: &BrokerToken) -> Option<Instrument> {
+        match self.instrument_for_token(broker, &token.token) {
+            Ok(resolved) => Some(resolved.instrument.clone()),
+            Err(error) => {
+                tracing::warn!(
+                    broker,
+                    token = %token.token,
+                    symbol = token.symbol.as_deref(),
+                    exchange = token.exchange.as_deref(),
+                    %error,
+                    "a row's broker token is not in the instrument master; returned without a canonical instrument"
+                );
+                None
+            }
+        }
+    }
+
     /// Tick size, lot size and freeze quantity of an instrument as the broker lists it: what an
     /// order to that broker must meet.
     ///

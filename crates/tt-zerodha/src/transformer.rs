@@ -8,10 +8,10 @@
 
 use serde::de::DeserializeOwned;
 use tt_core::{
-    Amount, BrokerToken, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order, OrderId,
+    BrokerToken, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order, OrderId,
     OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, OrderType, Position,
-    Price, ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
-    Validity,
+    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
+    Validity, WireReader,
 };
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
@@ -23,12 +23,11 @@ use crate::wire::{
     SegmentMargins, TradeData,
 };
 
+/// Reads Kite's values, naming Kite in every error.
+pub(crate) const READ: WireReader = WireReader::new(BROKER);
+
 pub(crate) fn malformed(what: &str, detail: impl std::fmt::Display) -> Error {
-    Error::MalformedResponse {
-        broker: BROKER,
-        what: what.to_owned(),
-        detail: detail.to_string(),
-    }
+    READ.malformed(what, detail)
 }
 
 /// The `data` of a successful response, or the mapped error of an error envelope.
@@ -51,62 +50,6 @@ pub(crate) fn data<T: DeserializeOwned>(
         .ok_or_else(|| malformed(what, "a success envelope without `data`"))
 }
 
-fn price(value: f64, field: &str) -> Result<Price, Error> {
-    Price::from_f64(value).map_err(|e| malformed(field, e))
-}
-
-/// A price field where Kite writes 0 for "none" (an order's price, trigger, average).
-fn optional_price(value: Option<f64>, field: &str) -> Result<Option<Price>, Error> {
-    match value {
-        None => Ok(None),
-        Some(0.0) => Ok(None),
-        Some(v) => price(v, field).map(Some),
-    }
-}
-
-fn amount(value: Option<f64>, field: &str) -> Result<Amount, Error> {
-    Amount::from_f64(value.unwrap_or(0.0)).map_err(|e| malformed(field, e))
-}
-
-fn whole(value: f64, field: &str) -> Result<i64, Error> {
-    if value.fract() != 0.0 || value.abs() > 9.0e15 {
-        return Err(malformed(field, format!("{value} is not a whole number")));
-    }
-    // Checked above: whole and well inside i64.
-    Ok(value as i64)
-}
-
-fn count(value: Option<f64>, field: &str) -> Result<u32, Error> {
-    let n = whole(value.unwrap_or(0.0), field)?;
-    u32::try_from(n).map_err(|_| malformed(field, format!("{n} is not a count")))
-}
-
-fn unsigned(value: Option<f64>, field: &str) -> Result<u64, Error> {
-    let n = whole(value.unwrap_or(0.0), field)?;
-    u64::try_from(n).map_err(|_| malformed(field, format!("{n} is not a count")))
-}
-
-pub(crate) fn side(text: &str) -> Result<Side, Error> {
-    match text {
-        "BUY" => Ok(Side::Buy),
-        "SELL" => Ok(Side::Sell),
-        other => Err(malformed(
-            "transaction_type",
-            format!("unknown value `{other}`"),
-        )),
-    }
-}
-
-pub(crate) fn order_type(text: &str) -> Result<OrderType, Error> {
-    match text {
-        "MARKET" => Ok(OrderType::Market),
-        "LIMIT" => Ok(OrderType::Limit),
-        "SL" => Ok(OrderType::StopLoss),
-        "SL-M" => Ok(OrderType::StopLossMarket),
-        other => Err(malformed("order_type", format!("unknown value `{other}`"))),
-    }
-}
-
 pub(crate) fn product(text: &str) -> Result<ProductType, Error> {
     match text {
         "CNC" => Ok(ProductType::Cnc),
@@ -124,7 +67,7 @@ fn validity(text: &str, ttl: Option<f64>) -> Result<Validity, Error> {
         "DAY" => Ok(Validity::Day),
         "IOC" => Ok(Validity::Ioc),
         "TTL" => {
-            let minutes = whole(ttl.unwrap_or(0.0), "validity_ttl")?;
+            let minutes = READ.whole(ttl.unwrap_or(0.0), "validity_ttl")?;
             u16::try_from(minutes)
                 .ok()
                 .and_then(std::num::NonZeroU16::new)
@@ -174,9 +117,8 @@ pub(crate) fn resolved(
         })
 }
 
-/// The canonical instrument behind a row's Kite token, with Kite's own identifiers for it. A
-/// token the master does not know (a contract listed since it was built) leaves the instrument
-/// out and is logged: one unknown row must not hide the rest of a portfolio or order book.
+/// The canonical instrument behind a row's Kite token, with Kite's own identifiers for it (a
+/// token the master lacks leaves the instrument out; the master logs it).
 pub(crate) fn row_instrument(
     master: &InstrumentMaster,
     token: &str,
@@ -188,19 +130,7 @@ pub(crate) fn row_instrument(
         symbol: Some(tradingsymbol.to_owned()),
         exchange: Some(exchange.to_owned()),
     };
-    match master.instrument_for_token(BROKER, token) {
-        Ok(resolved) => (Some(resolved.instrument.clone()), broker_token),
-        Err(error) => {
-            tracing::warn!(
-                token,
-                tradingsymbol,
-                exchange,
-                %error,
-                "a row's Kite token is not in the instrument master; returned without a canonical instrument"
-            );
-            (None, broker_token)
-        }
-    }
+    (master.row_instrument(BROKER, &broker_token), broker_token)
 }
 
 fn text(value: Option<String>) -> Option<String> {
@@ -220,18 +150,18 @@ pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order,
         exchange_order_id: text(wire.exchange_order_id),
         instrument,
         broker_token,
-        side: side(&wire.transaction_type)?,
-        order_type: order_type(&wire.order_type)?,
+        side: READ.side(&wire.transaction_type)?,
+        order_type: READ.order_type(&wire.order_type)?,
         product: product(&wire.product)?,
         validity: validity(&wire.validity, wire.validity_ttl)?,
-        quantity: count(Some(wire.quantity), "quantity")?,
-        filled_quantity: count(wire.filled_quantity, "filled_quantity")?,
-        pending_quantity: count(wire.pending_quantity, "pending_quantity")?,
-        cancelled_quantity: count(wire.cancelled_quantity, "cancelled_quantity")?,
-        disclosed_quantity: count(wire.disclosed_quantity, "disclosed_quantity")?,
-        price: optional_price(wire.price, "price")?,
-        trigger_price: optional_price(wire.trigger_price, "trigger_price")?,
-        average_price: optional_price(wire.average_price, "average_price")?,
+        quantity: READ.count(Some(wire.quantity), "quantity")?,
+        filled_quantity: READ.count(wire.filled_quantity, "filled_quantity")?,
+        pending_quantity: READ.count(wire.pending_quantity, "pending_quantity")?,
+        cancelled_quantity: READ.count(wire.cancelled_quantity, "cancelled_quantity")?,
+        disclosed_quantity: READ.count(wire.disclosed_quantity, "disclosed_quantity")?,
+        price: READ.optional_price(wire.price, "price")?,
+        trigger_price: READ.optional_price(wire.trigger_price, "trigger_price")?,
+        average_price: READ.optional_price(wire.average_price, "average_price")?,
         status: order_status(&raw_status),
         status_message: text(wire.status_message),
         tag: text(wire.tag),
@@ -257,12 +187,12 @@ pub(crate) fn order_record(wire: OrderData) -> Result<OrderRecord, Error> {
         token: text(Some(wire.instrument_token)),
         exchange: wire.exchange,
         symbol: wire.tradingsymbol,
-        order_type: order_type(&wire.order_type).ok(),
+        order_type: READ.order_type(&wire.order_type).ok(),
         validity: validity(&wire.validity, wire.validity_ttl).ok(),
-        quantity: count(Some(wire.quantity), "quantity")?,
-        filled_quantity: count(wire.filled_quantity, "filled_quantity")?,
-        price: optional_price(wire.price, "price")?,
-        trigger_price: optional_price(wire.trigger_price, "trigger_price")?,
+        quantity: READ.count(Some(wire.quantity), "quantity")?,
+        filled_quantity: READ.count(wire.filled_quantity, "filled_quantity")?,
+        price: READ.optional_price(wire.price, "price")?,
+        trigger_price: READ.optional_price(wire.trigger_price, "trigger_price")?,
         placed_at: wire.order_timestamp.as_deref().and_then(parse_ist),
     })
 }
@@ -280,10 +210,10 @@ pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade,
         exchange_order_id: text(wire.exchange_order_id),
         instrument,
         broker_token,
-        side: side(&wire.transaction_type)?,
+        side: READ.side(&wire.transaction_type)?,
         product: product(&wire.product)?,
-        quantity: count(Some(wire.quantity), "quantity")?,
-        price: price(wire.average_price, "average_price")?,
+        quantity: READ.count(Some(wire.quantity), "quantity")?,
+        price: READ.price(wire.average_price, "average_price")?,
         filled_at: wire
             .fill_timestamp
             .as_deref()
@@ -293,7 +223,7 @@ pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade,
 }
 
 pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<Position, Error> {
-    let multiplier = whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
+    let multiplier = READ.whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
     let (instrument, broker_token) = row_instrument(
         master,
         &wire.instrument_token,
@@ -304,19 +234,19 @@ pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<
         instrument,
         broker_token,
         product: product(&wire.product)?,
-        quantity: whole(wire.quantity, "quantity")?,
-        overnight_quantity: whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
+        quantity: READ.whole(wire.quantity, "quantity")?,
+        overnight_quantity: READ.whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
         multiplier: u32::try_from(multiplier).map_err(|_| malformed("multiplier", multiplier))?,
-        average_price: price(wire.average_price, "average_price")?,
-        last_price: price(wire.last_price, "last_price")?,
-        close_price: optional_price(wire.close_price, "close_price")?,
-        pnl: amount(wire.pnl, "pnl")?,
-        realised: amount(wire.realised, "realised")?,
-        unrealised: amount(wire.unrealised, "unrealised")?,
-        buy_quantity: unsigned(wire.buy_quantity, "buy_quantity")?,
-        buy_value: amount(wire.buy_value, "buy_value")?,
-        sell_quantity: unsigned(wire.sell_quantity, "sell_quantity")?,
-        sell_value: amount(wire.sell_value, "sell_value")?,
+        average_price: READ.price(wire.average_price, "average_price")?,
+        last_price: READ.price(wire.last_price, "last_price")?,
+        close_price: READ.optional_price(wire.close_price, "close_price")?,
+        pnl: READ.amount(wire.pnl, "pnl")?,
+        realised: READ.amount(wire.realised, "realised")?,
+        unrealised: READ.amount(wire.unrealised, "unrealised")?,
+        buy_quantity: READ.unsigned(wire.buy_quantity, "buy_quantity")?,
+        buy_value: READ.amount(wire.buy_value, "buy_value")?,
+        sell_quantity: READ.unsigned(wire.sell_quantity, "sell_quantity")?,
+        sell_value: READ.amount(wire.sell_value, "sell_value")?,
     })
 }
 
@@ -331,12 +261,12 @@ pub(crate) fn holding(master: &InstrumentMaster, wire: HoldingData) -> Result<Ho
         instrument,
         broker_token,
         isin: text(wire.isin),
-        quantity: whole(wire.quantity, "quantity")?,
-        t1_quantity: whole(wire.t1_quantity.unwrap_or(0.0), "t1_quantity")?,
-        average_price: price(wire.average_price, "average_price")?,
-        last_price: price(wire.last_price, "last_price")?,
-        close_price: optional_price(wire.close_price, "close_price")?,
-        pnl: amount(wire.pnl, "pnl")?,
+        quantity: READ.whole(wire.quantity, "quantity")?,
+        t1_quantity: READ.whole(wire.t1_quantity.unwrap_or(0.0), "t1_quantity")?,
+        average_price: READ.price(wire.average_price, "average_price")?,
+        last_price: READ.price(wire.last_price, "last_price")?,
+        close_price: READ.optional_price(wire.close_price, "close_price")?,
+        pnl: READ.amount(wire.pnl, "pnl")?,
     })
 }
 
@@ -346,17 +276,17 @@ fn segment_funds(wire: Option<SegmentMargins>) -> Result<Option<SegmentFunds>, E
         return Ok(None);
     }
     Ok(Some(SegmentFunds {
-        available: amount(Some(wire.net), "net")?,
-        used: amount(wire.utilised.debits, "utilised.debits")?,
+        available: READ.amount(Some(wire.net), "net")?,
+        used: READ.amount(wire.utilised.debits, "utilised.debits")?,
         opening_balance: wire
             .available
             .opening_balance
-            .map(|v| amount(Some(v), "available.opening_balance"))
+            .map(|v| READ.amount(Some(v), "available.opening_balance"))
             .transpose()?,
         collateral: wire
             .available
             .collateral
-            .map(|v| amount(Some(v), "available.collateral"))
+            .map(|v| READ.amount(Some(v), "available.collateral"))
             .transpose()?,
     }))
 }
@@ -387,7 +317,7 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
         order_types: wire
             .order_types
             .iter()
-            .filter_map(|t| order_type(t).ok())
+            .filter_map(|t| READ.order_type(t).ok())
             .collect(),
         user_id: wire.user_id,
     }
@@ -398,9 +328,9 @@ fn depth_levels(entries: &[crate::wire::DepthEntry]) -> Result<Vec<tt_core::Dept
         .iter()
         .map(|e| {
             Ok(tt_core::DepthLevel {
-                price: price(e.price, "depth.price")?,
-                quantity: unsigned(Some(e.quantity), "depth.quantity")?,
-                orders: count(Some(e.orders), "depth.orders")?,
+                price: READ.price(e.price, "depth.price")?,
+                quantity: READ.unsigned(Some(e.quantity), "depth.quantity")?,
+                orders: READ.count(Some(e.orders), "depth.orders")?,
             })
         })
         .collect()
@@ -423,10 +353,10 @@ pub(crate) fn quote(
         .as_ref()
         .map(|o| {
             Ok::<_, Error>(Ohlc {
-                open: price(o.open, "ohlc.open")?,
-                high: price(o.high, "ohlc.high")?,
-                low: price(o.low, "ohlc.low")?,
-                close: price(o.close, "ohlc.close")?,
+                open: READ.price(o.open, "ohlc.open")?,
+                high: READ.price(o.high, "ohlc.high")?,
+                low: READ.price(o.low, "ohlc.low")?,
+                close: READ.price(o.close, "ohlc.close")?,
             })
         })
         .transpose()?;
@@ -438,29 +368,29 @@ pub(crate) fn quote(
             QuoteDetail::Ohlc => StreamMode::Quote,
             QuoteDetail::Full => StreamMode::Full,
         },
-        last_price: price(wire.last_price, "last_price")?,
+        last_price: READ.price(wire.last_price, "last_price")?,
         last_quantity: wire
             .last_quantity
-            .map(|q| unsigned(Some(q), "last_quantity"))
+            .map(|q| READ.unsigned(Some(q), "last_quantity"))
             .transpose()?,
-        average_price: optional_price(wire.average_price, "average_price")?,
+        average_price: READ.optional_price(wire.average_price, "average_price")?,
         volume: wire
             .volume
-            .map(|v| unsigned(Some(v), "volume"))
+            .map(|v| READ.unsigned(Some(v), "volume"))
             .transpose()?,
         total_buy_quantity: wire
             .buy_quantity
-            .map(|v| unsigned(Some(v), "buy_quantity"))
+            .map(|v| READ.unsigned(Some(v), "buy_quantity"))
             .transpose()?,
         total_sell_quantity: wire
             .sell_quantity
-            .map(|v| unsigned(Some(v), "sell_quantity"))
+            .map(|v| READ.unsigned(Some(v), "sell_quantity"))
             .transpose()?,
         ohlc,
         open_interest: wire
             .oi
             .filter(|_| full)
-            .map(|v| unsigned(Some(v), "oi"))
+            .map(|v| READ.unsigned(Some(v), "oi"))
             .transpose()?,
         last_trade_time: wire.last_trade_time.as_deref().and_then(parse_ist),
         exchange_time: wire.timestamp.as_deref().and_then(parse_ist),
@@ -584,7 +514,7 @@ mod tests {
     #[test]
     fn unknown_enum_values_are_named() {
         assert!(
-            order_type("ICEBERG")
+            READ.order_type("ICEBERG")
                 .unwrap_err()
                 .to_string()
                 .contains("order_type: unknown value `ICEBERG`")
@@ -596,7 +526,7 @@ mod tests {
                 .contains("product: unknown value `XYZ`")
         );
         assert_eq!(product("CO").unwrap(), ProductType::Co);
-        assert!(side("HOLD").is_err());
+        assert!(READ.side("HOLD").is_err());
         assert!(validity("GTC", None).is_err());
         assert!(validity("TTL", Some(0.0)).is_err());
         assert_eq!(validity("TTL", Some(5.0)).unwrap().to_string(), "TTL:5");
