@@ -43,5 +43,5 @@ pub use refresh::{
     DownloadProgress, DumpFetcher, FetchedDump, RefreshOutcome, Refresher, last_modified,
 };
 pub use report::{BrokerReport, LoadReport};
-pub use trading::TradingMaster;
+pub use trading::{MasterSource, TradingMaster};
 pub use tt_core::OnStale;

@@ -15,9 +15,9 @@ use tt_core::Clock;
 
 use crate::{InstrumentMaster, MasterError, OnStale};
 
-/// Where a [`TradingMaster`] reads the master from.
+/// Where a [`TradingMaster`] reads the master from: what a broker's configuration holds.
 #[derive(Debug, Clone)]
-enum Source {
+pub enum MasterSource {
     /// Opened from this path on first use.
     Path(PathBuf),
     /// Already open, shared with the program.
@@ -47,7 +47,7 @@ struct State {
 /// ```
 #[derive(Debug)]
 pub struct TradingMaster {
-    source: Source,
+    source: MasterSource,
     broker: &'static str,
     clock: Arc<dyn Clock>,
     on_stale: OnStale,
@@ -57,7 +57,7 @@ pub struct TradingMaster {
 impl TradingMaster {
     /// The master at `path`, for `broker`'s trading path, on the trading day `clock` says.
     pub fn at_path(path: impl Into<PathBuf>, broker: &'static str, clock: Arc<dyn Clock>) -> Self {
-        TradingMaster::with_source(Source::Path(path.into()), broker, clock)
+        TradingMaster::with_source(MasterSource::Path(path.into()), broker, clock)
     }
 
     /// A master the program already opened, checked the same way.
@@ -66,10 +66,11 @@ impl TradingMaster {
         broker: &'static str,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        TradingMaster::with_source(Source::Open(master), broker, clock)
+        TradingMaster::with_source(MasterSource::Open(master), broker, clock)
     }
 
-    fn with_source(source: Source, broker: &'static str, clock: Arc<dyn Clock>) -> Self {
+    /// The master from `source`, for `broker`'s trading path, on the trading day `clock` says.
+    pub fn with_source(source: MasterSource, broker: &'static str, clock: Arc<dyn Clock>) -> Self {
         TradingMaster {
             source,
             broker,
@@ -99,8 +100,8 @@ impl TradingMaster {
             Some(master) => Arc::clone(master),
             None => {
                 let master = match &self.source {
-                    Source::Open(master) => Arc::clone(master),
-                    Source::Path(path) => Arc::new(InstrumentMaster::open(path)?),
+                    MasterSource::Open(master) => Arc::clone(master),
+                    MasterSource::Path(path) => Arc::new(InstrumentMaster::open(path)?),
                 };
                 state.master = Some(Arc::clone(&master));
                 master

@@ -1,6 +1,11 @@
 //! The settings of an Upstox app.
 
-use tt_core::Secret;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
+use tt_instruments::{InstrumentMaster, MasterSource, OnStale, TradingMaster};
+use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Upstox's REST root.
 pub const DEFAULT_API_ROOT: &str = "https://api.upstox.com";
@@ -8,14 +13,16 @@ pub const DEFAULT_API_ROOT: &str = "https://api.upstox.com";
 /// Upstox's root for single-order calls (place, modify, cancel).
 pub const DEFAULT_ORDER_ROOT: &str = "https://api-hft.upstox.com";
 
-/// An Upstox app's credentials and endpoints.
+/// An Upstox app's credentials, endpoints and client settings.
 ///
 /// `Debug` never shows the client secret.
 ///
 /// ```
 /// use tt_upstox::UpstoxConfig;
 ///
-/// let config = UpstoxConfig::new("client_id", "s3cr3t", "http://127.0.0.1/callback");
+/// let config = UpstoxConfig::new("client_id", "s3cr3t", "http://127.0.0.1/callback")
+///     .api_root("http://127.0.0.1:9000");
+/// assert_eq!(config.orders_root(), "http://127.0.0.1:9000");
 /// assert!(!format!("{config:?}").contains("s3cr3t"));
 /// ```
 #[derive(Debug, Clone)]
@@ -25,11 +32,19 @@ pub struct UpstoxConfig {
     redirect_uri: String,
     api_root: String,
     order_root: String,
+    pub(crate) session_file: PathBuf,
+    pub(crate) master: MasterSource,
+    pub(crate) http: HttpConfig,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_limited: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) on_stale: OnStale,
 }
 
 impl UpstoxConfig {
     /// An app with its client id (API key), secret and registered redirect URI, talking to
-    /// Upstox's production hosts.
+    /// Upstox's production hosts, keeping its session in `session.json` and reading the
+    /// instrument master from the cache directory (`$TT_CACHE_DIR`, else `_cache`).
     pub fn new(
         client_id: impl Into<String>,
         client_secret: impl Into<Secret>,
@@ -41,7 +56,54 @@ impl UpstoxConfig {
             redirect_uri: redirect_uri.into(),
             api_root: DEFAULT_API_ROOT.to_owned(),
             order_root: DEFAULT_ORDER_ROOT.to_owned(),
+            session_file: tt_instruments::cache_dir().join("session.json"),
+            master: MasterSource::Path(tt_instruments::default_master_path()),
+            http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
+            rate_limited: true,
+            clock: Arc::new(SystemClock),
+            on_stale: OnStale::default(),
         }
+    }
+
+    /// The configuration a broker-neutral [`BrokerSettings`] stands for: its key (Upstox's
+    /// client id), secret and redirect URL (empty when unset: Upstox then refuses the login);
+    /// its root for every call, orders included (the simulator serves both); its session file,
+    /// instrument master path, clock and stale-master policy.
+    ///
+    /// ```
+    /// use tt_core::BrokerSettings;
+    /// use tt_upstox::UpstoxConfig;
+    ///
+    /// let config = UpstoxConfig::from_settings(
+    ///     BrokerSettings::new("id", "secret")
+    ///         .redirect_url("http://127.0.0.1/cb")
+    ///         .api_root("http://127.0.0.1:8765/"),
+    /// );
+    /// assert_eq!(config.root(), "http://127.0.0.1:8765");
+    /// assert_eq!(config.orders_root(), "http://127.0.0.1:8765");
+    /// assert_eq!(config.redirect_uri(), "http://127.0.0.1/cb");
+    /// ```
+    pub fn from_settings(settings: BrokerSettings) -> Self {
+        let mut config = UpstoxConfig::new(
+            settings.key(),
+            settings.secret().clone(),
+            settings.redirect().unwrap_or_default(),
+        );
+        if let Some(root) = settings.root() {
+            config = config.api_root(root);
+        }
+        if let Some(path) = settings.session_path() {
+            config.session_file = path.to_owned();
+        }
+        if let Some(path) = settings.master_path() {
+            config.master = MasterSource::Path(path.to_owned());
+        }
+        if let Some(clock) = settings.clock_source() {
+            config.clock = Arc::clone(clock);
+        }
+        config.on_stale = settings.stale_policy();
+        config
     }
 
     /// Points every call (REST and orders) at one root (the local simulator, say).
@@ -50,6 +112,81 @@ impl UpstoxConfig {
         let root = root.into().trim_end_matches('/').to_owned();
         self.order_root.clone_from(&root);
         self.api_root = root;
+        self
+    }
+
+    /// Points only the single-order calls (place, modify, cancel) elsewhere; set it after
+    /// [`UpstoxConfig::api_root`], which sets both.
+    #[must_use]
+    pub fn order_root(mut self, root: impl Into<String>) -> Self {
+        self.order_root = root.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Keeps the session in this file instead of `<cache>/session.json` (the file Zerodha's
+    /// sessions share; entries are keyed by broker and client id).
+    #[must_use]
+    pub fn session_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.session_file = path.into();
+        self
+    }
+
+    /// Reads the instrument master from this path instead of the cache directory.
+    #[must_use]
+    pub fn instrument_master_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.master = MasterSource::Path(path.into());
+        self
+    }
+
+    /// Uses an instrument master the program already opened.
+    #[must_use]
+    pub fn instrument_master(mut self, master: Arc<InstrumentMaster>) -> Self {
+        self.master = MasterSource::Open(master);
+        self
+    }
+
+    /// What an instrument master from an earlier trading day (IST) means for trading calls:
+    /// [`OnStale::Fail`] (the default) refuses them until a refresh lands, [`OnStale::Warn`]
+    /// logs and goes on.
+    #[must_use]
+    pub fn on_stale(mut self, on_stale: OnStale) -> Self {
+        self.on_stale = on_stale;
+        self
+    }
+
+    /// Sets connect and response timeouts.
+    #[must_use]
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets how reads are retried (orders never are).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Turns the client-side rate limiter on (the default) or off (for a simulator with its
+    /// limits off).
+    #[must_use]
+    pub fn rate_limited(mut self, on: bool) -> Self {
+        self.rate_limited = on;
+        self
+    }
+
+    /// Turns the client-side rate limiter off: `rate_limited(false)`, as Zerodha's config
+    /// spells it.
+    #[must_use]
+    pub fn without_rate_limits(self) -> Self {
+        self.rate_limited(false)
+    }
+
+    /// Reads the time from `clock` (session expiry is 03:30 IST): for tests and replays.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -74,7 +211,49 @@ impl UpstoxConfig {
     }
 
     /// The root for single-order calls, without a trailing slash.
-    pub fn order_root(&self) -> &str {
+    pub fn orders_root(&self) -> &str {
         &self.order_root
+    }
+
+    /// Whether the client-side rate limiter is on.
+    pub fn is_rate_limited(&self) -> bool {
+        self.rate_limited
+    }
+
+    /// The master as the trading path reads it: lazily opened, checked against the trading day
+    /// on this config's clock.
+    pub(crate) fn trading_master(&self, broker: &'static str) -> TradingMaster {
+        TradingMaster::with_source(self.master.clone(), broker, Arc::clone(&self.clock))
+            .on_stale(self.on_stale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_root_can_be_moved_apart_from_the_api_root() {
+        let config = UpstoxConfig::new("id", "secret", "http://127.0.0.1/cb")
+            .api_root("http://127.0.0.1:1/")
+            .order_root("http://127.0.0.1:2/");
+        assert_eq!(config.root(), "http://127.0.0.1:1");
+        assert_eq!(config.orders_root(), "http://127.0.0.1:2");
+        let defaults = UpstoxConfig::new("id", "secret", "");
+        assert_eq!(
+            (defaults.root(), defaults.orders_root()),
+            (DEFAULT_API_ROOT, DEFAULT_ORDER_ROOT)
+        );
+    }
+
+    #[test]
+    fn on_stale_comes_from_the_broker_neutral_settings_and_fails_by_default() {
+        let settings = || BrokerSettings::new("key", "secret");
+        assert_eq!(
+            UpstoxConfig::from_settings(settings()).on_stale,
+            OnStale::Fail
+        );
+        let warned = UpstoxConfig::from_settings(settings().on_stale(OnStale::Warn));
+        assert_eq!(warned.on_stale, OnStale::Warn);
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
-use tt_instruments::{InstrumentMaster, OnStale, TradingMaster};
+use tt_instruments::{InstrumentMaster, MasterSource, OnStale, TradingMaster};
 use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Kite Connect's REST root.
@@ -16,15 +16,6 @@ pub const DEFAULT_LOGIN_URL: &str = "https://kite.zerodha.com/connect/login";
 
 /// Kite's documented cap on orders per minute (10 a second is the other limit).
 pub const DEFAULT_ORDERS_PER_MINUTE: u32 = 400;
-
-/// Where the instrument master comes from.
-#[derive(Debug, Clone)]
-pub(crate) enum MasterSource {
-    /// Opened from this path on first use.
-    Path(PathBuf),
-    /// Already open, shared with the caller.
-    Open(Arc<InstrumentMaster>),
-}
 
 /// A Kite Connect app's credentials, endpoints and client settings.
 ///
@@ -214,12 +205,8 @@ impl ZerodhaConfig {
     /// The master as the trading path reads it: lazily opened, checked against the trading day
     /// on this config's clock.
     pub(crate) fn trading_master(&self, broker: &'static str) -> TradingMaster {
-        let clock = Arc::clone(&self.clock);
-        match &self.master {
-            MasterSource::Path(path) => TradingMaster::at_path(path.clone(), broker, clock),
-            MasterSource::Open(master) => TradingMaster::open(Arc::clone(master), broker, clock),
-        }
-        .on_stale(self.on_stale)
+        TradingMaster::with_source(self.master.clone(), broker, Arc::clone(&self.clock))
+            .on_stale(self.on_stale)
     }
 }
 

@@ -1,0 +1,281 @@
+//! The HTTP plumbing onto the shared transport: Upstox's two hosts, its rate-limit buckets, one
+//! request value per call, the headers every call carries (`Api-Version: 2.0` only where the v2
+//! API wants it), and the session-expiry hook on `UDAPI100050` / HTTP 401.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request};
+use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
+use tt_transport::{
+    ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
+};
+
+use crate::errors::{BROKER, UpstoxCheck};
+use crate::{Upstox, transformer};
+
+/// Upstox's order bucket (upstox-api §6): place, modify and cancel share one, so all three are
+/// limited in one class (10/s, 500/min, 2000 per 30 minutes for unregistered algos).
+pub(crate) const ORDER: RateClass = RateClass::OrderPlace;
+/// Market quotes: a standard API.
+pub(crate) const QUOTE: RateClass = RateClass::Quote;
+/// Every other call: a standard API (50/s, 500/min, 2000 per 30 minutes). Upstox counts these
+/// per API; limiting them together errs on the side of fewer calls.
+pub(crate) const DEFAULT: RateClass = RateClass::Other;
+
+/// Where a call goes: single-order calls to the order root (`api-hft`), the rest to the API root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Host {
+    Api,
+    Orders,
+}
+
+/// A request body.
+#[derive(Debug, Clone, Copy)]
+enum Body<'a> {
+    None,
+    Form(&'a [(&'a str, &'a str)]),
+    Json(&'a serde_json::Value),
+}
+
+/// One call to Upstox: everything [`Upstox::send`] needs to build and send it.
+pub(crate) struct UpstoxRequest<'a> {
+    class: RateClass,
+    kind: CallKind,
+    host: Host,
+    method: Method,
+    path: &'a str,
+    query: &'a [(&'a str, &'a str)],
+    body: Body<'a>,
+    /// Sends `Api-Version: 2.0` (the v2 calls that require it; never the v3 ones).
+    versioned: bool,
+    check: &'a UpstoxCheck,
+    authenticated: bool,
+}
+
+impl<'a> UpstoxRequest<'a> {
+    /// An authenticated `GET` to the API root, retried on transient failures, without the
+    /// `Api-Version` header (add it with [`UpstoxRequest::versioned`]).
+    pub(crate) fn read(path: &'a str, check: &'a UpstoxCheck) -> Self {
+        UpstoxRequest {
+            class: DEFAULT,
+            kind: CallKind::Read,
+            host: Host::Api,
+            method: Method::GET,
+            path,
+            query: &[],
+            body: Body::None,
+            versioned: false,
+            check,
+            authenticated: true,
+        }
+    }
+
+    /// An authenticated order placement to the order root: sent at most once; an unknown
+    /// outcome names `tag`.
+    pub(crate) fn place(path: &'a str, tag: ClientTag, check: &'a UpstoxCheck) -> Self {
+        UpstoxRequest {
+            class: ORDER,
+            kind: CallKind::Order(OrderAction::Place { tag }),
+            host: Host::Orders,
+            method: Method::POST,
+            ..UpstoxRequest::read(path, check)
+        }
+    }
+
+    /// An authenticated change to an existing order (`PUT` to modify, `DELETE` to cancel) to
+    /// the order root: sent at most once, in the same bucket as placements (Upstox counts them
+    /// together); an unknown outcome names the order and the change.
+    pub(crate) fn change(
+        path: &'a str,
+        order_id: OrderId,
+        change: OrderChange,
+        check: &'a UpstoxCheck,
+    ) -> Self {
+        let method = match change {
+            OrderChange::Modify(_) => Method::PUT,
+            OrderChange::Cancel => Method::DELETE,
+        };
+        UpstoxRequest {
+            class: ORDER,
+            kind: CallKind::Order(OrderAction::Change { order_id, change }),
+            host: Host::Orders,
+            method,
+            ..UpstoxRequest::read(path, check)
+        }
+    }
+
+    /// A call about the session itself (the token exchange): sent once, unauthenticated.
+    pub(crate) fn session(method: Method, path: &'a str, check: &'a UpstoxCheck) -> Self {
+        UpstoxRequest {
+            kind: CallKind::Once,
+            method,
+            authenticated: false,
+            ..UpstoxRequest::read(path, check)
+        }
+    }
+
+    /// How the answer is checked.
+    pub(crate) fn check(&self) -> &'a UpstoxCheck {
+        self.check
+    }
+
+    /// What this call asks, if it is an order call.
+    pub(crate) fn action(&self) -> Option<&OrderAction> {
+        match &self.kind {
+            CallKind::Order(action) => Some(action),
+            CallKind::Read | CallKind::Once => None,
+        }
+    }
+
+    /// The same call with another method.
+    pub(crate) fn method(self, method: Method) -> Self {
+        UpstoxRequest { method, ..self }
+    }
+
+    /// The same call sent once, not retried (a logout).
+    pub(crate) fn once(self) -> Self {
+        UpstoxRequest {
+            kind: CallKind::Once,
+            ..self
+        }
+    }
+
+    /// The same call with `Api-Version: 2.0`.
+    pub(crate) fn versioned(self) -> Self {
+        UpstoxRequest {
+            versioned: true,
+            ..self
+        }
+    }
+
+    /// The same call in another rate class.
+    pub(crate) fn class(self, class: RateClass) -> Self {
+        UpstoxRequest { class, ..self }
+    }
+
+    /// The same call with a query string.
+    pub(crate) fn query(self, query: &'a [(&'a str, &'a str)]) -> Self {
+        UpstoxRequest { query, ..self }
+    }
+
+    /// The same call with a form body.
+    pub(crate) fn form(self, form: &'a [(&'a str, &'a str)]) -> Self {
+        UpstoxRequest {
+            body: Body::Form(form),
+            ..self
+        }
+    }
+
+    /// The same call with a JSON body.
+    pub(crate) fn json(self, json: &'a serde_json::Value) -> Self {
+        UpstoxRequest {
+            body: Body::Json(json),
+            ..self
+        }
+    }
+}
+
+/// Upstox's published limits (upstox-api §6), per second, minute and half hour.
+pub(crate) fn limits() -> [(RateClass, RateLimit); 3] {
+    let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    let half_hour = Duration::from_secs(30 * 60);
+    let standard = RateLimit::per_second(n(50))
+        .and_per_minute(n(500))
+        .and_per(half_hour, n(2000));
+    let orders = RateLimit::per_second(n(10))
+        .and_per_minute(n(500))
+        .and_per(half_hour, n(2000));
+    [(ORDER, orders), (QUOTE, standard), (DEFAULT, standard)]
+}
+
+impl Upstox {
+    fn api(&self) -> Result<&ApiClient> {
+        let config = &self.inner.config;
+        self.inner
+            .api
+            .get_or_init(|| {
+                let http = HttpClient::new(config.http).map_err(|e| e.to_string())?;
+                let limiter = if config.rate_limited {
+                    RateLimiter::new(limits())
+                } else {
+                    RateLimiter::unlimited()
+                };
+                Ok(ApiClient::new(BROKER, http, limiter, config.retry))
+            })
+            .as_ref()
+            .map_err(|e| Error::Config(format!("upstox HTTP client: {e}")))
+    }
+
+    /// Sends one request through the shared transport.
+    pub(crate) async fn send(&self, call: UpstoxRequest<'_>) -> Result<RawResponse> {
+        let UpstoxRequest {
+            class,
+            kind,
+            host,
+            method,
+            path,
+            query,
+            body,
+            versioned,
+            check,
+            authenticated,
+        } = call;
+        let config = &self.inner.config;
+        let root = match host {
+            Host::Api => config.root(),
+            Host::Orders => config.orders_root(),
+        };
+        let mut url = format!("{root}{path}");
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&form_body(query));
+        }
+        let mut request = Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("Accept", "application/json")
+            .header(
+                "User-Agent",
+                concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
+            );
+        if versioned {
+            request = request.header("Api-Version", "2.0");
+        }
+        if authenticated {
+            let token = self.inner.session.access_token()?;
+            request = request.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        let body = match body {
+            Body::None => Bytes::new(),
+            Body::Form(form) => {
+                request = request.header("Content-Type", "application/x-www-form-urlencoded");
+                Bytes::from(form_body(form))
+            }
+            Body::Json(json) => {
+                request = request.header("Content-Type", "application/json");
+                Bytes::from(json.to_string())
+            }
+        };
+        let request = request
+            .body(body)
+            .map_err(|_| Error::Config(format!("cannot build a request to {root}{path}")))?;
+        let result = self.api()?.call(class, kind, request, check).await;
+        if let Err(Error::SessionExpired { message, .. }) = &result {
+            self.inner.session.ended(message.clone());
+        }
+        result
+    }
+
+    /// An authenticated read of Upstox's `data`, parsed into `T`.
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        call: UpstoxRequest<'_>,
+        what: &str,
+    ) -> Result<T> {
+        let check = call.check.clone();
+        let response = self.send(call).await?;
+        transformer::data(&response, what, &check)
+    }
+}

@@ -1,0 +1,394 @@
+//! The REST operations: account, portfolio, orders, trades and quotes, Upstox's calls translated
+//! through the transformer.
+//!
+//! Orders are placed with v3 (`POST /v3/order/place`, answered `data.order_ids`), modified and
+//! cancelled with v3 (`PUT /v3/order/modify`, `DELETE /v3/order/cancel`), all on the order root;
+//! everything else is v2 on the API root.
+
+use tt_core::{
+    Error, Funds, Holding, Instrument, Order, OrderAction, OrderChange, OrderId, OrderModification,
+    OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result, Tick, Trade, Trading,
+    async_trait,
+};
+use tt_transport::RawResponse;
+
+use crate::errors::{BROKER, UpstoxCheck};
+use crate::http::{QUOTE, UpstoxRequest};
+use crate::{CAPABILITIES, Upstox, transformer, wire};
+
+/// Upstox's cap on instrument keys per quote call.
+const QUOTE_BATCH: usize = 500;
+
+impl Upstox {
+    /// Today's order book as Upstox sends it.
+    async fn order_book(&self) -> Result<Vec<wire::OrderData>> {
+        self.get(
+            UpstoxRequest::read("/v2/order/retrieve-all", &UpstoxCheck::read()).versioned(),
+            "order book",
+        )
+        .await
+    }
+
+    /// An order's states, oldest first (`/v2/order/history`, which the official SDK calls
+    /// "order details").
+    async fn history(&self, order_id: &OrderId) -> Result<Vec<wire::OrderData>> {
+        let query = [("order_id", order_id.as_str())];
+        self.get(
+            UpstoxRequest::read("/v2/order/history", &UpstoxCheck::about(order_id))
+                .query(&query)
+                .versioned(),
+            "order history",
+        )
+        .await
+    }
+
+    /// An order's latest state (`/v2/order/details`, which the official SDK calls "order
+    /// status"; the one v2 order read without `Api-Version`).
+    async fn details(&self, order_id: &OrderId) -> Result<wire::OrderData> {
+        let query = [("order_id", order_id.as_str())];
+        self.get(
+            UpstoxRequest::read("/v2/order/details", &UpstoxCheck::about(order_id)).query(&query),
+            "order details",
+        )
+        .await
+    }
+
+    /// An order's latest state, with its instrument resolved through the master.
+    ///
+    /// # Errors
+    /// [`Error::OrderNotFound`] for an id Upstox does not know; network and master errors.
+    pub async fn order_details(&self, order_id: &OrderId) -> Result<Order> {
+        let data = self.details(order_id).await?;
+        let master = self.instrument_master()?;
+        transformer::order(&master, data)
+    }
+
+    /// Places `order` with Upstox's auto-slicing on (`slice: true`): an order above the
+    /// exchange's freeze quantity is split into up to 25 orders, one id each, all carrying the
+    /// order's tag. [`Trading::place_order`] never slices.
+    ///
+    /// # Errors
+    /// As [`Trading::place_order`]; a success naming no order id is
+    /// [`Error::OrderOutcomeUnknown`].
+    pub async fn place_order_sliced(&self, order: &OrderRequest) -> Result<Vec<OrderId>> {
+        let response = self.send_placement(order, true).await?;
+        let ids = Self::order_ids_of(&response, order)?;
+        if ids.is_empty() {
+            return Err(OrderAction::Place {
+                tag: order.tag().clone(),
+            }
+            .outcome_unknown(
+                BROKER,
+                "the broker answered success without an order id".into(),
+            ));
+        }
+        Ok(ids)
+    }
+
+    /// Checks `order` against the capability matrix and Upstox's own contract terms (before
+    /// any network call) and sends it once.
+    async fn send_placement(&self, order: &OrderRequest, slice: bool) -> Result<RawResponse> {
+        CAPABILITIES.verify_order(order)?;
+        let master = self.instrument_master()?;
+        let resolved = master.resolve_for(order.instrument(), BROKER)?;
+        let (Some(contract), Some(token)) = (resolved.contract(BROKER), resolved.token(BROKER))
+        else {
+            return Err(Error::InstrumentNotFound {
+                spec: order.instrument().to_string(),
+                broker: Some(BROKER),
+            });
+        };
+        // Upstox's own lot and tick size: another broker's may differ.
+        order.check_contract(contract)?;
+        let body = transformer::place_body(order, &token.token, contract, slice)?;
+        let check = UpstoxCheck::order_call(None);
+        self.send(UpstoxRequest::place("/v3/order/place", order.tag().clone(), &check).json(&body))
+            .await
+    }
+
+    /// The order ids of a placement's success. An answer that cannot be read means the outcome
+    /// is unknown (the order may stand).
+    fn order_ids_of(response: &RawResponse, order: &OrderRequest) -> Result<Vec<OrderId>> {
+        let unknown = |reason: String| {
+            OrderAction::Place {
+                tag: order.tag().clone(),
+            }
+            .outcome_unknown(BROKER, reason)
+        };
+        let check = UpstoxCheck::order_call(None);
+        match transformer::data::<wire::PlaceData>(response, "order response", &check) {
+            Ok(data) => data
+                .order_ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(|id| {
+                    OrderId::new(id).map_err(|_| {
+                        unknown("the broker answered success with an empty order id".into())
+                    })
+                })
+                .collect(),
+            Err(Error::MalformedResponse { detail, .. }) => {
+                Err(unknown(format!("unreadable answer: {detail}")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Sends a modification or cancellation and parses the `{order_id}` of its success;
+    /// anything else in a success means the outcome is unknown.
+    async fn send_change(&self, call: UpstoxRequest<'_>) -> Result<OrderId> {
+        let check = call.check().clone();
+        let Some(action) = call.action().cloned() else {
+            return Err(Error::Config(
+                "upstox: an order call without its action".to_owned(),
+            ));
+        };
+        let response = self.send(call).await?;
+        let unknown = |reason: String| action.clone().outcome_unknown(BROKER, reason);
+        match transformer::data::<wire::PlaceData>(&response, "order response", &check) {
+            Ok(wire::PlaceData {
+                order_id: Some(id), ..
+            }) => OrderId::new(id)
+                .map_err(|_| unknown("the broker answered success with an empty order id".into())),
+            Ok(_) => Err(unknown(
+                "the broker answered success without an order id".into(),
+            )),
+            Err(Error::MalformedResponse { detail, .. }) => {
+                Err(unknown(format!("unreadable answer: {detail}")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn trades_at(&self, call: UpstoxRequest<'_>, what: &str) -> Result<Vec<Trade>> {
+        let data: Vec<wire::TradeData> = self.get(call, what).await?;
+        let master = self.instrument_master()?;
+        data.into_iter()
+            .map(|t| transformer::trade(&master, t))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Trading for Upstox {
+    async fn profile(&self) -> Result<Profile> {
+        let data: wire::ProfileData = self
+            .get(
+                UpstoxRequest::read("/v2/user/profile", &UpstoxCheck::read()).versioned(),
+                "profile",
+            )
+            .await?;
+        Ok(transformer::profile(data))
+    }
+
+    async fn funds(&self) -> Result<Funds> {
+        let data: wire::FundsData = self
+            .get(
+                UpstoxRequest::read("/v2/user/get-funds-and-margin", &UpstoxCheck::read())
+                    .versioned(),
+                "funds and margin",
+            )
+            .await?;
+        Ok(transformer::funds(data))
+    }
+
+    async fn holdings(&self) -> Result<Vec<Holding>> {
+        let data: Vec<wire::HoldingData> = self
+            .get(
+                UpstoxRequest::read("/v2/portfolio/long-term-holdings", &UpstoxCheck::read())
+                    .versioned(),
+                "holdings",
+            )
+            .await?;
+        let master = self.instrument_master()?;
+        data.into_iter()
+            .map(|h| transformer::holding(&master, h))
+            .collect()
+    }
+
+    /// Upstox sends one row per position; `net` is each row, `day` today's trades of the rows
+    /// that traded today (see the transformer for how the `day_*` fields map).
+    async fn positions(&self) -> Result<Positions> {
+        let data: Vec<wire::PositionData> = self
+            .get(
+                UpstoxRequest::read("/v2/portfolio/short-term-positions", &UpstoxCheck::read())
+                    .versioned(),
+                "positions",
+            )
+            .await?;
+        let master = self.instrument_master()?;
+        let mut positions = Positions::default();
+        for row in data {
+            let (net, day) = transformer::position(&master, row)?;
+            positions.net.push(net);
+            positions.day.extend(day);
+        }
+        Ok(positions)
+    }
+
+    async fn orders(&self) -> Result<Vec<Order>> {
+        let data = self.order_book().await?;
+        let master = self.instrument_master()?;
+        data.into_iter()
+            .map(|o| transformer::order(&master, o))
+            .collect()
+    }
+
+    async fn order_history(&self, order_id: &OrderId) -> Result<Vec<Order>> {
+        let data = self.history(order_id).await?;
+        let master = self.instrument_master()?;
+        data.into_iter()
+            .map(|o| transformer::order(&master, o))
+            .collect()
+    }
+
+    async fn order_records(&self) -> Result<Vec<OrderRecord>> {
+        let data = self.order_book().await?;
+        data.into_iter().map(transformer::order_record).collect()
+    }
+
+    async fn order_record_history(&self, order_id: &OrderId) -> Result<Vec<OrderRecord>> {
+        let data = self.history(order_id).await?;
+        data.into_iter().map(transformer::order_record).collect()
+    }
+
+    /// Places one order, unsliced (`slice: false`). A success naming one order id gives it; one
+    /// naming none, or several (Upstox split the order), is [`Error::OrderOutcomeUnknown`]: the
+    /// order book, read by the order's tag, says what stands.
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
+        let response = self.send_placement(order, false).await?;
+        let mut ids = Self::order_ids_of(&response, order)?;
+        let unknown = |reason: String| {
+            OrderAction::Place {
+                tag: order.tag().clone(),
+            }
+            .outcome_unknown(BROKER, reason)
+        };
+        match ids.len() {
+            1 => ids.pop().ok_or_else(|| unknown("no order id".into())),
+            0 => Err(unknown(
+                "the broker answered success without an order id".into(),
+            )),
+            n => Err(unknown(format!(
+                "the broker answered success with {n} order ids ({}) for one order",
+                ids.iter()
+                    .map(OrderId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    async fn modify_order(
+        &self,
+        order_id: &OrderId,
+        change: &OrderModification,
+    ) -> Result<OrderId> {
+        change.check()?;
+        CAPABILITIES.verify_modification(change)?;
+        let current = self.details(order_id).await?;
+        let master = self.instrument_master()?;
+        // The order's own contract, found by its instrument key.
+        let resolved = transformer::resolved(
+            &master,
+            &current.instrument_token,
+            current.symbol.symbol(),
+        )?;
+        let contract = resolved
+            .contract(BROKER)
+            .ok_or_else(|| Error::InstrumentNotFound {
+                spec: resolved.instrument.to_string(),
+                broker: Some(BROKER),
+            })?;
+        change.check_contract(&resolved.instrument, contract)?;
+        let on = resolved.instrument.exchange();
+        let current = transformer::order(&master, current)?;
+        let body = transformer::modify_body(order_id, change, &current, on, contract)?;
+        let check = UpstoxCheck::order_call(Some(order_id.clone()));
+        let asked = OrderChange::Modify(change.clone());
+        self.send_change(
+            UpstoxRequest::change("/v3/order/modify", order_id.clone(), asked, &check).json(&body),
+        )
+        .await
+    }
+
+    async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId> {
+        let check = UpstoxCheck::order_call(Some(order_id.clone()));
+        let query = [("order_id", order_id.as_str())];
+        let call =
+            UpstoxRequest::change("/v3/order/cancel", order_id.clone(), OrderChange::Cancel, &check)
+                .query(&query);
+        self.send_change(call).await
+    }
+
+    async fn trades(&self) -> Result<Vec<Trade>> {
+        let check = UpstoxCheck::read();
+        let call = UpstoxRequest::read("/v2/order/trades/get-trades-for-day", &check).versioned();
+        self.trades_at(call, "trades").await
+    }
+
+    async fn order_trades(&self, order_id: &OrderId) -> Result<Vec<Trade>> {
+        let check = UpstoxCheck::about(order_id);
+        let query = [("order_id", order_id.as_str())];
+        let call = UpstoxRequest::read("/v2/order/trades", &check)
+            .query(&query)
+            .versioned();
+        self.trades_at(call, "order trades").await
+    }
+
+    /// Quotes by instrument key, up to 500 a call. Upstox keys its answer `NSE_EQ:SYMBOL`;
+    /// each value names its instrument key (`instrument_token`), which is what a quote is
+    /// matched back to the instrument asked by.
+    async fn quotes(&self, instruments: &[Instrument], detail: QuoteDetail) -> Result<Vec<Tick>> {
+        let master = self.instrument_master()?;
+        let mut keys = Vec::with_capacity(instruments.len());
+        for instrument in instruments {
+            let resolved = master.resolve(instrument)?;
+            match resolved.token(BROKER) {
+                Some(token) => keys.push((token.token.clone(), instrument.clone())),
+                None => {
+                    return Err(Error::InstrumentNotFound {
+                        spec: instrument.to_string(),
+                        broker: Some(BROKER),
+                    });
+                }
+            }
+        }
+        let path = match detail {
+            QuoteDetail::Ltp => "/v2/market-quote/ltp",
+            QuoteDetail::Ohlc => "/v2/market-quote/ohlc",
+            QuoteDetail::Full => "/v2/market-quote/quotes",
+        };
+        let mut ticks = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(QUOTE_BATCH) {
+            let joined = chunk
+                .iter()
+                .map(|(key, _)| key.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut query = vec![("instrument_key", joined.as_str())];
+            if detail == QuoteDetail::Ohlc {
+                query.push(("interval", "1d"));
+            }
+            let data: wire::QuotesData = self
+                .get(
+                    UpstoxRequest::read(path, &UpstoxCheck::read())
+                        .query(&query)
+                        .class(QUOTE)
+                        .versioned(),
+                    "quotes",
+                )
+                .await?;
+            let by_key: std::collections::HashMap<&str, &wire::QuoteData> = data
+                .values()
+                .map(|quote| (quote.instrument_token.as_str(), quote))
+                .collect();
+            for (key, instrument) in chunk {
+                if let Some(quote) = by_key.get(key.as_str()) {
+                    ticks.push(transformer::quote(instrument.clone(), quote, detail)?);
+                }
+            }
+        }
+        Ok(ticks)
+    }
+}
