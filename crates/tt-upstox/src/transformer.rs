@@ -19,7 +19,7 @@ use serde_json::{Map, Number, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tt_core::{
-    Amount, BrokerToken, ContractSpec, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order,
+    Amount, BrokerToken, ContractSpec, Error, Exchange, Funds, Holding, Instrument, Order,
     OrderId, OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus,
     Position, Price, ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick,
     Trade, TradeId, Validity, WireReader, parse_ist,
@@ -29,7 +29,7 @@ use tt_transport::RawResponse;
 
 use crate::errors::{BROKER, UpstoxCheck};
 use crate::wire::{
-    DepthEntry, Envelope, ErrorBody, FundsData, HoldingData, OrderData, PositionData,
+    Envelope, ErrorBody, FundsData, HoldingData, OrderData, PositionData,
     ProfileData, QuoteData, SegmentMargin, TradeData,
 };
 
@@ -415,17 +415,6 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
     }
 }
 
-fn depth_levels(entries: &[DepthEntry]) -> Vec<tt_core::DepthLevel> {
-    entries
-        .iter()
-        .map(|e| tt_core::DepthLevel {
-            price: e.price,
-            quantity: e.quantity,
-            orders: e.orders,
-        })
-        .collect()
-}
-
 /// `last_trade_time`: epoch milliseconds as a string.
 fn epoch_millis(text: &str) -> Option<OffsetDateTime> {
     let millis: i128 = text.trim().parse().ok()?;
@@ -458,12 +447,7 @@ pub(crate) fn quote(
         volume: wire.volume,
         total_buy_quantity: quantity(wire.total_buy_quantity, "total_buy_quantity")?,
         total_sell_quantity: quantity(wire.total_sell_quantity, "total_sell_quantity")?,
-        ohlc: wire.ohlc.as_ref().map(|o| Ohlc {
-            open: o.open,
-            high: o.high,
-            low: o.low,
-            close: o.close,
-        }),
+        ohlc: wire.ohlc,
         open_interest: quantity(wire.oi.filter(|_| full), "oi")?,
         last_trade_time: wire.last_trade_time.as_deref().and_then(epoch_millis),
         exchange_time: wire
@@ -475,8 +459,8 @@ pub(crate) fn quote(
             .as_ref()
             .filter(|_| full)
             .map(|d| tt_core::Depth {
-                bids: depth_levels(&d.buy),
-                asks: depth_levels(&d.sell),
+                bids: d.buy.clone(),
+                asks: d.sell.clone(),
             }),
     })
 }

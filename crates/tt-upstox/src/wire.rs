@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use tt_core::{Amount, Price, Secret};
+use tt_core::{Amount, DepthLevel, Ohlc, Price, Secret};
 
 /// `{"status":"success","data":...,"metadata":...}` or `{"status":"error","errors":[...]}`.
 #[derive(Debug, Deserialize)]
@@ -271,27 +271,15 @@ pub(crate) struct PlaceData {
     pub(crate) order_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct OhlcData {
-    pub(crate) open: Price,
-    pub(crate) high: Price,
-    pub(crate) low: Price,
-    pub(crate) close: Price,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct DepthEntry {
-    pub(crate) quantity: u64,
-    pub(crate) price: Price,
-    pub(crate) orders: u32,
-}
-
+/// A quote's `depth`: five levels a side. Upstox's levels (`{quantity, price, orders}`) and
+/// its `ohlc` (`{open, high, low, close}`) carry tt-core's own field names, so they are read
+/// straight into [`DepthLevel`] and [`Ohlc`].
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct DepthData {
     #[serde(default)]
-    pub(crate) buy: Vec<DepthEntry>,
+    pub(crate) buy: Vec<DepthLevel>,
     #[serde(default)]
-    pub(crate) sell: Vec<DepthEntry>,
+    pub(crate) sell: Vec<DepthLevel>,
 }
 
 /// One value of `/v2/market-quote/quotes`, `/ohlc` or `/ltp` (the latter two carry fewer
@@ -313,7 +301,7 @@ pub(crate) struct QuoteData {
     #[serde(default)]
     pub(crate) total_sell_quantity: Option<f64>,
     #[serde(default)]
-    pub(crate) ohlc: Option<OhlcData>,
+    pub(crate) ohlc: Option<Ohlc>,
     #[serde(default)]
     pub(crate) depth: Option<DepthData>,
     /// ISO 8601 with the offset (`2023-10-19T13:19:40.286+05:30`).
