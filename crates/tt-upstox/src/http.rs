@@ -279,3 +279,40 @@ impl Upstox {
         transformer::data(&response, what, &check)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstoxs_published_limits_are_per_second_minute_and_half_hour() {
+        let n = |n| NonZeroU32::new(n).unwrap();
+        let half_hour = Duration::from_secs(1800);
+        let limits = limits();
+        let of = |class| {
+            limits
+                .iter()
+                .find(|(c, _)| *c == class)
+                .map(|(_, limit)| *limit)
+                .unwrap()
+        };
+        let orders = of(ORDER);
+        assert_eq!(
+            (orders.per_second, orders.per_minute, orders.per_window),
+            (n(10), Some(n(500)), Some((half_hour, n(2000))))
+        );
+        for class in [QUOTE, DEFAULT] {
+            let standard = of(class);
+            assert_eq!(
+                (standard.per_second, standard.per_minute, standard.per_window),
+                (n(50), Some(n(500)), Some((half_hour, n(2000))))
+            );
+        }
+        // Modify and cancel are in the placements' bucket.
+        let check = UpstoxCheck::read();
+        let id = OrderId::new("1").unwrap();
+        let cancel = UpstoxRequest::change("/v3/order/cancel", id, OrderChange::Cancel, &check);
+        assert_eq!(cancel.class, ORDER);
+        assert_eq!(cancel.host, Host::Orders);
+    }
+}
