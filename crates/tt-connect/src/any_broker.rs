@@ -265,4 +265,21 @@ mod tests {
             "http://127.0.0.1:9/connect/login?v=3&api_key=key"
         );
     }
+
+    #[cfg(feature = "upstox")]
+    #[test]
+    fn upstox_by_name_sends_its_authorization_dialog_to_the_api_root() {
+        let broker = AnyBroker::from_name(
+            "upstox",
+            BrokerSettings::new("key", "secret")
+                .redirect_url("http://127.0.0.1/cb")
+                .api_root("http://127.0.0.1:9/"),
+        )
+        .unwrap();
+        assert_eq!(broker.name(), "upstox");
+        assert_eq!(
+            broker.login_url(),
+            "http://127.0.0.1:9/v2/login/authorization/dialog?response_type=code&client_id=key&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb"
+        );
+    }
 }
