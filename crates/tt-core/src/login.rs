@@ -113,6 +113,30 @@ impl RedirectParams {
             .map(|(_, value)| value.as_str())
     }
 
+    /// The one-time credential `key` names (Kite's `request_token`, Upstox's `code`), for
+    /// `broker`'s exchange of it.
+    ///
+    /// ```
+    /// use tt_core::RedirectParams;
+    ///
+    /// let redirect = RedirectParams::from_pairs([("code", "c0de")]);
+    /// assert_eq!(redirect.credential("upstox", "code")?, "c0de");
+    /// assert!(redirect.credential("zerodha", "request_token").is_err());
+    /// # Ok::<(), tt_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::Authentication`] when the redirect carries no such parameter or an empty
+    /// one.
+    pub fn credential(&self, broker: &'static str, key: &str) -> Result<&str> {
+        self.get(key)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| crate::Error::Authentication {
+                broker,
+                message: format!("the login redirect carried no {key}"),
+            })
+    }
+
     /// Every pair, in the redirect's order.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs

@@ -17,6 +17,7 @@
 //! (never the query), status, timing, the order's tag and the broker's order id). Headers and
 //! bodies, which carry credentials, are never logged.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,7 +25,10 @@ use http::{Method, Request};
 use tracing::Instrument;
 use tt_core::{Error, OrderAction};
 
-use crate::{HttpClient, RateClass, RateLimiter, RawResponse, RetryPolicy, TransportError};
+use crate::{
+    HttpClient, HttpConfig, RateClass, RateLimit, RateLimiter, RawResponse, RetryPolicy,
+    TransportError,
+};
 
 /// Decides whether a response is a success and, if not, which canonical error it is.
 pub trait ResponseCheck: Send + Sync {
@@ -165,6 +169,43 @@ impl ApiClient {
                 Err(error) => return Err(transport_error(self.broker, &method, &path, error)),
             }
         }
+    }
+}
+
+/// A broker's [`ApiClient`], built on first use (building one loads the TLS roots) and shared
+/// by every clone of the broker's handle. A failure to build is kept and reported by each call.
+#[derive(Debug, Default)]
+pub struct LazyApiClient(OnceLock<Result<ApiClient, String>>);
+
+impl LazyApiClient {
+    /// Nothing built yet.
+    pub fn new() -> Self {
+        LazyApiClient(OnceLock::new())
+    }
+
+    /// The client, built on the first call with `http` and `retry`, and the broker's rate
+    /// `limits` (`None`: no client-side limiter, for a simulator with its limits off).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the HTTP client cannot be built.
+    pub fn get_or_build<L>(
+        &self,
+        broker: &'static str,
+        http: HttpConfig,
+        retry: RetryPolicy,
+        limits: Option<L>,
+    ) -> Result<&ApiClient, Error>
+    where
+        L: IntoIterator<Item = (RateClass, RateLimit)>,
+    {
+        self.0
+            .get_or_init(|| {
+                let client = HttpClient::new(http).map_err(|e| e.to_string())?;
+                let limiter = limits.map_or_else(RateLimiter::unlimited, RateLimiter::new);
+                Ok(ApiClient::new(broker, client, limiter, retry))
+            })
+            .as_ref()
+            .map_err(|e| Error::Config(format!("{broker} HTTP client: {e}")))
     }
 }
 

@@ -43,3 +43,39 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
     }
     out
 }
+
+/// A request builder for `method` on `root` + `path` with `query` (percent-encoded, none when
+/// empty) and the `User-Agent` every tt-connect call carries; the broker adds its own headers
+/// and the body.
+///
+/// ```
+/// let request = tt_transport::request_to(
+///     http::Method::GET,
+///     "https://api.example",
+///     "/v2/order/details",
+///     &[("order_id", "24 01")],
+/// )
+/// .body(())
+/// .unwrap();
+/// assert_eq!(request.uri(), "https://api.example/v2/order/details?order_id=24%2001");
+/// assert!(request.headers()["user-agent"].to_str().unwrap().starts_with("tt-connect/"));
+/// ```
+pub fn request_to(
+    method: http::Method,
+    root: &str,
+    path: &str,
+    query: &[(&str, &str)],
+) -> http::request::Builder {
+    let mut url = format!("{root}{path}");
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&form_body(query));
+    }
+    http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header(
+            "User-Agent",
+            concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
+        )
+}

@@ -22,9 +22,9 @@ mod rate_limit;
 mod retry;
 mod session;
 
-pub use api::{ApiClient, CallKind, ResponseCheck, retry_after};
+pub use api::{ApiClient, CallKind, LazyApiClient, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
-pub use encoding::{form_body, percent_encode};
+pub use encoding::{form_body, percent_encode, request_to};
 pub use error::TransportError;
 pub use rate_limit::{RateClass, RateLimit, RateLimiter};
 pub use retry::RetryPolicy;

@@ -55,19 +55,13 @@ pub(crate) fn token_form<'a>(config: &'a UpstoxConfig, code: &'a str) -> [(&'a s
 /// [`Error::Authentication`] when the redirect reports an error or carries no code (the code
 /// itself never appears in an error).
 pub(crate) fn code_of(redirect: &RedirectParams) -> Result<&str> {
-    let refused = |message: String| Error::Authentication {
-        broker: BROKER,
-        message,
-    };
     if let Some(error) = redirect.get("error") {
-        return Err(refused(format!(
-            "the login redirect reports the error `{error}`"
-        )));
+        return Err(Error::Authentication {
+            broker: BROKER,
+            message: format!("the login redirect reports the error `{error}`"),
+        });
     }
-    redirect
-        .get("code")
-        .filter(|code| !code.is_empty())
-        .ok_or_else(|| refused("the login redirect carried no code".to_owned()))
+    redirect.credential(BROKER, "code")
 }
 
 #[cfg(test)]
@@ -77,18 +71,18 @@ mod tests {
 
     #[test]
     fn tokens_expire_at_half_past_three_ist() {
-        // Made at 09:15 IST on the 24th: dies 03:30 IST on the 25th.
-        let login = datetime!(2026-11-24 09:15 +05:30);
-        assert_eq!(expiry_after(login), datetime!(2026-11-25 03:30 +05:30));
-        // Made at 02:30 IST: dies at 03:30 the same day.
-        let login = datetime!(2026-11-24 02:30 +05:30);
-        assert_eq!(expiry_after(login), datetime!(2026-11-24 03:30 +05:30));
-        // Made at 03:30 exactly: the next day's.
-        let login = datetime!(2026-11-24 03:30 +05:30);
-        assert_eq!(expiry_after(login), datetime!(2026-11-25 03:30 +05:30));
-        // Given in UTC, still reckoned in IST: 21:30 UTC on the 23rd is 03:00 IST on the 24th.
-        let login = datetime!(2026-11-23 21:30 UTC);
-        assert_eq!(expiry_after(login), datetime!(2026-11-24 03:30 +05:30));
+        for (issued, dies) in [
+            // In the day: the next morning.
+            (datetime!(2026-11-24 09:15 +05:30), datetime!(2026-11-25 03:30 +05:30)),
+            // Before 03:30: the same morning.
+            (datetime!(2026-11-24 02:30 +05:30), datetime!(2026-11-24 03:30 +05:30)),
+            // At 03:30 exactly: the next day's.
+            (datetime!(2026-11-24 03:30 +05:30), datetime!(2026-11-25 03:30 +05:30)),
+            // Given in UTC, still reckoned in IST (21:30 UTC is 03:00 IST the next day).
+            (datetime!(2026-11-23 21:30 UTC), datetime!(2026-11-24 03:30 +05:30)),
+        ] {
+            assert_eq!(expiry_after(issued), dies, "issued {issued}");
+        }
     }
 
     #[test]

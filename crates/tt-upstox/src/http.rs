@@ -6,10 +6,10 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request};
+use http::Method;
 use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
 use tt_transport::{
-    ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
+    ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to,
 };
 
 use crate::errors::{BROKER, UpstoxCheck};
@@ -193,19 +193,10 @@ pub(crate) fn limits() -> [(RateClass, RateLimit); 3] {
 impl Upstox {
     fn api(&self) -> Result<&ApiClient> {
         let config = &self.inner.config;
+        let limits = config.rate_limited.then(limits);
         self.inner
             .api
-            .get_or_init(|| {
-                let http = HttpClient::new(config.http).map_err(|e| e.to_string())?;
-                let limiter = if config.rate_limited {
-                    RateLimiter::new(limits())
-                } else {
-                    RateLimiter::unlimited()
-                };
-                Ok(ApiClient::new(BROKER, http, limiter, config.retry))
-            })
-            .as_ref()
-            .map_err(|e| Error::Config(format!("upstox HTTP client: {e}")))
+            .get_or_build(BROKER, config.http, config.retry, limits)
     }
 
     /// Sends one request through the shared transport.
@@ -227,19 +218,8 @@ impl Upstox {
             Host::Api => config.root(),
             Host::Orders => config.orders_root(),
         };
-        let mut url = format!("{root}{path}");
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&form_body(query));
-        }
-        let mut request = Request::builder()
-            .method(method)
-            .uri(&url)
-            .header("Accept", "application/json")
-            .header(
-                "User-Agent",
-                concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
-            );
+        let mut request =
+            request_to(method, root, path, query).header("Accept", "application/json");
         if versioned {
             request = request.header("Api-Version", "2.0");
         }
@@ -262,10 +242,7 @@ impl Upstox {
             .body(body)
             .map_err(|_| Error::Config(format!("cannot build a request to {root}{path}")))?;
         let result = self.api()?.call(class, kind, request, check).await;
-        if let Err(Error::SessionExpired { message, .. }) = &result {
-            self.inner.session.ended(message.clone());
-        }
-        result
+        self.inner.session.watch(result)
     }
 
     /// An authenticated read of Upstox's `data`, parsed into `T`.

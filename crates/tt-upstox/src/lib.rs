@@ -35,11 +35,11 @@ mod transformer;
 mod wire;
 
 use std::io::BufRead;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use tt_core::{Broker, BrokerSettings, Capabilities, DumpRows, Error, InstrumentSource, Result};
 use tt_instruments::{InstrumentMaster, TradingMaster};
-use tt_transport::{ApiClient, SessionKeeper, SessionStore};
+use tt_transport::{LazyApiClient, SessionKeeper, SessionStore};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_ORDER_ROOT, UpstoxConfig};
@@ -64,7 +64,7 @@ pub struct Upstox {
 
 struct Inner {
     config: UpstoxConfig,
-    api: OnceLock<std::result::Result<ApiClient, String>>,
+    api: LazyApiClient,
     /// Opened on first use; a missing one is retried, a stale one checked at each IST day.
     master: TradingMaster,
     /// The session, in memory and in the session file under `upstox:<client id>`.
@@ -89,12 +89,13 @@ impl Upstox {
             config.client_id(),
             SessionStore::new(config.session_file.clone()),
             Arc::clone(&config.clock),
+            auth::expiry_after,
         );
         let master = config.trading_master(errors::BROKER);
         Upstox {
             inner: Arc::new(Inner {
                 config,
-                api: OnceLock::new(),
+                api: LazyApiClient::new(),
                 master,
                 session,
             }),

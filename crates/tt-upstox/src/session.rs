@@ -9,7 +9,6 @@ use tt_core::{
     Login, RedirectParams, Result, Secret, SessionEnded, SessionExpiryHook, SessionInfo,
     async_trait,
 };
-use tt_transport::Session;
 
 use crate::errors::UpstoxCheck;
 use crate::http::UpstoxRequest;
@@ -49,13 +48,9 @@ impl Upstox {
             )
             .await?;
         let token: wire::TokenResponse = transformer::flat(&response, "token response")?;
-        let login_time = self.inner.session.now();
-        self.inner.session.install(Session {
-            user_id: token.user_id,
-            access_token: token.access_token,
-            login_time,
-            expires_at: auth::expiry_after(login_time),
-        })
+        self.inner
+            .session
+            .begin(token.user_id, token.access_token, None)
     }
 
     /// Uses an access token obtained elsewhere (it is saved like a login's, and assumed to
@@ -66,15 +61,10 @@ impl Upstox {
     pub fn use_access_token(
         &self,
         user_id: impl Into<String>,
-        access_token: Secret,
+        access_token: impl Into<Secret>,
     ) -> Result<SessionInfo> {
-        let now = self.inner.session.now();
-        self.inner.session.install(Session {
-            user_id: user_id.into(),
-            access_token,
-            login_time: now,
-            expires_at: auth::expiry_after(now),
-        })
+        let (user_id, access_token) = (user_id.into(), access_token.into());
+        self.inner.session.begin(user_id, access_token, None)
     }
 
     /// The current session, if logged in (a saved, unexpired one counts). An unreadable

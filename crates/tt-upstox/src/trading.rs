@@ -10,6 +10,7 @@ use tt_core::{
     OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result, Tick, Trade, Trading,
     async_trait,
 };
+use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
 
 use crate::errors::{BROKER, UpstoxCheck};
@@ -160,12 +161,14 @@ impl Upstox {
         }
     }
 
-    async fn trades_at(&self, call: UpstoxRequest<'_>, what: &str) -> Result<Vec<Trade>> {
-        let data: Vec<wire::TradeData> = self.get(call, what).await?;
+    /// Rows read into models, each resolved through the instrument master.
+    fn resolve_rows<W, T>(
+        &self,
+        rows: Vec<W>,
+        model: fn(&InstrumentMaster, W) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let master = self.instrument_master()?;
-        data.into_iter()
-            .map(|t| transformer::trade(&master, t))
-            .collect()
+        rows.into_iter().map(|row| model(&master, row)).collect()
     }
 }
 
@@ -200,10 +203,7 @@ impl Trading for Upstox {
                 "holdings",
             )
             .await?;
-        let master = self.instrument_master()?;
-        data.into_iter()
-            .map(|h| transformer::holding(&master, h))
-            .collect()
+        self.resolve_rows(data, transformer::holding)
     }
 
     /// Upstox sends one row per position; `net` is each row, `day` today's trades of the rows
@@ -227,29 +227,21 @@ impl Trading for Upstox {
     }
 
     async fn orders(&self) -> Result<Vec<Order>> {
-        let data = self.order_book().await?;
-        let master = self.instrument_master()?;
-        data.into_iter()
-            .map(|o| transformer::order(&master, o))
-            .collect()
+        self.resolve_rows(self.order_book().await?, transformer::order)
     }
 
     async fn order_history(&self, order_id: &OrderId) -> Result<Vec<Order>> {
-        let data = self.history(order_id).await?;
-        let master = self.instrument_master()?;
-        data.into_iter()
-            .map(|o| transformer::order(&master, o))
-            .collect()
+        self.resolve_rows(self.history(order_id).await?, transformer::order)
     }
 
+    /// The order book without the master (for reconciliation).
     async fn order_records(&self) -> Result<Vec<OrderRecord>> {
-        let data = self.order_book().await?;
-        data.into_iter().map(transformer::order_record).collect()
+        transformer::order_records(self.order_book().await?)
     }
 
+    /// An order's history without the master (for reconciliation).
     async fn order_record_history(&self, order_id: &OrderId) -> Result<Vec<OrderRecord>> {
-        let data = self.history(order_id).await?;
-        data.into_iter().map(transformer::order_record).collect()
+        transformer::order_records(self.history(order_id).await?)
     }
 
     /// Places one order, unsliced (`slice: false`). A success naming one order id gives it; one
@@ -324,7 +316,8 @@ impl Trading for Upstox {
     async fn trades(&self) -> Result<Vec<Trade>> {
         let check = UpstoxCheck::read();
         let call = UpstoxRequest::read("/v2/order/trades/get-trades-for-day", &check).versioned();
-        self.trades_at(call, "trades").await
+        let data: Vec<wire::TradeData> = self.get(call, "trades").await?;
+        self.resolve_rows(data, transformer::trade)
     }
 
     async fn order_trades(&self, order_id: &OrderId) -> Result<Vec<Trade>> {
@@ -333,7 +326,8 @@ impl Trading for Upstox {
         let call = UpstoxRequest::read("/v2/order/trades", &check)
             .query(&query)
             .versioned();
-        self.trades_at(call, "order trades").await
+        let data: Vec<wire::TradeData> = self.get(call, "order trades").await?;
+        self.resolve_rows(data, transformer::trade)
     }
 
     /// Quotes by instrument key, up to 500 a call. Upstox keys its answer `NSE_EQ:SYMBOL`;

@@ -122,25 +122,36 @@ fn validity(text: &str) -> Result<Validity, Error> {
     }
 }
 
-/// Upstox's status text (lower case, with spaces, as in its order-status appendix) to the
-/// canonical state; a status not listed is [`OrderState::Unknown`] with the text kept.
+/// Every status of Upstox's order-status appendix (lower case, with spaces, exactly as sent)
+/// and its canonical state.
+const STATUSES: [(&str, OrderState); 17] = [
+    ("put order req received", OrderState::Pending),
+    ("validation pending", OrderState::Pending),
+    ("open pending", OrderState::Pending),
+    ("after market order req received", OrderState::Pending),
+    ("open", OrderState::Open),
+    ("modified", OrderState::Open),
+    // A modification or cancellation the exchange refused: the order stands as it was.
+    ("not modified", OrderState::Open),
+    ("not cancelled", OrderState::Open),
+    ("trigger pending", OrderState::TriggerPending),
+    ("modify pending", OrderState::ModifyPending),
+    ("modify validation pending", OrderState::ModifyPending),
+    ("modify after market order req received", OrderState::ModifyPending),
+    ("cancel pending", OrderState::ModifyPending),
+    ("complete", OrderState::Complete),
+    ("rejected", OrderState::Rejected),
+    ("cancelled", OrderState::Cancelled),
+    ("cancelled after market order", OrderState::Cancelled),
+];
+
+/// Upstox's status text to the canonical state; a status not listed is
+/// [`OrderState::Unknown`] with the text kept.
 pub(crate) fn order_status(raw: &str) -> OrderStatus {
-    let state = match raw {
-        "put order req received"
-        | "validation pending"
-        | "open pending"
-        | "after market order req received" => OrderState::Pending,
-        "open" | "modified" | "not modified" | "not cancelled" => OrderState::Open,
-        "trigger pending" => OrderState::TriggerPending,
-        "modify pending"
-        | "modify validation pending"
-        | "modify after market order req received"
-        | "cancel pending" => OrderState::ModifyPending,
-        "complete" => OrderState::Complete,
-        "cancelled" | "cancelled after market order" => OrderState::Cancelled,
-        "rejected" => OrderState::Rejected,
-        _ => OrderState::Unknown,
-    };
+    let state = STATUSES
+        .iter()
+        .find(|(text, _)| *text == raw)
+        .map_or(OrderState::Unknown, |(_, state)| *state);
     OrderStatus::new(state, raw)
 }
 
@@ -221,6 +232,11 @@ pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order,
         placed_at: wire.order_timestamp.as_deref().and_then(parse_ist),
         exchange_updated_at: wire.exchange_timestamp.as_deref().and_then(parse_ist),
     })
+}
+
+/// Orders as Upstox lists them, with no instrument lookup (see [`order_record`]).
+pub(crate) fn order_records(rows: Vec<OrderData>) -> Result<Vec<OrderRecord>, Error> {
+    rows.into_iter().map(order_record).collect()
 }
 
 /// An order as Upstox's order book lists it, with no instrument lookup: what reconciliation
@@ -382,7 +398,7 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
     // Segments and products tt-connect does not model are left out, not failed on. `D` is
     // delivery on any segment: CNC for equity, NRML for derivatives.
     let mut products: Vec<ProductType> = Vec::new();
-    for code in &wire.products {
+    for code in wire.products.iter().flatten() {
         let found: &[ProductType] = match code.as_str() {
             "D" => &[ProductType::Cnc, ProductType::Nrml],
             "I" => &[ProductType::Mis],
@@ -403,12 +419,14 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
         exchanges: wire
             .exchanges
             .iter()
+            .flatten()
             .filter_map(|e| exchange(e).ok())
             .collect(),
         products,
         order_types: wire
             .order_types
             .iter()
+            .flatten()
             .filter_map(|t| READ.order_type(t).ok())
             .collect(),
         user_id: wire.user_id,
@@ -585,34 +603,29 @@ mod tests {
     use super::*;
     use tt_core::ClientTag;
 
+    /// The appendix's terminal statuses are exactly the terminal states; anything else is
+    /// kept raw as unknown.
     #[test]
-    fn every_documented_status_maps_and_unknown_ones_keep_their_text() {
-        for (raw, state) in [
-            ("put order req received", OrderState::Pending),
-            ("validation pending", OrderState::Pending),
-            ("open pending", OrderState::Pending),
-            ("after market order req received", OrderState::Pending),
-            ("open", OrderState::Open),
-            ("modified", OrderState::Open),
-            ("not modified", OrderState::Open),
-            ("not cancelled", OrderState::Open),
-            ("trigger pending", OrderState::TriggerPending),
-            ("modify pending", OrderState::ModifyPending),
-            ("modify validation pending", OrderState::ModifyPending),
-            (
-                "modify after market order req received",
-                OrderState::ModifyPending,
-            ),
-            ("cancel pending", OrderState::ModifyPending),
-            ("complete", OrderState::Complete),
-            ("rejected", OrderState::Rejected),
-            ("cancelled", OrderState::Cancelled),
-            ("cancelled after market order", OrderState::Cancelled),
-            ("something new", OrderState::Unknown),
-        ] {
-            let status = order_status(raw);
-            assert_eq!((status.state, status.raw.as_str()), (state, raw));
+    fn statuses_are_the_appendix_and_unknown_ones_keep_their_text() {
+        let terminal: Vec<&str> = STATUSES
+            .iter()
+            .filter(|(_, state)| state.is_terminal())
+            .map(|(text, _)| *text)
+            .collect();
+        assert_eq!(
+            terminal,
+            ["complete", "rejected", "cancelled", "cancelled after market order"]
+        );
+        for (text, state) in STATUSES {
+            assert_eq!(order_status(text), OrderStatus::new(state, text));
         }
+        let unknown = order_status("partially filled somehow");
+        assert_eq!(
+            (unknown.state, unknown.raw.as_str()),
+            (OrderState::Unknown, "partially filled somehow")
+        );
+        // Case matters: Upstox writes lower case.
+        assert_eq!(order_status("OPEN").state, OrderState::Unknown);
     }
 
     #[test]
@@ -650,21 +663,17 @@ mod tests {
 
     #[test]
     fn exchanges_are_read_in_plain_and_segment_form() {
-        for (text, expected) in [
-            ("NSE", Exchange::Nse),
-            ("NSE_EQ", Exchange::Nse),
-            ("NFO", Exchange::Nfo),
-            ("NSE_FO", Exchange::Nfo),
-            ("BSE_FO", Exchange::Bfo),
-            ("NCD_FO", Exchange::Cds),
-            ("CDS", Exchange::Cds),
-            ("BCD_FO", Exchange::Bcd),
-            ("MCX_FO", Exchange::Mcx),
-            ("MCX", Exchange::Mcx),
-        ] {
-            assert_eq!(exchange(text).unwrap(), expected, "{text}");
-        }
-        assert!(exchange("GLOBAL").is_err());
+        let read = |forms: &[&str]| -> Vec<Exchange> {
+            forms.iter().map(|text| exchange(text).unwrap()).collect()
+        };
+        assert_eq!(read(&["NSE", "NSE_EQ", "NSE_INDEX"]), [Exchange::Nse; 3]);
+        assert_eq!(read(&["BSE", "BSE_EQ", "BSE_INDEX"]), [Exchange::Bse; 3]);
+        assert_eq!(read(&["NFO", "NSE_FO"]), [Exchange::Nfo; 2]);
+        assert_eq!(read(&["BFO", "BSE_FO"]), [Exchange::Bfo; 2]);
+        assert_eq!(read(&["CDS", "NCD_FO"]), [Exchange::Cds; 2]);
+        assert_eq!(read(&["BCD", "BCD_FO"]), [Exchange::Bcd; 2]);
+        assert_eq!(read(&["MCX", "MCX_FO", "MCX_INDEX"]), [Exchange::Mcx; 3]);
+        assert!(exchange("GLOBAL_INDEX").is_err());
     }
 
     #[test]

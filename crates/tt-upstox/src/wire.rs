@@ -5,7 +5,8 @@
 //! the `f64` `serde_json` read and converts it with `Price::from_f64`, which gives back exactly
 //! the number Upstox wrote (tt-core's `money` module proves it with a property test through
 //! `serde_json`); no binary float outlives the parse. Quantities are integers, as Upstox's
-//! own SDK models them. Every field a response may omit or send as `null` is optional.
+//! own SDK models them. Every field a response may omit or send as `null` is an `Option` (serde
+//! reads a missing one as `None`).
 //! Timestamps stay text here, in each endpoint's own unit (documented on the field), and are
 //! converted in `transformer`.
 
@@ -17,7 +18,6 @@ use tt_core::{Amount, DepthLevel, Ohlc, Price, Secret};
 /// `{"status":"success","data":...,"metadata":...}` or `{"status":"error","errors":[...]}`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Envelope<T> {
-    #[serde(default)]
     pub(crate) status: Option<String>,
     pub(crate) data: Option<T>,
     #[serde(default)]
@@ -28,11 +28,9 @@ pub(crate) struct Envelope<T> {
 /// camelCase the official SDK still reads).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ErrorObject {
-    #[serde(default)]
     pub(crate) error_code: Option<String>,
     #[serde(default, rename = "errorCode")]
     pub(crate) error_code_deprecated: Option<String>,
-    #[serde(default)]
     pub(crate) message: Option<String>,
 }
 
@@ -75,41 +73,30 @@ pub(crate) struct TokenResponse {
 #[derive(Debug, Deserialize)]
 pub(crate) struct ProfileData {
     pub(crate) user_id: String,
-    #[serde(default)]
     pub(crate) user_name: Option<String>,
-    #[serde(default)]
     pub(crate) email: Option<String>,
-    #[serde(default)]
-    pub(crate) exchanges: Vec<String>,
-    #[serde(default)]
-    pub(crate) products: Vec<String>,
-    #[serde(default)]
-    pub(crate) order_types: Vec<String>,
+    pub(crate) exchanges: Option<Vec<String>>,
+    pub(crate) products: Option<Vec<String>>,
+    pub(crate) order_types: Option<Vec<String>>,
 }
 
 /// One segment of `GET /v2/user/get-funds-and-margin`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SegmentMargin {
-    #[serde(default)]
     pub(crate) used_margin: Option<Amount>,
-    #[serde(default)]
     pub(crate) available_margin: Option<Amount>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct FundsData {
-    #[serde(default)]
     pub(crate) equity: Option<SegmentMargin>,
-    #[serde(default)]
     pub(crate) commodity: Option<SegmentMargin>,
 }
 
 /// A row's symbol: `trading_symbol`, or its deprecated duplicate `tradingsymbol`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SymbolFields {
-    #[serde(default)]
     pub(crate) trading_symbol: Option<String>,
-    #[serde(default)]
     pub(crate) tradingsymbol: Option<String>,
 }
 
@@ -131,16 +118,12 @@ pub(crate) struct HoldingData {
     pub(crate) exchange: String,
     /// The instrument key (`NSE_EQ|INE002A01018`).
     pub(crate) instrument_token: String,
-    #[serde(default)]
     pub(crate) isin: Option<String>,
     pub(crate) quantity: i64,
-    #[serde(default)]
     pub(crate) t1_quantity: Option<i64>,
     pub(crate) average_price: Price,
     pub(crate) last_price: Price,
-    #[serde(default)]
     pub(crate) close_price: Option<Price>,
-    #[serde(default)]
     pub(crate) pnl: Option<Amount>,
 }
 
@@ -156,41 +139,23 @@ pub(crate) struct PositionData {
     pub(crate) instrument_token: String,
     pub(crate) product: String,
     pub(crate) quantity: i64,
-    #[serde(default)]
     pub(crate) multiplier: Option<f64>,
-    #[serde(default)]
     pub(crate) average_price: Option<Price>,
-    #[serde(default)]
     pub(crate) last_price: Option<Price>,
-    #[serde(default)]
     pub(crate) close_price: Option<Price>,
-    #[serde(default)]
     pub(crate) pnl: Option<Amount>,
-    #[serde(default)]
     pub(crate) realised: Option<Amount>,
-    #[serde(default)]
     pub(crate) unrealised: Option<Amount>,
-    #[serde(default)]
     pub(crate) buy_value: Option<Amount>,
-    #[serde(default)]
     pub(crate) sell_value: Option<Amount>,
-    #[serde(default)]
     pub(crate) overnight_quantity: Option<i64>,
-    #[serde(default)]
     pub(crate) overnight_buy_quantity: Option<u64>,
-    #[serde(default)]
     pub(crate) overnight_sell_quantity: Option<u64>,
-    #[serde(default)]
     pub(crate) day_buy_quantity: Option<u64>,
-    #[serde(default)]
     pub(crate) day_sell_quantity: Option<u64>,
-    #[serde(default)]
     pub(crate) day_buy_value: Option<Amount>,
-    #[serde(default)]
     pub(crate) day_sell_value: Option<Amount>,
-    #[serde(default)]
     pub(crate) day_buy_price: Option<Price>,
-    #[serde(default)]
     pub(crate) day_sell_price: Option<Price>,
 }
 
@@ -208,34 +173,21 @@ pub(crate) struct OrderData {
     pub(crate) transaction_type: String,
     pub(crate) validity: String,
     /// Lower-case text (`open`, `after market order req received`).
-    #[serde(default)]
     pub(crate) status: Option<String>,
-    #[serde(default)]
     pub(crate) status_message: Option<String>,
-    #[serde(default)]
     pub(crate) exchange_order_id: Option<String>,
     pub(crate) quantity: u32,
-    #[serde(default)]
     pub(crate) filled_quantity: Option<u32>,
-    #[serde(default)]
     pub(crate) pending_quantity: Option<u32>,
-    #[serde(default)]
     pub(crate) disclosed_quantity: Option<u32>,
-    #[serde(default)]
     pub(crate) price: Option<Price>,
-    #[serde(default)]
     pub(crate) trigger_price: Option<Price>,
-    #[serde(default)]
     pub(crate) average_price: Option<Price>,
-    #[serde(default)]
     pub(crate) tag: Option<String>,
-    #[serde(default)]
     pub(crate) is_amo: Option<bool>,
     /// `"YYYY-MM-DD HH:MM:SS"`, IST.
-    #[serde(default)]
     pub(crate) order_timestamp: Option<String>,
     /// `"YYYY-MM-DD HH:MM:SS"`, IST.
-    #[serde(default)]
     pub(crate) exchange_timestamp: Option<String>,
 }
 
@@ -243,7 +195,6 @@ pub(crate) struct OrderData {
 pub(crate) struct TradeData {
     pub(crate) trade_id: String,
     pub(crate) order_id: String,
-    #[serde(default)]
     pub(crate) exchange_order_id: Option<String>,
     #[serde(flatten)]
     pub(crate) symbol: SymbolFields,
@@ -254,10 +205,8 @@ pub(crate) struct TradeData {
     pub(crate) quantity: u32,
     pub(crate) average_price: Price,
     /// `"YYYY-MM-DD HH:MM:SS"`, IST.
-    #[serde(default)]
     pub(crate) exchange_timestamp: Option<String>,
     /// `"YYYY-MM-DD HH:MM:SS"`, IST.
-    #[serde(default)]
     pub(crate) order_timestamp: Option<String>,
 }
 
@@ -265,9 +214,7 @@ pub(crate) struct TradeData {
 /// order, several when sliced), `order_id` for a modification or cancellation.
 #[derive(Debug, Deserialize)]
 pub(crate) struct PlaceData {
-    #[serde(default)]
     pub(crate) order_ids: Option<Vec<String>>,
-    #[serde(default)]
     pub(crate) order_id: Option<String>,
 }
 
@@ -275,10 +222,9 @@ pub(crate) struct PlaceData {
 /// its `ohlc` (`{open, high, low, close}`) carry tt-core's own field names, so they are read
 /// straight into [`DepthLevel`] and [`Ohlc`].
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct DepthData {
-    #[serde(default)]
     pub(crate) buy: Vec<DepthLevel>,
-    #[serde(default)]
     pub(crate) sell: Vec<DepthLevel>,
 }
 
@@ -288,27 +234,17 @@ pub(crate) struct DepthData {
 pub(crate) struct QuoteData {
     /// The instrument key the quote is for: how a quote is matched to what was asked.
     pub(crate) instrument_token: String,
-    #[serde(default)]
     pub(crate) last_price: Option<Price>,
-    #[serde(default)]
     pub(crate) volume: Option<u64>,
-    #[serde(default)]
     pub(crate) average_price: Option<Price>,
-    #[serde(default)]
     pub(crate) oi: Option<f64>,
-    #[serde(default)]
     pub(crate) total_buy_quantity: Option<f64>,
-    #[serde(default)]
     pub(crate) total_sell_quantity: Option<f64>,
-    #[serde(default)]
     pub(crate) ohlc: Option<Ohlc>,
-    #[serde(default)]
     pub(crate) depth: Option<DepthData>,
     /// ISO 8601 with the offset (`2023-10-19T13:19:40.286+05:30`).
-    #[serde(default)]
     pub(crate) timestamp: Option<String>,
     /// Epoch milliseconds, as a string (`"1697701779797"`).
-    #[serde(default)]
     pub(crate) last_trade_time: Option<String>,
 }
 

@@ -4,10 +4,10 @@
 use std::num::NonZeroU32;
 
 use bytes::Bytes;
-use http::{Method, Request};
+use http::Method;
 use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
 use tt_transport::{
-    ApiClient, CallKind, HttpClient, RateClass, RateLimit, RateLimiter, RawResponse, form_body,
+    ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to,
 };
 
 use crate::errors::{BROKER, KiteCheck};
@@ -123,32 +123,30 @@ impl<'a> KiteRequest<'a> {
     }
 }
 
+/// Kite's limits per class (the module's doc says which).
+fn limits(orders_per_minute: NonZeroU32) -> [(RateClass, RateLimit); 5] {
+    let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    [
+        (QUOTE, RateLimit::per_second(n(1))),
+        (RateClass::Historical, RateLimit::per_second(n(3))),
+        (
+            ORDER,
+            RateLimit::per_second(n(10)).and_per_minute(orders_per_minute),
+        ),
+        (ORDER_CHANGE, RateLimit::per_second(n(10))),
+        (DEFAULT, RateLimit::per_second(n(10))),
+    ]
+}
+
 impl Zerodha {
     fn api(&self) -> Result<&ApiClient> {
         let config = &self.inner.config;
+        let limits = config
+            .rate_limited
+            .then(|| limits(config.orders_per_minute));
         self.inner
             .api
-            .get_or_init(|| {
-                let http = HttpClient::new(config.http).map_err(|e| e.to_string())?;
-                let limiter = if config.rate_limited {
-                    let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
-                    RateLimiter::new([
-                        (QUOTE, RateLimit::per_second(n(1))),
-                        (RateClass::Historical, RateLimit::per_second(n(3))),
-                        (
-                            ORDER,
-                            RateLimit::per_second(n(10)).and_per_minute(config.orders_per_minute),
-                        ),
-                        (ORDER_CHANGE, RateLimit::per_second(n(10))),
-                        (DEFAULT, RateLimit::per_second(n(10))),
-                    ])
-                } else {
-                    RateLimiter::unlimited()
-                };
-                Ok(ApiClient::new(BROKER, http, limiter, config.retry))
-            })
-            .as_ref()
-            .map_err(|e| Error::Config(format!("zerodha HTTP client: {e}")))
+            .get_or_build(BROKER, config.http, config.retry, limits)
     }
 
     /// Sends one request through the shared transport.
@@ -164,19 +162,8 @@ impl Zerodha {
             authenticated,
         } = call;
         let config = &self.inner.config;
-        let mut url = format!("{}{path}", config.root());
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&form_body(query));
-        }
-        let mut request = Request::builder()
-            .method(method)
-            .uri(&url)
-            .header("X-Kite-Version", "3")
-            .header(
-                "User-Agent",
-                concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
-            );
+        let mut request =
+            request_to(method, config.root(), path, query).header("X-Kite-Version", "3");
         if authenticated {
             let token = self.inner.session.access_token()?;
             request = request.header(
@@ -196,10 +183,7 @@ impl Zerodha {
             Error::Config(format!("cannot build a request to {}{path}", config.root()))
         })?;
         let result = self.api()?.call(class, kind, request, check).await;
-        if let Err(Error::SessionExpired { message, .. }) = &result {
-            self.inner.session.ended(message.clone());
-        }
-        result
+        self.inner.session.watch(result)
     }
 
     /// An authenticated read of Kite's `data`, parsed into `T`.

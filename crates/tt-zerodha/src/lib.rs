@@ -35,11 +35,11 @@ mod wire;
 
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use tt_core::{Broker, BrokerSettings, Capabilities, DumpRows, Error, InstrumentSource, Result};
 use tt_instruments::{InstrumentMaster, TradingMaster};
-use tt_transport::{ApiClient, SessionKeeper, SessionStore};
+use tt_transport::{LazyApiClient, SessionKeeper, SessionStore};
 
 pub use capabilities::CAPABILITIES;
 pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, DEFAULT_ORDERS_PER_MINUTE, ZerodhaConfig};
@@ -64,7 +64,7 @@ pub struct Zerodha {
 
 struct Inner {
     config: ZerodhaConfig,
-    api: OnceLock<std::result::Result<ApiClient, String>>,
+    api: LazyApiClient,
     /// Opened on first use; a missing one is retried, a stale one checked at each IST day.
     master: TradingMaster,
     /// The session, in memory and in the session file under `zerodha:<api key>`.
@@ -92,12 +92,13 @@ impl Zerodha {
             config.key(),
             SessionStore::new(config.session_file.clone()),
             Arc::clone(&config.clock),
+            auth::expiry_after,
         );
         let master = config.trading_master(errors::BROKER);
         Zerodha {
             inner: Arc::new(Inner {
                 config,
-                api: OnceLock::new(),
+                api: LazyApiClient::new(),
                 master,
                 session,
                 varieties: Mutex::new(HashMap::new()),

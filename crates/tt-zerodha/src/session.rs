@@ -9,7 +9,7 @@ use tt_core::{
     Error, Login, RedirectParams, Result, Secret, SessionEnded, SessionExpiryHook, SessionInfo,
     async_trait,
 };
-use tt_transport::{Session, percent_encode};
+use tt_transport::percent_encode;
 
 use crate::errors::{BROKER, KiteCheck};
 use crate::http::KiteRequest;
@@ -47,18 +47,10 @@ impl Zerodha {
             .await?;
         let data: wire::SessionData =
             transformer::data(&response, "session response", &KiteCheck::read())?;
-        let login_time = data
-            .login_time
-            .as_deref()
-            .and_then(tt_core::parse_ist)
-            .unwrap_or_else(|| self.inner.session.now());
-        let session = Session {
-            user_id: data.user_id,
-            access_token: data.access_token,
-            login_time,
-            expires_at: auth::expiry_after(login_time),
-        };
-        self.inner.session.install(session)
+        let login_time = data.login_time.as_deref().and_then(tt_core::parse_ist);
+        self.inner
+            .session
+            .begin(data.user_id, data.access_token, login_time)
     }
 
     /// Uses an access token obtained elsewhere (it is saved like a login's, and assumed to
@@ -71,13 +63,9 @@ impl Zerodha {
         user_id: impl Into<String>,
         access_token: Secret,
     ) -> Result<SessionInfo> {
-        let now = self.inner.session.now();
-        self.inner.session.install(Session {
-            user_id: user_id.into(),
-            access_token,
-            login_time: now,
-            expires_at: auth::expiry_after(now),
-        })
+        self.inner
+            .session
+            .begin(user_id.into(), access_token, None)
     }
 
     /// The current session, if logged in (a saved, unexpired one counts). An unreadable
@@ -126,19 +114,13 @@ impl Zerodha {
 /// [`Error::Authentication`] when the redirect reports a failed login or carries no token (the
 /// token itself never appears in an error).
 fn request_token(redirect: &RedirectParams) -> Result<&str> {
-    let refused = |message: String| Error::Authentication {
-        broker: BROKER,
-        message,
-    };
     if let Some(status) = redirect.get("status").filter(|status| *status != "success") {
-        return Err(refused(format!(
-            "the login redirect reports status `{status}`, not success"
-        )));
+        return Err(Error::Authentication {
+            broker: BROKER,
+            message: format!("the login redirect reports status `{status}`, not success"),
+        });
     }
-    redirect
-        .get("request_token")
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| refused("the login redirect carried no request_token".to_owned()))
+    redirect.credential(BROKER, "request_token")
 }
 
 /// Kite's login through tt-core's [`Login`], delegating to the methods above.

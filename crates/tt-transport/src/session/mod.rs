@@ -12,6 +12,7 @@ mod store;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use time::OffsetDateTime;
 use tt_core::{Clock, Error, Result, Secret, SessionEnded, SessionExpiryHook, SessionInfo};
 
 pub use store::{Session, SessionStore};
@@ -22,6 +23,8 @@ pub use store::{Session, SessionStore};
 /// `Debug` shows who is logged in and until when, never the token.
 pub struct SessionKeeper {
     broker: &'static str,
+    /// When a session issued at an instant stops working (the broker's rule).
+    expiry: fn(OffsetDateTime) -> OffsetDateTime,
     /// The entry in the session file: `<broker>:<account>`.
     key: String,
     store: SessionStore,
@@ -46,16 +49,19 @@ impl std::fmt::Debug for SessionKeeper {
 }
 
 impl SessionKeeper {
-    /// The session of `account` (an API key, a client id) at `broker`, saved in `store` and
-    /// expired by `clock`. Nothing is read until first use.
+    /// The session of `account` (an API key, a client id) at `broker`, saved in `store`, its
+    /// tokens dying at `expiry(issued)` (Kite: the next 06:00 IST, Upstox: the next 03:30 IST)
+    /// on `clock`. Nothing is read until first use.
     pub fn new(
         broker: &'static str,
         account: &str,
         store: SessionStore,
         clock: Arc<dyn Clock>,
+        expiry: fn(OffsetDateTime) -> OffsetDateTime,
     ) -> Self {
         SessionKeeper {
             broker,
+            expiry,
             key: format!("{broker}:{account}"),
             store,
             clock,
@@ -67,8 +73,37 @@ impl SessionKeeper {
     }
 
     /// The time on the keeper's clock.
-    pub fn now(&self) -> time::OffsetDateTime {
+    pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Starts a session for `user_id` with `access_token`, issued at `login_time` (now when the
+    /// broker did not say) and expiring by the broker's rule: see [`SessionKeeper::install`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the session file cannot be written.
+    pub fn begin(
+        &self,
+        user_id: String,
+        access_token: Secret,
+        login_time: Option<OffsetDateTime>,
+    ) -> Result<SessionInfo> {
+        let login_time = login_time.unwrap_or_else(|| self.clock.now());
+        self.install(Session {
+            user_id,
+            access_token,
+            login_time,
+            expires_at: (self.expiry)(login_time),
+        })
+    }
+
+    /// Passes a call's `result` on, ending the session first when the broker refused the token
+    /// ([`Error::SessionExpired`]).
+    pub fn watch<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(Error::SessionExpired { message, .. }) = &result {
+            self.ended(message.clone());
+        }
+        result
     }
 
     /// Starts `session`: saves it to the session file, logs who logged in (never the token),
@@ -208,11 +243,13 @@ mod tests {
     use tt_core::ManualClock;
 
     fn keeper(dir: &std::path::Path, broker: &'static str, clock: Arc<ManualClock>) -> SessionKeeper {
+        let half_past_three = time::Time::from_hms(3, 30, 0).unwrap();
         SessionKeeper::new(
             broker,
             "acct",
             SessionStore::new(dir.join("session.json")),
             clock,
+            |issued| tt_core::next_ist_time(issued, half_past_three),
         )
     }
 
@@ -222,14 +259,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 10:00 +05:30)));
         let first = keeper(&dir, "alpha", Arc::clone(&clock));
-        first
-            .install(Session {
-                user_id: "U1".into(),
-                access_token: Secret::new("tok"),
-                login_time: clock.now(),
-                expires_at: datetime!(2026-11-25 03:30 +05:30),
-            })
-            .unwrap();
+        let info = first.begin("U1".into(), Secret::new("tok"), None).unwrap();
+        assert_eq!(info.expires_at, datetime!(2026-11-25 03:30 +05:30));
         // Another handle on the same file and account finds it; another broker does not.
         let again = keeper(&dir, "alpha", Arc::clone(&clock));
         assert_eq!(again.access_token().unwrap().expose(), "tok");
