@@ -243,13 +243,12 @@ mod tests {
     use tt_core::ManualClock;
 
     fn keeper(dir: &std::path::Path, broker: &'static str, clock: Arc<ManualClock>) -> SessionKeeper {
-        let half_past_three = time::Time::from_hms(3, 30, 0).unwrap();
         SessionKeeper::new(
             broker,
             "acct",
             SessionStore::new(dir.join("session.json")),
             clock,
-            |issued| tt_core::next_ist_time(issued, half_past_three),
+            |issued| tt_core::next_ist_time(issued, time::macros::time!(03:30)),
         )
     }
 
