@@ -14,12 +14,16 @@
 //! - [`Refresher`] keeps it current: once per trading day in IST, each broker independently,
 //!   with `on_stale = fail | warn`.
 //!
+//! - [`broker_config_methods!`] writes the builder methods every broker's config shares
+//!   (session file, master, stale policy, HTTP, retry, rate limiter, clock).
+//!
 //! Runtime files live in a cache directory ([`cache_dir`]): the master at
 //! `_cache/instruments.db` under the working directory unless `TT_CACHE_DIR` says otherwise.
 
 mod build;
 mod cache;
 mod carry;
+mod config_methods;
 mod error;
 mod load;
 mod master;

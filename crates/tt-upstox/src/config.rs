@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
-use tt_instruments::{InstrumentMaster, MasterSource, OnStale, TradingMaster};
+use tt_instruments::{MasterSource, OnStale};
 use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Upstox's REST root.
@@ -93,17 +93,7 @@ impl UpstoxConfig {
         if let Some(root) = settings.root() {
             config = config.api_root(root);
         }
-        if let Some(path) = settings.session_path() {
-            config.session_file = path.to_owned();
-        }
-        if let Some(path) = settings.master_path() {
-            config.master = MasterSource::Path(path.to_owned());
-        }
-        if let Some(clock) = settings.clock_source() {
-            config.clock = Arc::clone(clock);
-        }
-        config.on_stale = settings.stale_policy();
-        config
+        config.with_common_settings(&settings)
     }
 
     /// Points every call (REST and orders) at one root (the local simulator, say).
@@ -120,73 +110,6 @@ impl UpstoxConfig {
     #[must_use]
     pub fn order_root(mut self, root: impl Into<String>) -> Self {
         self.order_root = root.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Keeps the session in this file instead of `<cache>/session.json` (the file Zerodha's
-    /// sessions share; entries are keyed by broker and client id).
-    #[must_use]
-    pub fn session_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.session_file = path.into();
-        self
-    }
-
-    /// Reads the instrument master from this path instead of the cache directory.
-    #[must_use]
-    pub fn instrument_master_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.master = MasterSource::Path(path.into());
-        self
-    }
-
-    /// Uses an instrument master the program already opened.
-    #[must_use]
-    pub fn instrument_master(mut self, master: Arc<InstrumentMaster>) -> Self {
-        self.master = MasterSource::Open(master);
-        self
-    }
-
-    /// What an instrument master from an earlier trading day (IST) means for trading calls:
-    /// [`OnStale::Fail`] (the default) refuses them until a refresh lands, [`OnStale::Warn`]
-    /// logs and goes on.
-    #[must_use]
-    pub fn on_stale(mut self, on_stale: OnStale) -> Self {
-        self.on_stale = on_stale;
-        self
-    }
-
-    /// Sets connect and response timeouts.
-    #[must_use]
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Sets how reads are retried (orders never are).
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Turns the client-side rate limiter on (the default) or off (for a simulator with its
-    /// limits off).
-    #[must_use]
-    pub fn rate_limited(mut self, on: bool) -> Self {
-        self.rate_limited = on;
-        self
-    }
-
-    /// Turns the client-side rate limiter off: `rate_limited(false)`, as Zerodha's config
-    /// spells it.
-    #[must_use]
-    pub fn without_rate_limits(self) -> Self {
-        self.rate_limited(false)
-    }
-
-    /// Reads the time from `clock` (session expiry is 03:30 IST): for tests and replays.
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 
@@ -215,18 +138,9 @@ impl UpstoxConfig {
         &self.order_root
     }
 
-    /// Whether the client-side rate limiter is on.
-    pub fn is_rate_limited(&self) -> bool {
-        self.rate_limited
-    }
-
-    /// The master as the trading path reads it: lazily opened, checked against the trading day
-    /// on this config's clock.
-    pub(crate) fn trading_master(&self, broker: &'static str) -> TradingMaster {
-        TradingMaster::with_source(self.master.clone(), broker, Arc::clone(&self.clock))
-            .on_stale(self.on_stale)
-    }
+    tt_instruments::broker_config_methods!();
 }
+
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tt_core::{BrokerSettings, Clock, Secret, SystemClock};
-use tt_instruments::{InstrumentMaster, MasterSource, OnStale, TradingMaster};
+use tt_instruments::{MasterSource, OnStale};
 use tt_transport::{HttpConfig, RetryPolicy};
 
 /// Kite Connect's REST root.
@@ -90,16 +90,7 @@ impl ZerodhaConfig {
                 .login_url(format!("{root}/connect/login"))
                 .api_root(root);
         }
-        if let Some(path) = settings.session_path() {
-            config = config.session_file(path);
-        }
-        if let Some(path) = settings.master_path() {
-            config = config.instrument_master_path(path);
-        }
-        if let Some(clock) = settings.clock_source() {
-            config = config.clock(Arc::clone(clock));
-        }
-        config.on_stale(settings.stale_policy())
+        config.with_common_settings(&settings)
     }
 
     /// Points REST calls elsewhere (the local simulator, say).
@@ -116,69 +107,10 @@ impl ZerodhaConfig {
         self
     }
 
-    /// Keeps the session in this file instead of `<cache>/session.json`.
-    #[must_use]
-    pub fn session_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.session_file = path.into();
-        self
-    }
-
-    /// Reads the instrument master from this path instead of the cache directory.
-    #[must_use]
-    pub fn instrument_master_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.master = MasterSource::Path(path.into());
-        self
-    }
-
-    /// Uses an instrument master the program already opened.
-    #[must_use]
-    pub fn instrument_master(mut self, master: Arc<InstrumentMaster>) -> Self {
-        self.master = MasterSource::Open(master);
-        self
-    }
-
-    /// What an instrument master from an earlier trading day (IST) means for trading calls:
-    /// [`OnStale::Fail`] (the default) refuses them until a refresh lands, [`OnStale::Warn`]
-    /// logs and goes on. The master is checked when first opened and again at each IST day
-    /// boundary; a refreshed file is picked up without a restart.
-    #[must_use]
-    pub fn on_stale(mut self, on_stale: OnStale) -> Self {
-        self.on_stale = on_stale;
-        self
-    }
-
-    /// Sets connect and response timeouts.
-    #[must_use]
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Sets how reads are retried (orders never are).
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
     /// Caps orders per minute (default 400, Kite's documented limit).
     #[must_use]
     pub fn orders_per_minute(mut self, cap: NonZeroU32) -> Self {
         self.orders_per_minute = cap;
-        self
-    }
-
-    /// Turns the client-side rate limiter off (for a simulator with its limits off).
-    #[must_use]
-    pub fn without_rate_limits(mut self) -> Self {
-        self.rate_limited = false;
-        self
-    }
-
-    /// Reads the time from `clock` (session expiry is 06:00 IST): for tests and replays.
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 
@@ -202,13 +134,9 @@ impl ZerodhaConfig {
         &self.login_url
     }
 
-    /// The master as the trading path reads it: lazily opened, checked against the trading day
-    /// on this config's clock.
-    pub(crate) fn trading_master(&self, broker: &'static str) -> TradingMaster {
-        TradingMaster::with_source(self.master.clone(), broker, Arc::clone(&self.clock))
-            .on_stale(self.on_stale)
-    }
+    tt_instruments::broker_config_methods!();
 }
+
 
 #[cfg(test)]
 mod tests {
