@@ -332,8 +332,13 @@ impl InstrumentMaster {
         self.listing_for(instrument, broker).map(|l| l.token)
     }
 
-    /// The broker's listing of an instrument, as [`InstrumentMaster::resolve_for`] finds it.
-    fn listing_for(
+    /// The broker's own listing of an instrument, as [`InstrumentMaster::resolve_for`] finds
+    /// it: its token and its own tick and lot size, what an order to that broker is addressed
+    /// and checked by.
+    ///
+    /// # Errors
+    /// As [`InstrumentMaster::resolve_for`].
+    pub fn listing_for(
         &self,
         instrument: &Instrument,
         broker: &'static str,
@@ -370,24 +375,39 @@ impl InstrumentMaster {
     }
 
     /// The canonical instrument behind a row a broker reported (a position, an order, a trade)
-    /// by the broker's `token`. A token the master does not know (a contract listed since it was
-    /// built) gives `None` and is logged: one unknown row must not hide the rest of a portfolio
-    /// or an order book, so callers return the row with the broker's identifiers only.
-    pub fn row_instrument(&self, broker: &str, token: &BrokerToken) -> Option<Instrument> {
-        match self.instrument_for_token(broker, &token.token) {
+    /// by the broker's `token`, with the broker's identifiers for the row (its `symbol` and
+    /// `exchange`, when not empty). A token the master does not know (a contract listed since
+    /// it was built) gives no instrument and is logged: one unknown row must not hide the rest
+    /// of a portfolio or an order book, so callers return the row with the broker's
+    /// identifiers only.
+    pub fn row_instrument(
+        &self,
+        broker: &str,
+        token: &str,
+        symbol: &str,
+        exchange: &str,
+    ) -> (Option<Instrument>, BrokerToken) {
+        let given = |text: &str| Some(text.to_owned()).filter(|t| !t.is_empty());
+        let broker_token = BrokerToken {
+            token: token.to_owned(),
+            symbol: given(symbol),
+            exchange: given(exchange),
+        };
+        let instrument = match self.instrument_for_token(broker, token) {
             Ok(resolved) => Some(resolved.instrument.clone()),
             Err(error) => {
                 tracing::warn!(
                     broker,
-                    token = %token.token,
-                    symbol = token.symbol.as_deref(),
-                    exchange = token.exchange.as_deref(),
+                    token,
+                    symbol,
+                    exchange,
                     %error,
                     "a row's broker token is not in the instrument master; returned without a canonical instrument"
                 );
                 None
             }
-        }
+        };
+        (instrument, broker_token)
     }
 
     /// Tick size, lot size and freeze quantity of an instrument as the broker lists it: what an

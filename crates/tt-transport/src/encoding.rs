@@ -71,11 +71,8 @@ pub fn request_to(
         url.push('?');
         url.push_str(&form_body(query));
     }
-    http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header(
-            "User-Agent",
-            concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
-        )
+    http::Request::builder().method(method).uri(url).header(
+        "User-Agent",
+        concat!("tt-connect/", env!("CARGO_PKG_VERSION")),
+    )
 }

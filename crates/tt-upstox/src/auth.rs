@@ -73,13 +73,25 @@ mod tests {
     fn tokens_expire_at_half_past_three_ist() {
         for (issued, dies) in [
             // In the day: the next morning.
-            (datetime!(2026-11-24 09:15 +05:30), datetime!(2026-11-25 03:30 +05:30)),
+            (
+                datetime!(2026-11-24 09:15 +05:30),
+                datetime!(2026-11-25 03:30 +05:30),
+            ),
             // Before 03:30: the same morning.
-            (datetime!(2026-11-24 02:30 +05:30), datetime!(2026-11-24 03:30 +05:30)),
+            (
+                datetime!(2026-11-24 02:30 +05:30),
+                datetime!(2026-11-24 03:30 +05:30),
+            ),
             // At 03:30 exactly: the next day's.
-            (datetime!(2026-11-24 03:30 +05:30), datetime!(2026-11-25 03:30 +05:30)),
+            (
+                datetime!(2026-11-24 03:30 +05:30),
+                datetime!(2026-11-25 03:30 +05:30),
+            ),
             // Given in UTC, still reckoned in IST (21:30 UTC is 03:00 IST the next day).
-            (datetime!(2026-11-23 21:30 UTC), datetime!(2026-11-24 03:30 +05:30)),
+            (
+                datetime!(2026-11-23 21:30 UTC),
+                datetime!(2026-11-24 03:30 +05:30),
+            ),
         ] {
             assert_eq!(expiry_after(issued), dies, "issued {issued}");
         }

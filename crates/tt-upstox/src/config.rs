@@ -141,7 +141,6 @@ impl UpstoxConfig {
     tt_instruments::broker_config_methods!();
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

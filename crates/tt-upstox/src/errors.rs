@@ -277,7 +277,10 @@ mod tests {
                 code,
                 message,
                 ..
-            } => assert_eq!((code.as_str(), message.as_str()), ("no error code", "HTTP 502")),
+            } => assert_eq!(
+                (code.as_str(), message.as_str()),
+                ("no error code", "HTTP 502")
+            ),
             other => panic!("{other}"),
         }
     }

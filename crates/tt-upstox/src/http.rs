@@ -8,9 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
-use tt_transport::{
-    ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to,
-};
+use tt_transport::{ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to};
 
 use crate::errors::{BROKER, UpstoxCheck};
 use crate::{Upstox, transformer};
@@ -281,7 +279,11 @@ mod tests {
         for class in [QUOTE, DEFAULT] {
             let standard = of(class);
             assert_eq!(
-                (standard.per_second, standard.per_minute, standard.per_window),
+                (
+                    standard.per_second,
+                    standard.per_minute,
+                    standard.per_window
+                ),
                 (n(50), Some(n(500)), Some((half_hour, n(2000))))
             );
         }

@@ -90,10 +90,8 @@ impl Upstox {
                     .versioned();
                 match self.get::<bool>(call, "logout response").await {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err(transformer::READ.malformed(
-                        "logout response",
-                        "Upstox answered `data: false`",
-                    )),
+                    Ok(false) => Err(transformer::READ
+                        .malformed("logout response", "Upstox answered `data: false`")),
                     Err(error) => Err(error),
                 }
             }

@@ -90,18 +90,12 @@ impl Upstox {
     /// any network call) and sends it once.
     async fn send_placement(&self, order: &OrderRequest, slice: bool) -> Result<RawResponse> {
         CAPABILITIES.verify_order(order)?;
-        let master = self.instrument_master()?;
-        let resolved = master.resolve_for(order.instrument(), BROKER)?;
-        let (Some(contract), Some(token)) = (resolved.contract(BROKER), resolved.token(BROKER))
-        else {
-            return Err(Error::InstrumentNotFound {
-                spec: order.instrument().to_string(),
-                broker: Some(BROKER),
-            });
-        };
+        let listing = self
+            .instrument_master()?
+            .listing_for(order.instrument(), BROKER)?;
         // Upstox's own lot and tick size: another broker's may differ.
-        order.check_contract(contract)?;
-        let body = transformer::place_body(order, &token.token, contract, slice)?;
+        order.check_contract(&listing.contract)?;
+        let body = transformer::place_body(order, &listing.token.token, &listing.contract, slice)?;
         let check = UpstoxCheck::order_call(None);
         self.send(UpstoxRequest::place("/v3/order/place", order.tag().clone(), &check).json(&body))
             .await
@@ -281,11 +275,8 @@ impl Trading for Upstox {
         let current = self.details(order_id).await?;
         let master = self.instrument_master()?;
         // The order's own contract, found by its instrument key.
-        let resolved = transformer::resolved(
-            &master,
-            &current.instrument_token,
-            current.symbol.symbol(),
-        )?;
+        let resolved =
+            transformer::resolved(&master, &current.instrument_token, current.symbol.symbol())?;
         let contract = resolved
             .contract(BROKER)
             .ok_or_else(|| Error::InstrumentNotFound {
@@ -307,9 +298,13 @@ impl Trading for Upstox {
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId> {
         let check = UpstoxCheck::order_call(Some(order_id.clone()));
         let query = [("order_id", order_id.as_str())];
-        let call =
-            UpstoxRequest::change("/v3/order/cancel", order_id.clone(), OrderChange::Cancel, &check)
-                .query(&query);
+        let call = UpstoxRequest::change(
+            "/v3/order/cancel",
+            order_id.clone(),
+            OrderChange::Cancel,
+            &check,
+        )
+        .query(&query);
         self.send_change(call).await
     }
 

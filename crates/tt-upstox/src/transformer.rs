@@ -19,18 +19,18 @@ use serde_json::{Map, Number, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tt_core::{
-    Amount, BrokerToken, ContractSpec, Error, Exchange, Funds, Holding, Instrument, Order,
-    OrderId, OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus,
-    Position, Price, ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick,
-    Trade, TradeId, Validity, WireReader, parse_ist,
+    Amount, ContractSpec, Error, Exchange, Funds, Holding, Instrument, Order, OrderId,
+    OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, Position, Price,
+    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
+    Validity, WireReader, parse_ist,
 };
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
 
 use crate::errors::{BROKER, UpstoxCheck};
 use crate::wire::{
-    Envelope, ErrorBody, FundsData, HoldingData, OrderData, PositionData,
-    ProfileData, QuoteData, SegmentMargin, TradeData,
+    Envelope, ErrorBody, FundsData, HoldingData, OrderData, PositionData, ProfileData, QuoteData,
+    SegmentMargin, TradeData,
 };
 
 /// Reads Upstox's values, naming Upstox in every error.
@@ -102,7 +102,10 @@ pub(crate) fn product(text: &str, exchange: Exchange) -> Result<ProductType, Err
 ///
 /// # Errors
 /// [`Error::UnsupportedFeature`] for a product Upstox has no code for on that segment.
-pub(crate) fn product_code(product: ProductType, exchange: Exchange) -> Result<&'static str, Error> {
+pub(crate) fn product_code(
+    product: ProductType,
+    exchange: Exchange,
+) -> Result<&'static str, Error> {
     match (product, is_cash(exchange)) {
         (ProductType::Mis, _) => Ok("I"),
         (ProductType::Cnc, true) | (ProductType::Nrml, false) => Ok("D"),
@@ -137,7 +140,10 @@ const STATUSES: [(&str, OrderState); 17] = [
     ("trigger pending", OrderState::TriggerPending),
     ("modify pending", OrderState::ModifyPending),
     ("modify validation pending", OrderState::ModifyPending),
-    ("modify after market order req received", OrderState::ModifyPending),
+    (
+        "modify after market order req received",
+        OrderState::ModifyPending,
+    ),
     ("cancel pending", OrderState::ModifyPending),
     ("complete", OrderState::Complete),
     ("rejected", OrderState::Rejected),
@@ -169,21 +175,6 @@ pub(crate) fn resolved(
         })
 }
 
-/// The canonical instrument behind a row's instrument key, with Upstox's own identifiers.
-fn row_instrument(
-    master: &InstrumentMaster,
-    key: &str,
-    symbol: &str,
-    exchange: &str,
-) -> (Option<Instrument>, BrokerToken) {
-    let broker_token = BrokerToken {
-        token: key.to_owned(),
-        symbol: Some(symbol.to_owned()).filter(|s| !s.is_empty()),
-        exchange: Some(exchange.to_owned()),
-    };
-    (master.row_instrument(BROKER, &broker_token), broker_token)
-}
-
 fn text(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
@@ -196,7 +187,7 @@ fn nonzero(price: Option<Price>) -> Option<Price> {
 pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order, Error> {
     let symbol = wire.symbol.symbol().to_owned();
     let (instrument, broker_token) =
-        row_instrument(master, &wire.instrument_token, &symbol, &wire.exchange);
+        master.row_instrument(BROKER, &wire.instrument_token, &symbol, &wire.exchange);
     let on = exchange(&wire.exchange)?;
     let raw_status = wire.status.clone().unwrap_or_default();
     let filled = wire.filled_quantity.unwrap_or(0);
@@ -264,7 +255,7 @@ pub(crate) fn order_record(wire: OrderData) -> Result<OrderRecord, Error> {
 pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade, Error> {
     let symbol = wire.symbol.symbol().to_owned();
     let (instrument, broker_token) =
-        row_instrument(master, &wire.instrument_token, &symbol, &wire.exchange);
+        master.row_instrument(BROKER, &wire.instrument_token, &symbol, &wire.exchange);
     let on = exchange(&wire.exchange)?;
     Ok(Trade {
         id: TradeId::new(wire.trade_id).map_err(|e| READ.malformed("trade_id", e))?,
@@ -301,7 +292,7 @@ pub(crate) fn position(
 ) -> Result<(Position, Option<Position>), Error> {
     let symbol = wire.symbol.symbol().to_owned();
     let (instrument, broker_token) =
-        row_instrument(master, &wire.instrument_token, &symbol, &wire.exchange);
+        master.row_instrument(BROKER, &wire.instrument_token, &symbol, &wire.exchange);
     let product = product(&wire.product, exchange(&wire.exchange)?)?;
     let multiplier = READ.whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
     let multiplier =
@@ -360,7 +351,7 @@ pub(crate) fn position(
 pub(crate) fn holding(master: &InstrumentMaster, wire: HoldingData) -> Result<Holding, Error> {
     let symbol = wire.symbol.symbol().to_owned();
     let (instrument, broker_token) =
-        row_instrument(master, &wire.instrument_token, &symbol, &wire.exchange);
+        master.row_instrument(BROKER, &wire.instrument_token, &symbol, &wire.exchange);
     Ok(Holding {
         instrument,
         broker_token,
@@ -449,9 +440,8 @@ pub(crate) fn quote(
     let last_price = wire
         .last_price
         .ok_or_else(|| READ.malformed("quote", format!("no last_price for {instrument}")))?;
-    let quantity = |value: Option<f64>, field: &str| {
-        value.map(|v| READ.unsigned(Some(v), field)).transpose()
-    };
+    let quantity =
+        |value: Option<f64>, field: &str| value.map(|v| READ.unsigned(Some(v), field)).transpose();
     Ok(Tick {
         instrument,
         mode: match detail {
@@ -586,7 +576,9 @@ pub(crate) fn modify_body(
     }
     body.insert(
         "validity".into(),
-        Value::from(validity_code(change.new_validity().unwrap_or(current.validity))?),
+        Value::from(validity_code(
+            change.new_validity().unwrap_or(current.validity),
+        )?),
     );
     body.insert("price".into(), price_number(price));
     body.insert("order_type".into(), Value::from(order_type.code()));
@@ -614,7 +606,12 @@ mod tests {
             .collect();
         assert_eq!(
             terminal,
-            ["complete", "rejected", "cancelled", "cancelled after market order"]
+            [
+                "complete",
+                "rejected",
+                "cancelled",
+                "cancelled after market order"
+            ]
         );
         for (text, state) in STATUSES {
             assert_eq!(order_status(text), OrderStatus::new(state, text));
@@ -645,7 +642,10 @@ mod tests {
         assert_eq!(product_code(ProductType::Mis, Exchange::Nse).unwrap(), "I");
         assert_eq!(product_code(ProductType::Cnc, Exchange::Bse).unwrap(), "D");
         assert_eq!(product_code(ProductType::Nrml, Exchange::Nfo).unwrap(), "D");
-        assert_eq!(product_code(ProductType::Mtf, Exchange::Nse).unwrap(), "MTF");
+        assert_eq!(
+            product_code(ProductType::Mtf, Exchange::Nse).unwrap(),
+            "MTF"
+        );
         for (product, on) in [
             (ProductType::Cnc, Exchange::Nfo),
             (ProductType::Nrml, Exchange::Nse),

@@ -57,8 +57,11 @@ fn the_code_exchange_posts_the_form_once_and_reads_the_flat_answer() {
     let server = TestServer::start([("/v2/login/authorization/token", Route::ok(TOKEN))]);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 09:15 +05:30)));
     let upstox = upstox_at(&server, &scratch, clock);
-    let redirect = RedirectParams::from_url("http://127.0.0.1/callback?code=c0de%2B1&state=s").unwrap();
-    let session = rt().block_on(Login::complete_login(&upstox, &redirect)).unwrap();
+    let redirect =
+        RedirectParams::from_url("http://127.0.0.1/callback?code=c0de%2B1&state=s").unwrap();
+    let session = rt()
+        .block_on(Login::complete_login(&upstox, &redirect))
+        .unwrap();
     assert_eq!(session.user_id, "AB1234");
     assert_eq!(session.login_time, datetime!(2026-11-24 09:15 +05:30));
     assert_eq!(session.expires_at, datetime!(2026-11-25 03:30 +05:30));
@@ -174,7 +177,10 @@ fn logout_deletes_the_session_at_upstox_with_the_api_version_and_forgets_it() {
         .unwrap();
     rt().block_on(Login::logout(&upstox)).unwrap();
     let call = server.received().pop().unwrap();
-    assert_eq!((call.method.as_str(), call.path.as_str()), ("DELETE", "/v2/logout"));
+    assert_eq!(
+        (call.method.as_str(), call.path.as_str()),
+        ("DELETE", "/v2/logout")
+    );
     assert_eq!(call.header("api-version"), Some("2.0"));
     assert_eq!(call.header("authorization"), Some("Bearer tok"));
     assert!(upstox.session().is_none());
@@ -186,7 +192,11 @@ fn logout_deletes_the_session_at_upstox_with_the_api_version_and_forgets_it() {
 
 #[test]
 fn a_refused_token_ends_the_session_and_fires_the_hook() {
-    for (status, code) in [(401, "UDAPI100050"), (401, "UDAPI100500"), (400, "UDAPI100050")] {
+    for (status, code) in [
+        (401, "UDAPI100050"),
+        (401, "UDAPI100500"),
+        (400, "UDAPI100050"),
+    ] {
         let scratch = Scratch::new("refused-token");
         let server = TestServer::start([(
             "/v2/user/profile",
@@ -204,7 +214,10 @@ fn a_refused_token_ends_the_session_and_fires_the_hook() {
             Arc::new(move |_: &tt_core::SessionEnded| *seen.lock().unwrap() += 1),
         );
         let error = rt().block_on(upstox.profile()).unwrap_err();
-        assert!(matches!(error, Error::SessionExpired { .. }), "{status} {code}: {error}");
+        assert!(
+            matches!(error, Error::SessionExpired { .. }),
+            "{status} {code}: {error}"
+        );
         assert_eq!(*ended.lock().unwrap(), 1, "{status} {code}");
         assert!(Login::session(&upstox).is_none());
         assert!(upstox_at(&server, &scratch, clock).session().is_none());

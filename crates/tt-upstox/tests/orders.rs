@@ -52,13 +52,18 @@ fn a_placement_goes_to_the_order_host_as_v3_json_without_slicing() {
     let api = TestServer::start([]);
     let orders = TestServer::start([("/v3/order/place", Route::ok(PLACED))]);
     let upstox = split_hosts(&scratch, &api, &orders);
-    let id = rt().block_on(upstox.place_order(&reliance_order("placed1"))).unwrap();
+    let id = rt()
+        .block_on(upstox.place_order(&reliance_order("placed1")))
+        .unwrap();
     assert_eq!(id.as_str(), "1644490272000");
     assert!(api.received().is_empty());
     let received = orders.received();
     assert_eq!(received.len(), 1);
     let call = &received[0];
-    assert_eq!((call.method.as_str(), call.path.as_str()), ("POST", "/v3/order/place"));
+    assert_eq!(
+        (call.method.as_str(), call.path.as_str()),
+        ("POST", "/v3/order/place")
+    );
     assert_eq!(call.header("api-version"), None, "v3 takes no Api-Version");
     assert_eq!(call.header("content-type"), Some("application/json"));
     assert_eq!(call.header("authorization"), Some("Bearer access-token"));
@@ -83,7 +88,9 @@ fn a_sliced_placement_asks_for_slicing_and_returns_every_id() {
         "sliced",
         vec![(
             "/v3/order/place",
-            Route::ok(r#"{"status":"success","data":{"order_ids":["1","2","3"]},"metadata":{"latency":40}}"#),
+            Route::ok(
+                r#"{"status":"success","data":{"order_ids":["1","2","3"]},"metadata":{"latency":40}}"#,
+            ),
         )],
     );
     let order = OrderRequest::sell(OPTION.parse().unwrap(), 3000, ProductType::Nrml)
@@ -120,7 +127,9 @@ fn an_mcx_quantity_goes_out_in_lots_and_a_part_lot_is_refused_before_sending() {
     let json = body(&s.server.received()[0]);
     assert_eq!(json["instrument_token"], CRUDE_KEY);
     assert_eq!(json["quantity"], 3, "300 units are 3 lots of 100");
-    let error = rt().block_on(s.upstox.place_order(&order(150))).unwrap_err();
+    let error = rt()
+        .block_on(s.upstox.place_order(&order(150)))
+        .unwrap_err();
     assert!(matches!(error, Error::InvalidOrder { .. }), "{error}");
     assert_eq!(s.server.received().len(), 1);
 }
@@ -128,15 +137,27 @@ fn an_mcx_quantity_goes_out_in_lots_and_a_part_lot_is_refused_before_sending() {
 #[test]
 fn every_failure_after_sending_is_an_unknown_outcome_and_is_sent_exactly_once() {
     let cases: Vec<(&str, Route)> = vec![
-        ("timeout", Route::ok(PLACED).with(Behaviour::Stall(Duration::from_millis(800)))),
+        (
+            "timeout",
+            Route::ok(PLACED).with(Behaviour::Stall(Duration::from_millis(800))),
+        ),
         ("dropped", Route::ok(PLACED).with(Behaviour::Drop)),
         ("cut short", Route::ok(PLACED).with(Behaviour::CutShort)),
-        ("5xx", Route::status(503, failure("UDAPI100500", "Service unavailable"))),
+        (
+            "5xx",
+            Route::status(503, failure("UDAPI100500", "Service unavailable")),
+        ),
         ("500 no body", Route::status(500, "")),
         ("malformed", Route::ok("{\"status\":\"succ")),
-        ("no ids", Route::ok(r#"{"status":"success","data":{"order_ids":[]}}"#)),
+        (
+            "no ids",
+            Route::ok(r#"{"status":"success","data":{"order_ids":[]}}"#),
+        ),
         ("no data", Route::ok(r#"{"status":"success","data":{}}"#)),
-        ("empty id", Route::ok(r#"{"status":"success","data":{"order_ids":[""]}}"#)),
+        (
+            "empty id",
+            Route::ok(r#"{"status":"success","data":{"order_ids":[""]}}"#),
+        ),
         (
             "two ids",
             Route::ok(r#"{"status":"success","data":{"order_ids":["1","2"]}}"#),
@@ -198,7 +219,8 @@ fn a_lost_placement_is_found_again_by_its_tag_in_the_order_records() {
                 "/v2/order/retrieve-all",
                 Route::ok(success(&format!(
                     "[{}]",
-                    order_row("240108010918222", "open").replace(r#""tag":"tt1""#, r#""tag":"lost2""#)
+                    order_row("240108010918222", "open")
+                        .replace(r#""tag":"tt1""#, r#""tag":"lost2""#)
                 ))),
             ),
         ],
@@ -206,7 +228,10 @@ fn a_lost_placement_is_found_again_by_its_tag_in_the_order_records() {
     let error = rt()
         .block_on(s.upstox.place_order(&reliance_order("lost2")))
         .unwrap_err();
-    assert!(matches!(error, Error::OrderOutcomeUnknown { .. }), "{error}");
+    assert!(
+        matches!(error, Error::OrderOutcomeUnknown { .. }),
+        "{error}"
+    );
     let records = rt().block_on(s.upstox.order_records()).unwrap();
     let found: Vec<_> = records
         .iter()
@@ -224,11 +249,15 @@ fn modify_reads_the_order_then_sends_its_whole_terms_to_the_order_host() {
     let orders = TestServer::start([
         (
             "/v3/order/modify",
-            Route::ok(r#"{"status":"success","data":{"order_id":"240108010918222"},"metadata":{"latency":15}}"#),
+            Route::ok(
+                r#"{"status":"success","data":{"order_id":"240108010918222"},"metadata":{"latency":15}}"#,
+            ),
         ),
         (
             "/v3/order/cancel",
-            Route::ok(r#"{"status":"success","data":{"order_id":"240108010918222"},"metadata":{"latency":9}}"#),
+            Route::ok(
+                r#"{"status":"success","data":{"order_id":"240108010918222"},"metadata":{"latency":9}}"#,
+            ),
         ),
     ]);
     let upstox = split_hosts(&scratch, &api, &orders);
@@ -239,7 +268,10 @@ fn modify_reads_the_order_then_sends_its_whole_terms_to_the_order_host() {
     let read = api.received();
     assert_eq!(read[0].path, "/v2/order/details?order_id=240108010918222");
     let sent = orders.received();
-    assert_eq!((sent[0].method.as_str(), sent[0].path.as_str()), ("PUT", "/v3/order/modify"));
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("PUT", "/v3/order/modify")
+    );
     assert_eq!(sent[0].header("api-version"), None);
     let json = body(&sent[0]);
     assert_eq!(json["order_id"], "240108010918222");
@@ -247,8 +279,15 @@ fn modify_reads_the_order_then_sends_its_whole_terms_to_the_order_host() {
     assert_eq!(json["validity"], "DAY");
     assert_eq!(json["trigger_price"], 0);
     assert_eq!(json["disclosed_quantity"], 0);
-    assert!(json.get("quantity").is_none(), "the quantity did not change");
-    assert!(sent[0].body.contains(r#""price":2851.3"#), "{}", sent[0].body);
+    assert!(
+        json.get("quantity").is_none(),
+        "the quantity did not change"
+    );
+    assert!(
+        sent[0].body.contains(r#""price":2851.3"#),
+        "{}",
+        sent[0].body
+    );
 
     let cancelled = rt().block_on(upstox.cancel_order(&id)).unwrap();
     assert_eq!(cancelled, id);
@@ -286,7 +325,13 @@ fn order_call_errors_map_and_are_not_retried() {
         ),
         (
             "/v3/order/place",
-            Route::status(400, failure("UDAPI100500", "Intraday (I) orders are not allowed on this scrip")),
+            Route::status(
+                400,
+                failure(
+                    "UDAPI100500",
+                    "Intraday (I) orders are not allowed on this scrip",
+                ),
+            ),
             |e| matches!(e, Error::Broker { code, .. } if code == "UDAPI100500"),
         ),
     ];
@@ -295,7 +340,8 @@ fn order_call_errors_map_and_are_not_retried() {
         let error = if path == "/v3/order/cancel" {
             rt().block_on(s.upstox.cancel_order(&id)).unwrap_err()
         } else {
-            rt().block_on(s.upstox.place_order(&reliance_order("err1"))).unwrap_err()
+            rt().block_on(s.upstox.place_order(&reliance_order("err1")))
+                .unwrap_err()
         };
         assert!(expected(&error), "{path}: {error}");
         assert_eq!(s.server.received().len(), 1, "{path}: {error}");
@@ -342,7 +388,9 @@ fn refusals_happen_before_anything_is_sent() {
     let change = OrderModification::new().validity(Validity::Ttl {
         minutes: std::num::NonZeroU16::new(5).unwrap(),
     });
-    let error = rt.block_on(s.upstox.modify_order(&id, &change)).unwrap_err();
+    let error = rt
+        .block_on(s.upstox.modify_order(&id, &change))
+        .unwrap_err();
     assert!(matches!(error, Error::UnsupportedFeature { .. }), "{error}");
     assert!(s.server.received().is_empty());
 }

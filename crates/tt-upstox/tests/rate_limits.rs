@@ -70,5 +70,9 @@ async fn without_rate_limits_a_burst_goes_at_once() {
             .await
             .unwrap();
     }
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -6,9 +6,7 @@
 
 mod common;
 
-use common::{
-    CRUDE, NHPC_KEY, OPTION, OPTION_KEY, RELIANCE_KEY, order_row, rt, setup, success,
-};
+use common::{CRUDE, NHPC_KEY, OPTION, OPTION_KEY, RELIANCE_KEY, order_row, rt, setup, success};
 use time::macros::datetime;
 use tt_core::{
     Amount, Exchange, Instrument, OrderId, OrderState, OrderType, Price, ProductType, QuoteDetail,
@@ -48,8 +46,14 @@ fn profile_funds_holdings_and_positions_are_read_field_by_field() {
         vec![
             ("/v2/user/profile", Route::ok(success(PROFILE))),
             ("/v2/user/get-funds-and-margin", Route::ok(success(FUNDS))),
-            ("/v2/portfolio/long-term-holdings", Route::ok(success(HOLDINGS))),
-            ("/v2/portfolio/short-term-positions", Route::ok(success(POSITIONS))),
+            (
+                "/v2/portfolio/long-term-holdings",
+                Route::ok(success(HOLDINGS)),
+            ),
+            (
+                "/v2/portfolio/short-term-positions",
+                Route::ok(success(POSITIONS)),
+            ),
         ],
     );
     let profile = rt().block_on(s.upstox.profile()).unwrap();
@@ -60,7 +64,12 @@ fn profile_funds_holdings_and_positions_are_read_field_by_field() {
     assert_eq!(profile.exchanges.len(), 7);
     assert_eq!(
         profile.products,
-        [ProductType::Cnc, ProductType::Nrml, ProductType::Co, ProductType::Mis]
+        [
+            ProductType::Cnc,
+            ProductType::Nrml,
+            ProductType::Co,
+            ProductType::Mis
+        ]
     );
     assert_eq!(profile.order_types.len(), 4);
 
@@ -108,7 +117,10 @@ fn profile_funds_holdings_and_positions_are_read_field_by_field() {
     // Day positions: today's trades alone, for both rows (both traded today).
     assert_eq!(positions.day.len(), 2);
     let option_day = &positions.day[0];
-    assert_eq!((option_day.quantity, option_day.overnight_quantity), (-75, 0));
+    assert_eq!(
+        (option_day.quantity, option_day.overnight_quantity),
+        (-75, 0)
+    );
     assert_eq!((option_day.buy_quantity, option_day.sell_quantity), (0, 75));
     assert_eq!(option_day.sell_value, amount("11025"));
     assert_eq!(option_day.average_price, price("147"));
@@ -146,7 +158,10 @@ fn orders_history_details_and_trades_are_read_field_by_field() {
                 "/v2/order/details",
                 Route::ok(success(&order_row("240108010918222", "some new status"))),
             ),
-            ("/v2/order/trades/get-trades-for-day", Route::ok(success(TRADES))),
+            (
+                "/v2/order/trades/get-trades-for-day",
+                Route::ok(success(TRADES)),
+            ),
             ("/v2/order/trades", Route::ok(success(TRADES))),
         ],
     );
@@ -162,14 +177,23 @@ fn orders_history_details_and_trades_are_read_field_by_field() {
     assert_eq!(o.order_type, OrderType::Limit);
     assert_eq!(o.product, ProductType::Cnc);
     assert_eq!(o.validity, Validity::Day);
-    assert_eq!((o.quantity, o.filled_quantity, o.pending_quantity), (10, 0, 10));
+    assert_eq!(
+        (o.quantity, o.filled_quantity, o.pending_quantity),
+        (10, 0, 10)
+    );
     assert_eq!(o.price, Some(price("2850.1")));
     assert_eq!((o.trigger_price, o.average_price), (None, None));
-    assert_eq!((o.status.state, o.status.raw.as_str()), (OrderState::Open, "open"));
+    assert_eq!(
+        (o.status.state, o.status.raw.as_str()),
+        (OrderState::Open, "open")
+    );
     assert_eq!(o.tag.as_deref(), Some("tt1"));
     assert!(!o.after_market);
     assert_eq!(o.placed_at, Some(datetime!(2026-11-24 10:05:01 +05:30)));
-    assert_eq!(o.exchange_updated_at, Some(datetime!(2026-11-24 10:05:02 +05:30)));
+    assert_eq!(
+        o.exchange_updated_at,
+        Some(datetime!(2026-11-24 10:05:02 +05:30))
+    );
     assert_eq!(orders[1].status.state, OrderState::Pending);
     assert!(orders[1].after_market);
     assert_eq!(orders[2].status.state, OrderState::Cancelled);
@@ -178,7 +202,10 @@ fn orders_history_details_and_trades_are_read_field_by_field() {
     let records = rt().block_on(s.upstox.order_records()).unwrap();
     assert_eq!(records[0].tag.as_deref(), Some("tt1"));
     assert_eq!(records[0].token.as_deref(), Some(RELIANCE_KEY));
-    assert_eq!((records[0].exchange.as_str(), records[0].symbol.as_str()), ("NSE", "RELIANCE"));
+    assert_eq!(
+        (records[0].exchange.as_str(), records[0].symbol.as_str()),
+        ("NSE", "RELIANCE")
+    );
 
     let id = OrderId::new("240108010918222").unwrap();
     let states = rt().block_on(s.upstox.order_history(&id)).unwrap();
@@ -197,9 +224,15 @@ fn orders_history_details_and_trades_are_read_field_by_field() {
 
     let trades = rt().block_on(s.upstox.trades()).unwrap();
     let t = &trades[0];
-    assert_eq!((t.id.as_str(), t.order_id.as_str()), ("50091502", "240108010918222"));
+    assert_eq!(
+        (t.id.as_str(), t.order_id.as_str()),
+        ("50091502", "240108010918222")
+    );
     assert_eq!(t.instrument, instrument("NSE:NHPC"));
-    assert_eq!((t.side, t.product, t.quantity), (Side::Buy, ProductType::Mis, 10));
+    assert_eq!(
+        (t.side, t.product, t.quantity),
+        (Side::Buy, ProductType::Mis, 10)
+    );
     assert_eq!(t.price, price("87.1"));
     assert_eq!(t.filled_at, Some(datetime!(2026-11-24 10:05:02 +05:30)));
     assert_eq!(rt().block_on(s.upstox.order_trades(&id)).unwrap().len(), 1);
@@ -217,11 +250,17 @@ fn the_api_version_header_goes_only_where_the_v2_api_wants_it() {
             ("/v2/user/profile", Route::ok(success(PROFILE))),
             ("/v2/user/get-funds-and-margin", Route::ok(success(FUNDS))),
             ("/v2/portfolio/long-term-holdings", Route::ok(success("[]"))),
-            ("/v2/portfolio/short-term-positions", Route::ok(success("[]"))),
+            (
+                "/v2/portfolio/short-term-positions",
+                Route::ok(success("[]")),
+            ),
             ("/v2/order/retrieve-all", Route::ok(success("[]"))),
             ("/v2/order/history", Route::ok(success("[]"))),
             ("/v2/order/details", Route::ok(success(&row))),
-            ("/v2/order/trades/get-trades-for-day", Route::ok(success("[]"))),
+            (
+                "/v2/order/trades/get-trades-for-day",
+                Route::ok(success("[]")),
+            ),
             ("/v2/order/trades", Route::ok(success("[]"))),
             ("/v2/market-quote/ltp", Route::ok(success("{}"))),
             ("/v2/market-quote/ohlc", Route::ok(success("{}"))),
@@ -296,7 +335,9 @@ fn quotes_are_matched_back_by_their_instrument_key_not_the_map_key() {
         instrument("NSE:NHPC").unwrap(),
         instrument("NSE:RELIANCE").unwrap(),
     ];
-    let ticks = rt().block_on(s.upstox.quotes(&asked, QuoteDetail::Full)).unwrap();
+    let ticks = rt()
+        .block_on(s.upstox.quotes(&asked, QuoteDetail::Full))
+        .unwrap();
     // RELIANCE was not answered: no tick for it, and no wrong one.
     assert_eq!(ticks.len(), 2);
     let option = &ticks[0];
@@ -321,8 +362,14 @@ fn quotes_are_matched_back_by_their_instrument_key_not_the_map_key() {
     assert_eq!(depth.bids[0].price, price("86.75"));
     assert_eq!((depth.bids[0].quantity, depth.bids[0].orders), (1200, 3));
     assert_eq!(depth.asks[0].price, price("86.8"));
-    assert_eq!(nhpc.last_trade_time, Some(datetime!(2026-11-24 11:15:39.797 +05:30)));
-    assert_eq!(nhpc.exchange_time, Some(datetime!(2026-11-24 10:15:40.286 +05:30)));
+    assert_eq!(
+        nhpc.last_trade_time,
+        Some(datetime!(2026-11-24 11:15:39.797 +05:30))
+    );
+    assert_eq!(
+        nhpc.exchange_time,
+        Some(datetime!(2026-11-24 10:15:40.286 +05:30))
+    );
     let call = s.server.received().pop().unwrap();
     assert_eq!(
         call.path,
@@ -333,10 +380,17 @@ fn quotes_are_matched_back_by_their_instrument_key_not_the_map_key() {
     );
 
     let nhpc = [instrument("NSE:NHPC").unwrap()];
-    let ltp = rt().block_on(s.upstox.quotes(&nhpc, QuoteDetail::Ltp)).unwrap();
-    assert_eq!((ltp[0].mode, ltp[0].last_price), (StreamMode::Ltp, price("86.8")));
+    let ltp = rt()
+        .block_on(s.upstox.quotes(&nhpc, QuoteDetail::Ltp))
+        .unwrap();
+    assert_eq!(
+        (ltp[0].mode, ltp[0].last_price),
+        (StreamMode::Ltp, price("86.8"))
+    );
     assert_eq!((ltp[0].ohlc, ltp[0].depth.as_ref()), (None, None));
-    let ohlc = rt().block_on(s.upstox.quotes(&nhpc, QuoteDetail::Ohlc)).unwrap();
+    let ohlc = rt()
+        .block_on(s.upstox.quotes(&nhpc, QuoteDetail::Ohlc))
+        .unwrap();
     assert_eq!(ohlc[0].ohlc.unwrap().high, price("88.2"));
     let call = s.server.received().pop().unwrap();
     assert!(call.path.ends_with("&interval=1d"), "{}", call.path);
@@ -344,12 +398,22 @@ fn quotes_are_matched_back_by_their_instrument_key_not_the_map_key() {
 
 #[test]
 fn quotes_go_out_in_batches_of_five_hundred_keys() {
-    let s = setup("quote-batches", vec![("/v2/market-quote/ltp", Route::ok(success("{}")))]);
+    let s = setup(
+        "quote-batches",
+        vec![("/v2/market-quote/ltp", Route::ok(success("{}")))],
+    );
     let many: Vec<Instrument> = (0..1001)
-        .map(|i| if i % 2 == 0 { "NSE:NHPC" } else { "NSE:RELIANCE" })
+        .map(|i| {
+            if i % 2 == 0 {
+                "NSE:NHPC"
+            } else {
+                "NSE:RELIANCE"
+            }
+        })
         .map(|t| t.parse().unwrap())
         .collect();
-    rt().block_on(s.upstox.quotes(&many, QuoteDetail::Ltp)).unwrap();
+    rt().block_on(s.upstox.quotes(&many, QuoteDetail::Ltp))
+        .unwrap();
     let calls = s.server.received();
     assert_eq!(calls.len(), 3);
     let keys = |path: &str| path.matches("%2C").count() + 1;
@@ -364,7 +428,10 @@ fn an_mcx_position_in_segment_form_is_nrml() {
     let row = r#"[{"exchange":"MCX_FO","multiplier":1.0,"pnl":0,"product":"D","instrument_token":"MCX_FO|434855","average_price":6100.0,"buy_value":610000.0,"overnight_quantity":100,"day_buy_quantity":0,"day_sell_quantity":0,"overnight_buy_quantity":100,"quantity":100,"last_price":6150.0,"unrealised":5000.0,"realised":0,"sell_value":0,"trading_symbol":"CRUDEOIL FUT 18 DEC 26"}]"#;
     let s = setup(
         "mcx-position",
-        vec![("/v2/portfolio/short-term-positions", Route::ok(success(row)))],
+        vec![(
+            "/v2/portfolio/short-term-positions",
+            Route::ok(success(row)),
+        )],
     );
     let positions = rt().block_on(s.upstox.positions()).unwrap();
     let p = &positions.net[0];
@@ -382,17 +449,24 @@ fn malformed_bodies_and_unknown_terms_are_named_errors() {
             ("/v2/user/profile", Route::ok("<html>")),
             (
                 "/v2/order/retrieve-all",
-                Route::ok(success(
-                    &format!("[{}]", order_row("1", "open").replace(r#""product":"D""#, r#""product":"OCO""#)),
-                )),
+                Route::ok(success(&format!(
+                    "[{}]",
+                    order_row("1", "open").replace(r#""product":"D""#, r#""product":"OCO""#)
+                ))),
             ),
-            ("/v2/user/get-funds-and-margin", Route::ok(r#"{"status":"success"}"#)),
+            (
+                "/v2/user/get-funds-and-margin",
+                Route::ok(r#"{"status":"success"}"#),
+            ),
         ],
     );
     let error = rt().block_on(s.upstox.profile()).unwrap_err();
     assert!(error.to_string().contains("malformed profile"), "{error}");
     let error = rt().block_on(s.upstox.orders()).unwrap_err();
-    assert!(error.to_string().contains("product: unknown value `OCO`"), "{error}");
+    assert!(
+        error.to_string().contains("product: unknown value `OCO`"),
+        "{error}"
+    );
     // The raw records reconciliation reads carry no product, so one Upstox adds cannot hide
     // an order from it.
     assert_eq!(rt().block_on(s.upstox.order_records()).unwrap().len(), 1);

@@ -27,7 +27,10 @@ fn secrets_never_reach_debug_logs_or_errors() {
                 r#"{"status":"error","errors":[{"errorCode":"UDAPI100050","message":"Invalid token used to access API","error_code":"UDAPI100050"}]}"#,
             ),
         ),
-        ("/v2/order/retrieve-all", Route::ok("x").with(Behaviour::Drop)),
+        (
+            "/v2/order/retrieve-all",
+            Route::ok("x").with(Behaviour::Drop),
+        ),
         (
             "/v2/order/history",
             Route::status(

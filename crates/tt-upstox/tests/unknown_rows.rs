@@ -55,17 +55,29 @@ fn rows_the_master_does_not_know_are_kept_without_an_instrument_and_logged() {
     };
     let rt = rt();
     let holdings = rt.block_on(s.upstox.holdings()).unwrap();
-    assert_eq!((&holdings[0].instrument, &holdings[1].instrument), (&reliance, &None));
-    assert_eq!((&holdings[1].broker_token, holdings[1].quantity), (&newco, 5));
+    assert_eq!(
+        (&holdings[0].instrument, &holdings[1].instrument),
+        (&reliance, &None)
+    );
+    assert_eq!(
+        (&holdings[1].broker_token, holdings[1].quantity),
+        (&newco, 5)
+    );
     let positions = rt.block_on(s.upstox.positions()).unwrap();
     assert_eq!(positions.net[1].instrument, None);
     assert_eq!(positions.net[1].broker_token, newco);
     assert_eq!(positions.day[1].quantity, -5);
     let orders = rt.block_on(s.upstox.orders()).unwrap();
-    assert_eq!((&orders[0].instrument, &orders[1].instrument), (&reliance, &None));
+    assert_eq!(
+        (&orders[0].instrument, &orders[1].instrument),
+        (&reliance, &None)
+    );
     assert_eq!(orders[1].broker_token, newco);
     let trades = rt.block_on(s.upstox.trades()).unwrap();
-    assert_eq!((&trades[0].instrument, &trades[1].instrument), (&reliance, &None));
+    assert_eq!(
+        (&trades[0].instrument, &trades[1].instrument),
+        (&reliance, &None)
+    );
 
     let text = CapturedLogs::global().text();
     let line = text

@@ -137,7 +137,6 @@ impl ZerodhaConfig {
     tt_instruments::broker_config_methods!();
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

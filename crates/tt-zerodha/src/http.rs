@@ -6,9 +6,7 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 use http::Method;
 use tt_core::{ClientTag, Error, OrderAction, OrderChange, OrderId, Result};
-use tt_transport::{
-    ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to,
-};
+use tt_transport::{ApiClient, CallKind, RateClass, RateLimit, RawResponse, form_body, request_to};
 
 use crate::errors::{BROKER, KiteCheck};
 use crate::{Zerodha, transformer};

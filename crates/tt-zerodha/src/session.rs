@@ -63,9 +63,7 @@ impl Zerodha {
         user_id: impl Into<String>,
         access_token: Secret,
     ) -> Result<SessionInfo> {
-        self.inner
-            .session
-            .begin(user_id.into(), access_token, None)
+        self.inner.session.begin(user_id.into(), access_token, None)
     }
 
     /// The current session, if logged in (a saved, unexpired one counts). An unreadable

@@ -210,18 +210,12 @@ impl Trading for Zerodha {
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
         CAPABILITIES.verify_order(order)?;
-        let master = self.instrument_master()?;
-        let resolved = master.resolve_for(order.instrument(), BROKER)?;
-        let (Some(contract), Some(token)) = (resolved.contract(BROKER), resolved.token(BROKER))
-        else {
-            return Err(Error::InstrumentNotFound {
-                spec: order.instrument().to_string(),
-                broker: Some(BROKER),
-            });
-        };
+        let listing = self
+            .instrument_master()?
+            .listing_for(order.instrument(), BROKER)?;
         // Kite's own lot and tick size: another broker's may differ.
-        order.check_contract(contract)?;
-        let form = transformer::order_form(order, token)?;
+        order.check_contract(&listing.contract)?;
+        let form = transformer::order_form(order, &listing.token)?;
         let variety = if order.after_market() {
             "amo"
         } else {

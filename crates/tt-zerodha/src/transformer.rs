@@ -16,12 +16,12 @@ use tt_core::{
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
 
-use tt_core::parse_ist;
 use crate::errors::{BROKER, KiteCheck};
 use crate::wire::{
     DepthData, Envelope, HoldingData, MarginsData, OrderData, PositionData, ProfileData, QuoteData,
     SegmentMargins, TradeData,
 };
+use tt_core::parse_ist;
 
 /// Reads Kite's values, naming Kite in every error.
 pub(crate) const READ: WireReader = WireReader::new(BROKER);
@@ -117,29 +117,13 @@ pub(crate) fn resolved(
         })
 }
 
-/// The canonical instrument behind a row's Kite token, with Kite's own identifiers for it (a
-/// token the master lacks leaves the instrument out; the master logs it).
-pub(crate) fn row_instrument(
-    master: &InstrumentMaster,
-    token: &str,
-    tradingsymbol: &str,
-    exchange: &str,
-) -> (Option<Instrument>, BrokerToken) {
-    let broker_token = BrokerToken {
-        token: token.to_owned(),
-        symbol: Some(tradingsymbol.to_owned()),
-        exchange: Some(exchange.to_owned()),
-    };
-    (master.row_instrument(BROKER, &broker_token), broker_token)
-}
-
 fn text(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
 pub(crate) fn order(master: &InstrumentMaster, wire: OrderData) -> Result<Order, Error> {
-    let (instrument, broker_token) = row_instrument(
-        master,
+    let (instrument, broker_token) = master.row_instrument(
+        BROKER,
         &wire.instrument_token,
         &wire.tradingsymbol,
         &wire.exchange,
@@ -198,8 +182,8 @@ pub(crate) fn order_record(wire: OrderData) -> Result<OrderRecord, Error> {
 }
 
 pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade, Error> {
-    let (instrument, broker_token) = row_instrument(
-        master,
+    let (instrument, broker_token) = master.row_instrument(
+        BROKER,
         &wire.instrument_token,
         &wire.tradingsymbol,
         &wire.exchange,
@@ -224,8 +208,8 @@ pub(crate) fn trade(master: &InstrumentMaster, wire: TradeData) -> Result<Trade,
 
 pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<Position, Error> {
     let multiplier = READ.whole(wire.multiplier.unwrap_or(1.0), "multiplier")?;
-    let (instrument, broker_token) = row_instrument(
-        master,
+    let (instrument, broker_token) = master.row_instrument(
+        BROKER,
         &wire.instrument_token,
         &wire.tradingsymbol,
         &wire.exchange,
@@ -235,7 +219,8 @@ pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<
         broker_token,
         product: product(&wire.product)?,
         quantity: READ.whole(wire.quantity, "quantity")?,
-        overnight_quantity: READ.whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
+        overnight_quantity: READ
+            .whole(wire.overnight_quantity.unwrap_or(0.0), "overnight_quantity")?,
         multiplier: u32::try_from(multiplier).map_err(|_| malformed("multiplier", multiplier))?,
         average_price: READ.price(wire.average_price, "average_price")?,
         last_price: READ.price(wire.last_price, "last_price")?,
@@ -251,8 +236,8 @@ pub(crate) fn position(master: &InstrumentMaster, wire: PositionData) -> Result<
 }
 
 pub(crate) fn holding(master: &InstrumentMaster, wire: HoldingData) -> Result<Holding, Error> {
-    let (instrument, broker_token) = row_instrument(
-        master,
+    let (instrument, broker_token) = master.row_instrument(
+        BROKER,
         &wire.instrument_token,
         &wire.tradingsymbol,
         &wire.exchange,

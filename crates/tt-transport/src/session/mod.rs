@@ -242,7 +242,11 @@ mod tests {
     use time::macros::datetime;
     use tt_core::ManualClock;
 
-    fn keeper(dir: &std::path::Path, broker: &'static str, clock: Arc<ManualClock>) -> SessionKeeper {
+    fn keeper(
+        dir: &std::path::Path,
+        broker: &'static str,
+        clock: Arc<ManualClock>,
+    ) -> SessionKeeper {
         SessionKeeper::new(
             broker,
             "acct",

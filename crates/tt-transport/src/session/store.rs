@@ -262,8 +262,10 @@ mod tests {
     use time::macros::datetime;
 
     fn dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("tt-transport-session-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "tt-transport-session-{name}-{}",
+            std::process::id()
+        ));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
