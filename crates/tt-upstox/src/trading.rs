@@ -23,11 +23,8 @@ const QUOTE_BATCH: usize = 500;
 impl Upstox {
     /// Today's order book as Upstox sends it.
     async fn order_book(&self) -> Result<Vec<wire::OrderData>> {
-        self.get(
-            UpstoxRequest::read("/v2/order/retrieve-all", &UpstoxCheck::read()).versioned(),
-            "order book",
-        )
-        .await
+        self.read_versioned("/v2/order/retrieve-all", "order book")
+            .await
     }
 
     /// An order's states, oldest first (`/v2/order/history`, which the official SDK calls
@@ -75,13 +72,10 @@ impl Upstox {
         let response = self.send_placement(order, true).await?;
         let ids = Self::order_ids_of(&response, order)?;
         if ids.is_empty() {
-            return Err(OrderAction::Place {
+            let action = OrderAction::Place {
                 tag: order.tag().clone(),
-            }
-            .outcome_unknown(
-                BROKER,
-                "the broker answered success without an order id".into(),
-            ));
+            };
+            return Err(action.unnamed(BROKER));
         }
         Ok(ids)
     }
@@ -102,34 +96,20 @@ impl Upstox {
     }
 
     /// The order ids of a placement's success. An answer that cannot be read means the outcome
-    /// is unknown (the order may stand).
+    /// is unknown (the order may stand), as does an empty id.
     fn order_ids_of(response: &RawResponse, order: &OrderRequest) -> Result<Vec<OrderId>> {
-        let unknown = |reason: String| {
-            OrderAction::Place {
-                tag: order.tag().clone(),
-            }
-            .outcome_unknown(BROKER, reason)
+        let action = OrderAction::Place {
+            tag: order.tag().clone(),
         };
         let check = UpstoxCheck::order_call(None);
-        match transformer::data::<wire::PlaceData>(response, "order response", &check) {
-            Ok(data) => data
-                .order_ids
-                .unwrap_or_default()
-                .into_iter()
-                .map(|id| {
-                    OrderId::new(id).map_err(|_| {
-                        unknown("the broker answered success with an empty order id".into())
-                    })
-                })
-                .collect(),
-            Err(Error::MalformedResponse { detail, .. }) => {
-                Err(unknown(format!("unreadable answer: {detail}")))
-            }
-            Err(other) => Err(other),
-        }
+        let read = transformer::data::<wire::PlaceData>(response, "order response", &check);
+        let ids = action.answer(BROKER, read)?.order_ids.unwrap_or_default();
+        ids.into_iter()
+            .map(|id| action.answered_id(BROKER, Some(id)))
+            .collect()
     }
 
-    /// Sends a modification or cancellation and parses the `{order_id}` of its success;
+    /// Sends a modification or cancellation and reads the `{order_id}` of its success;
     /// anything else in a success means the outcome is unknown.
     async fn send_change(&self, call: UpstoxRequest<'_>) -> Result<OrderId> {
         let check = call.check().clone();
@@ -139,20 +119,20 @@ impl Upstox {
             ));
         };
         let response = self.send(call).await?;
-        let unknown = |reason: String| action.clone().outcome_unknown(BROKER, reason);
-        match transformer::data::<wire::PlaceData>(&response, "order response", &check) {
-            Ok(wire::PlaceData {
-                order_id: Some(id), ..
-            }) => OrderId::new(id)
-                .map_err(|_| unknown("the broker answered success with an empty order id".into())),
-            Ok(_) => Err(unknown(
-                "the broker answered success without an order id".into(),
-            )),
-            Err(Error::MalformedResponse { detail, .. }) => {
-                Err(unknown(format!("unreadable answer: {detail}")))
-            }
-            Err(other) => Err(other),
-        }
+        let read = transformer::data::<wire::PlaceData>(&response, "order response", &check);
+        let data = action.answer(BROKER, read)?;
+        action.answered_id(BROKER, data.order_id)
+    }
+
+    /// A read of a v2 endpoint that wants `Api-Version`, about no order in particular.
+    async fn read_versioned<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<T> {
+        let check = UpstoxCheck::read();
+        self.get(UpstoxRequest::read(path, &check).versioned(), what)
+            .await
     }
 
     /// Rows read into models, each resolved through the instrument master.
@@ -169,47 +149,27 @@ impl Upstox {
 #[async_trait]
 impl Trading for Upstox {
     async fn profile(&self) -> Result<Profile> {
-        let data: wire::ProfileData = self
-            .get(
-                UpstoxRequest::read("/v2/user/profile", &UpstoxCheck::read()).versioned(),
-                "profile",
-            )
-            .await?;
+        let data = self.read_versioned("/v2/user/profile", "profile").await?;
         Ok(transformer::profile(data))
     }
 
     async fn funds(&self) -> Result<Funds> {
-        let data: wire::FundsData = self
-            .get(
-                UpstoxRequest::read("/v2/user/get-funds-and-margin", &UpstoxCheck::read())
-                    .versioned(),
-                "funds and margin",
-            )
-            .await?;
+        let path = "/v2/user/get-funds-and-margin";
+        let data = self.read_versioned(path, "funds and margin").await?;
         Ok(transformer::funds(data))
     }
 
     async fn holdings(&self) -> Result<Vec<Holding>> {
-        let data: Vec<wire::HoldingData> = self
-            .get(
-                UpstoxRequest::read("/v2/portfolio/long-term-holdings", &UpstoxCheck::read())
-                    .versioned(),
-                "holdings",
-            )
-            .await?;
+        let path = "/v2/portfolio/long-term-holdings";
+        let data = self.read_versioned(path, "holdings").await?;
         self.resolve_rows(data, transformer::holding)
     }
 
     /// Upstox sends one row per position; `net` is each row, `day` today's trades of the rows
     /// that traded today (see the transformer for how the `day_*` fields map).
     async fn positions(&self) -> Result<Positions> {
-        let data: Vec<wire::PositionData> = self
-            .get(
-                UpstoxRequest::read("/v2/portfolio/short-term-positions", &UpstoxCheck::read())
-                    .versioned(),
-                "positions",
-            )
-            .await?;
+        let path = "/v2/portfolio/short-term-positions";
+        let data: Vec<wire::PositionData> = self.read_versioned(path, "positions").await?;
         let master = self.instrument_master()?;
         let mut positions = Positions::default();
         for row in data {
@@ -244,24 +204,24 @@ impl Trading for Upstox {
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId> {
         let response = self.send_placement(order, false).await?;
         let mut ids = Self::order_ids_of(&response, order)?;
-        let unknown = |reason: String| {
-            OrderAction::Place {
-                tag: order.tag().clone(),
-            }
-            .outcome_unknown(BROKER, reason)
+        let action = OrderAction::Place {
+            tag: order.tag().clone(),
         };
-        match ids.len() {
-            1 => ids.pop().ok_or_else(|| unknown("no order id".into())),
-            0 => Err(unknown(
-                "the broker answered success without an order id".into(),
-            )),
-            n => Err(unknown(format!(
-                "the broker answered success with {n} order ids ({}) for one order",
-                ids.iter()
-                    .map(OrderId::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+        match (ids.pop(), ids.is_empty()) {
+            (Some(id), true) => Ok(id),
+            (None, _) => Err(action.unnamed(BROKER)),
+            (Some(last), false) => {
+                ids.push(last);
+                let named: Vec<&str> = ids.iter().map(OrderId::as_str).collect();
+                Err(action.outcome_unknown(
+                    BROKER,
+                    format!(
+                        "the broker answered success with {} order ids ({}) for one order",
+                        ids.len(),
+                        named.join(", ")
+                    ),
+                ))
+            }
         }
     }
 
@@ -309,9 +269,8 @@ impl Trading for Upstox {
     }
 
     async fn trades(&self) -> Result<Vec<Trade>> {
-        let check = UpstoxCheck::read();
-        let call = UpstoxRequest::read("/v2/order/trades/get-trades-for-day", &check).versioned();
-        let data: Vec<wire::TradeData> = self.get(call, "trades").await?;
+        let path = "/v2/order/trades/get-trades-for-day";
+        let data = self.read_versioned(path, "trades").await?;
         self.resolve_rows(data, transformer::trade)
     }
 

@@ -42,8 +42,7 @@ pub(crate) fn data<T: DeserializeOwned>(
     what: &str,
     check: &UpstoxCheck,
 ) -> Result<T, Error> {
-    let envelope: Envelope<T> =
-        serde_json::from_slice(&response.body).map_err(|e| READ.malformed(what, e))?;
+    let envelope: Envelope<T> = flat(response, what)?;
     if envelope.status.as_deref() != Some("success") {
         let body = ErrorBody {
             errors: envelope.errors,
@@ -386,10 +385,12 @@ pub(crate) fn funds(wire: FundsData) -> Funds {
 }
 
 pub(crate) fn profile(wire: ProfileData) -> Profile {
-    // Segments and products tt-connect does not model are left out, not failed on. `D` is
-    // delivery on any segment: CNC for equity, NRML for derivatives.
+    // Segments, products and order types tt-connect does not model are left out, not failed
+    // on. `D` is delivery on any segment: CNC for equity, NRML for derivatives.
+    let exchanges = wire.exchanges.unwrap_or_default();
+    let order_types = wire.order_types.unwrap_or_default();
     let mut products: Vec<ProductType> = Vec::new();
-    for code in wire.products.iter().flatten() {
+    for code in wire.products.unwrap_or_default() {
         let found: &[ProductType] = match code.as_str() {
             "D" => &[ProductType::Cnc, ProductType::Nrml],
             "I" => &[ProductType::Mis],
@@ -404,23 +405,16 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
         }
     }
     Profile {
+        user_id: wire.user_id,
         user_name: wire.user_name.unwrap_or_default(),
         email: text(wire.email),
         broker: BROKER.to_owned(),
-        exchanges: wire
-            .exchanges
-            .iter()
-            .flatten()
-            .filter_map(|e| exchange(e).ok())
-            .collect(),
+        exchanges: exchanges.iter().filter_map(|e| exchange(e).ok()).collect(),
         products,
-        order_types: wire
-            .order_types
+        order_types: order_types
             .iter()
-            .flatten()
             .filter_map(|t| READ.order_type(t).ok())
             .collect(),
-        user_id: wire.user_id,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tt_core::{OrderId, Secret, Trading};
+use tt_core::{OrderId, Trading};
 use tt_test_support::http::{Behaviour, Route, TestServer};
 use tt_test_support::logs::CapturedLogs;
 use tt_upstox::{Upstox, UpstoxConfig};
@@ -53,38 +53,36 @@ fn secrets_never_reach_debug_logs_or_errors() {
 
     let captured = CapturedLogs::default();
     let subscriber = captured.subscriber();
-    let mut texts = Vec::new();
-    tracing::subscriber::with_default(subscriber, || {
+    let mut texts: Vec<String> = tracing::subscriber::with_default(subscriber, || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let session = rt.block_on(upstox.complete_login(CODE)).unwrap();
-        texts.push(format!("{session:?}"));
-        texts.push(format!("{upstox:?}"));
-        texts.push(format!("{:?}", upstox.config()));
-        texts.push(upstox.login_url());
-        let errors = [
-            rt.block_on(upstox.orders()).unwrap_err(),
-            rt.block_on(upstox.order_history(&OrderId::new("1").unwrap()))
-                .unwrap_err(),
-            rt.block_on(upstox.profile()).unwrap_err(),
-            // After UDAPI100050 the session is gone: the next call refuses locally.
-            rt.block_on(upstox.profile()).unwrap_err(),
+        let mut rendered = vec![
+            format!("{session:?}"),
+            format!("{upstox:?}"),
+            format!("{:?}", upstox.config()),
+            upstox.login_url(),
         ];
-        for error in &errors {
-            texts.push(error.to_string());
-            texts.push(format!("{error:?}"));
-        }
+        let dropped = rt.block_on(upstox.orders()).unwrap_err();
+        let not_found = rt
+            .block_on(upstox.order_history(&OrderId::new("1").unwrap()))
+            .unwrap_err();
+        let refused = rt.block_on(upstox.profile()).unwrap_err();
         assert!(
-            matches!(errors[2], tt_core::Error::SessionExpired { .. }),
-            "{}",
-            errors[2]
+            matches!(refused, tt_core::Error::SessionExpired { .. }),
+            "{refused}"
         );
-        upstox
-            .use_access_token("AB1234", Secret::new(ACCESS_TOKEN))
-            .unwrap();
-        texts.push(format!("{upstox:?}"));
+        // After UDAPI100050 the session is gone: the next call refuses locally.
+        let local = rt.block_on(upstox.profile()).unwrap_err();
+        for error in [dropped, not_found, refused, local] {
+            rendered.push(error.to_string());
+            rendered.push(format!("{error:?}"));
+        }
+        upstox.use_access_token("AB1234", ACCESS_TOKEN).unwrap();
+        rendered.push(format!("{upstox:?}"));
+        rendered
     });
     texts.push(captured.text());
     let everything = texts.join("\n");
@@ -98,16 +96,8 @@ fn secrets_never_reach_debug_logs_or_errors() {
     assert_eq!(ended.lock().unwrap().len(), 1);
     assert_eq!(ended.lock().unwrap()[0].user_id.as_deref(), Some("AB1234"));
     // The session file does hold the token, and only its owner may read it.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("session.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let stored = std::fs::read_to_string(dir.join("session.json")).unwrap();
-        assert!(stored.contains("\"upstox:client-id-1\""), "{stored}");
-    }
+    tt_test_support::assert_owner_only(&dir.join("session.json"));
+    let stored = std::fs::read_to_string(dir.join("session.json")).unwrap();
+    assert!(stored.contains("\"upstox:client-id-1\""), "{stored}");
     let _ = std::fs::remove_dir_all(&dir);
 }

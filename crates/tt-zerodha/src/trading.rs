@@ -98,18 +98,9 @@ impl Zerodha {
         action: OrderAction,
         check: &KiteCheck,
     ) -> Result<OrderId> {
-        let unknown = |reason: String| action.clone().outcome_unknown(BROKER, reason);
-        match transformer::data::<wire::OrderIdData>(response, "order response", check) {
-            Ok(wire::OrderIdData { order_id: Some(id) }) => OrderId::new(id)
-                .map_err(|_| unknown("the broker answered success with an empty order id".into())),
-            Ok(_) => Err(unknown(
-                "the broker answered success without an order id".into(),
-            )),
-            Err(Error::MalformedResponse { detail, .. }) => {
-                Err(unknown(format!("unreadable answer: {detail}")))
-            }
-            Err(other) => Err(other),
-        }
+        let read = transformer::data::<wire::OrderIdData>(response, "order response", check);
+        let data = action.answer(BROKER, read)?;
+        action.answered_id(BROKER, data.order_id)
     }
 }
 

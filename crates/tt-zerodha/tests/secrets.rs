@@ -95,14 +95,6 @@ fn secrets_never_reach_debug_logs_or_errors() {
     assert_eq!(ended.lock().unwrap().len(), 1);
     assert_eq!(ended.lock().unwrap()[0].user_id.as_deref(), Some("TT0001"));
     // The session file does hold the token, and only its owner may read it.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("session.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    tt_test_support::assert_owner_only(&dir.join("session.json"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -44,3 +44,22 @@ pub fn fixture(relative: &str) -> Option<PathBuf> {
     }
     path
 }
+
+/// Asserts that only the file's owner may read or write it (mode 0600; on Unix, a no-op
+/// elsewhere): for files that hold tokens.
+///
+/// # Panics
+/// When the file cannot be read or its mode is wider.
+pub fn assert_owner_only(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}

@@ -78,6 +78,46 @@ impl OrderAction {
     }
 }
 
+impl OrderAction {
+    /// What reading this call's successful answer gave: an unreadable answer
+    /// ([`Error::MalformedResponse`]) means the order may stand, so it becomes the unknown
+    /// outcome; any other error passes as it is.
+    ///
+    /// # Errors
+    /// The outcome-unknown error for an unreadable answer, else `read`'s own error.
+    pub fn answer<T>(&self, broker: &'static str, read: Result<T, Error>) -> Result<T, Error> {
+        match read {
+            Err(Error::MalformedResponse { detail, .. }) => Err(self
+                .clone()
+                .outcome_unknown(broker, format!("unreadable answer: {detail}"))),
+            other => other,
+        }
+    }
+
+    /// The order id a successful answer named: none, or an empty one, is the unknown outcome
+    /// (the call succeeded, but which order it made or changed is not known).
+    ///
+    /// # Errors
+    /// The outcome-unknown error when `id` is absent or empty.
+    pub fn answered_id(&self, broker: &'static str, id: Option<String>) -> Result<OrderId, Error> {
+        let id = id.ok_or_else(|| self.unnamed(broker))?;
+        OrderId::new(id).map_err(|_| {
+            self.clone().outcome_unknown(
+                broker,
+                "the broker answered success with an empty order id".to_owned(),
+            )
+        })
+    }
+
+    /// The unknown outcome of a success that named no order id.
+    pub fn unnamed(&self, broker: &'static str) -> Error {
+        self.clone().outcome_unknown(
+            broker,
+            "the broker answered success without an order id".to_owned(),
+        )
+    }
+}
+
 impl fmt::Display for OrderAction {
     /// `place tagged T` or `cancellation of order 123`, for logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

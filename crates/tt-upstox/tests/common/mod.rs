@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use time::macros::{date, datetime};
-use tt_core::{InstrumentSource, ManualClock, Secret};
+use tt_core::{InstrumentSource, ManualClock};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
 use tt_test_support::http::{Route, TestServer};
 use tt_upstox::{Upstox, UpstoxConfig};
@@ -39,25 +39,23 @@ pub(crate) fn parser() -> Upstox {
     Upstox::new(UpstoxConfig::new("", "", ""))
 }
 
+/// One broker's dump text as a build input dated 2026-11-24.
+fn dated<'a>(broker: &'a dyn InstrumentSource, text: &str) -> DumpInput<'a> {
+    DumpInput {
+        broker,
+        reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
+        source_name: "test".into(),
+        dump_date: date!(2026 - 11 - 24),
+    }
+}
+
 /// Builds an instrument master in `dir` from several brokers' dumps (each its format and
-/// text), merged in that order and dated 2026-11-24, and opens it.
+/// text), merged in that order, and opens it.
 pub(crate) fn master(dir: &Path, dumps: &[(&dyn InstrumentSource, &str)]) -> Arc<InstrumentMaster> {
-    let inputs = dumps
-        .iter()
-        .map(|(broker, text)| DumpInput {
-            broker: *broker,
-            reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
-            source_name: "test".into(),
-            dump_date: date!(2026 - 11 - 24),
-        })
-        .collect();
-    build_master(
-        &dir.join("instruments.db"),
-        inputs,
-        &BuildOptions::default(),
-    )
-    .unwrap();
-    Arc::new(InstrumentMaster::open(dir.join("instruments.db")).unwrap())
+    let path = dir.join("instruments.db");
+    let inputs = dumps.iter().map(|(broker, text)| dated(*broker, text));
+    build_master(&path, inputs.collect(), &BuildOptions::default()).unwrap();
+    Arc::new(InstrumentMaster::open(path).unwrap())
 }
 
 /// A master of [`UPSTOX_JSON`] alone.
@@ -83,24 +81,27 @@ impl Drop for Scratch {
     }
 }
 
+/// A clock running from 10:00 IST on the master's day, so the master is current whatever day
+/// the test runs.
+pub(crate) fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::running(datetime!(2026-11-24 10:00 +05:30)))
+}
+
 /// The settings of an Upstox at `root` (orders included) over `master`, its session file in
-/// `dir`, its clock running from 10:00 IST on the master's day.
+/// `dir`, on [`clock`].
 pub(crate) fn config(root: &str, master: Arc<InstrumentMaster>, dir: &Path) -> UpstoxConfig {
-    UpstoxConfig::new("client-id", "client-secret", "http://127.0.0.1/callback")
-        .api_root(root)
+    let app = UpstoxConfig::new("client-id", "client-secret", "http://127.0.0.1/callback");
+    app.session_file(dir.join("session.json"))
         .instrument_master(master)
-        .session_file(dir.join("session.json"))
-        .clock(Arc::new(ManualClock::running(
-            datetime!(2026-11-24 10:00 +05:30),
-        )))
+        .clock(clock())
+        .api_root(root)
 }
 
 /// An Upstox with `config`, logged in as `AB1234` with the token `access-token`.
 pub(crate) fn log_in(config: UpstoxConfig) -> Upstox {
     let upstox = Upstox::new(config);
-    upstox
-        .use_access_token("AB1234", Secret::new("access-token"))
-        .unwrap();
+    let session = upstox.use_access_token("AB1234", "access-token");
+    assert!(session.is_ok(), "{session:?}");
     upstox
 }
 
