@@ -114,19 +114,6 @@ impl<'a> UpstoxRequest<'a> {
         }
     }
 
-    /// How the answer is checked.
-    pub(crate) fn check(&self) -> &'a UpstoxCheck {
-        self.check
-    }
-
-    /// What this call asks, if it is an order call.
-    pub(crate) fn action(&self) -> Option<&OrderAction> {
-        match &self.kind {
-            CallKind::Order(action) => Some(action),
-            CallKind::Read | CallKind::Once => None,
-        }
-    }
-
     /// The same call with another method.
     pub(crate) fn method(self, method: Method) -> Self {
         UpstoxRequest { method, ..self }

@@ -109,14 +109,26 @@ impl Upstox {
             .collect()
     }
 
-    /// Sends a modification or cancellation and reads the `{order_id}` of its success;
-    /// anything else in a success means the outcome is unknown.
-    async fn send_change(&self, call: UpstoxRequest<'_>) -> Result<OrderId> {
-        let check = call.check().clone();
-        let Some(action) = call.action().cloned() else {
-            return Err(Error::Config(
-                "upstox: an order call without its action".to_owned(),
-            ));
+    /// Sends a modification (with its JSON `body`) or a cancellation of `order_id` once and
+    /// reads the `{order_id}` of its success; anything else in a success means the outcome is
+    /// unknown.
+    async fn send_change(
+        &self,
+        path: &str,
+        order_id: &OrderId,
+        change: OrderChange,
+        body: Option<&serde_json::Value>,
+    ) -> Result<OrderId> {
+        let action = OrderAction::Change {
+            order_id: order_id.clone(),
+            change: change.clone(),
+        };
+        let check = UpstoxCheck::order_call(Some(order_id.clone()));
+        let query = [("order_id", order_id.as_str())];
+        let call = UpstoxRequest::change(path, order_id.clone(), change, &check);
+        let call = match body {
+            Some(body) => call.json(body),
+            None => call.query(&query),
         };
         let response = self.send(call).await?;
         let read = transformer::data::<wire::PlaceData>(&response, "order response", &check);
@@ -235,8 +247,7 @@ impl Trading for Upstox {
         let current = self.details(order_id).await?;
         let master = self.instrument_master()?;
         // The order's own contract, found by its instrument key.
-        let resolved =
-            transformer::resolved(&master, &current.instrument_token, current.symbol.symbol())?;
+        let resolved = master.instrument_for_token(BROKER, &current.instrument_token)?;
         let contract = resolved
             .contract(BROKER)
             .ok_or_else(|| Error::InstrumentNotFound {
@@ -247,25 +258,14 @@ impl Trading for Upstox {
         let on = resolved.instrument.exchange();
         let current = transformer::order(&master, current)?;
         let body = transformer::modify_body(order_id, change, &current, on, contract)?;
-        let check = UpstoxCheck::order_call(Some(order_id.clone()));
         let asked = OrderChange::Modify(change.clone());
-        self.send_change(
-            UpstoxRequest::change("/v3/order/modify", order_id.clone(), asked, &check).json(&body),
-        )
-        .await
+        self.send_change("/v3/order/modify", order_id, asked, Some(&body))
+            .await
     }
 
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId> {
-        let check = UpstoxCheck::order_call(Some(order_id.clone()));
-        let query = [("order_id", order_id.as_str())];
-        let call = UpstoxRequest::change(
-            "/v3/order/cancel",
-            order_id.clone(),
-            OrderChange::Cancel,
-            &check,
-        )
-        .query(&query);
-        self.send_change(call).await
+        self.send_change("/v3/order/cancel", order_id, OrderChange::Cancel, None)
+            .await
     }
 
     async fn trades(&self) -> Result<Vec<Trade>> {

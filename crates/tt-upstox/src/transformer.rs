@@ -160,20 +160,6 @@ pub(crate) fn order_status(raw: &str) -> OrderStatus {
     OrderStatus::new(state, raw)
 }
 
-/// Everything the master knows about the instrument behind an Upstox instrument key.
-pub(crate) fn resolved(
-    master: &InstrumentMaster,
-    key: &str,
-    symbol: &str,
-) -> Result<std::sync::Arc<tt_instruments::Resolved>, Error> {
-    master
-        .instrument_for_token(BROKER, key)
-        .map_err(|_| Error::InstrumentNotFound {
-            spec: format!("{symbol} (Upstox instrument key {key}); refresh the instrument master"),
-            broker: Some(BROKER),
-        })
-}
-
 fn text(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
