@@ -41,6 +41,23 @@ pub enum QuoteDetail {
     Full,
 }
 
+impl QuoteDetail {
+    /// The mode the returned ticks carry.
+    ///
+    /// ```
+    /// use tt_core::{QuoteDetail, StreamMode};
+    ///
+    /// assert_eq!(QuoteDetail::Ohlc.stream_mode(), StreamMode::Quote);
+    /// ```
+    pub const fn stream_mode(self) -> StreamMode {
+        match self {
+            QuoteDetail::Ltp => StreamMode::Ltp,
+            QuoteDetail::Ohlc => StreamMode::Quote,
+            QuoteDetail::Full => StreamMode::Full,
+        }
+    }
+}
+
 /// Open, high, low and close of the session; `close` is the previous session's close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ohlc {

@@ -59,6 +59,20 @@ impl Resolved {
     pub fn contract(&self, broker: &str) -> Option<&ContractSpec> {
         self.listing(broker).map(|l| &l.contract)
     }
+
+    /// The given broker's trading terms, what an order to it (or a change of one) is checked
+    /// against.
+    ///
+    /// # Errors
+    /// [`Error::InstrumentNotFound`] naming the instrument and broker when the broker does not
+    /// list it.
+    pub fn contract_for(&self, broker: &'static str) -> Result<&ContractSpec, Error> {
+        self.contract(broker)
+            .ok_or_else(|| Error::InstrumentNotFound {
+                spec: self.instrument.to_string(),
+                broker: Some(broker),
+            })
+    }
 }
 
 /// One instrument as one broker lists it: what [`InstrumentMaster::listing`] yields.

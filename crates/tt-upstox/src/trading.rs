@@ -242,18 +242,14 @@ impl Trading for Upstox {
         order_id: &OrderId,
         change: &OrderModification,
     ) -> Result<OrderId> {
-        change.check()?;
+        // Refused before anything is read: what Upstox cannot do, then a change of nothing.
         CAPABILITIES.verify_modification(change)?;
+        change.check()?;
         let current = self.details(order_id).await?;
         let master = self.instrument_master()?;
         // The order's own contract, found by its instrument key.
         let resolved = master.instrument_for_token(BROKER, &current.instrument_token)?;
-        let contract = resolved
-            .contract(BROKER)
-            .ok_or_else(|| Error::InstrumentNotFound {
-                spec: resolved.instrument.to_string(),
-                broker: Some(BROKER),
-            })?;
+        let contract = resolved.contract_for(BROKER)?;
         change.check_contract(&resolved.instrument, contract)?;
         let on = resolved.instrument.exchange();
         let current = transformer::order(&master, current)?;

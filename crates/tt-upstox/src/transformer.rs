@@ -21,8 +21,8 @@ use time::format_description::well_known::Rfc3339;
 use tt_core::{
     Amount, ContractSpec, Error, Exchange, Funds, Holding, Instrument, Order, OrderId,
     OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, Position, Price,
-    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
-    Validity, WireReader, parse_ist,
+    ProductType, Profile, QuoteDetail, SegmentFunds, Side, Tick, Trade, TradeId, Validity,
+    WireReader, parse_ist,
 };
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
@@ -424,11 +424,7 @@ pub(crate) fn quote(
         |value: Option<f64>, field: &str| value.map(|v| READ.unsigned(Some(v), field)).transpose();
     Ok(Tick {
         instrument,
-        mode: match detail {
-            QuoteDetail::Ltp => StreamMode::Ltp,
-            QuoteDetail::Ohlc => StreamMode::Quote,
-            QuoteDetail::Full => StreamMode::Full,
-        },
+        mode: detail.stream_mode(),
         last_price,
         last_quantity: None,
         average_price: nonzero(wire.average_price),

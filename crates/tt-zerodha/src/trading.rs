@@ -237,12 +237,7 @@ impl Trading for Zerodha {
             &current.tradingsymbol,
             &current.exchange,
         )?;
-        let contract = resolved
-            .contract(BROKER)
-            .ok_or_else(|| Error::InstrumentNotFound {
-                spec: resolved.instrument.to_string(),
-                broker: Some(BROKER),
-            })?;
+        let contract = resolved.contract_for(BROKER)?;
         change.check_contract(&resolved.instrument, contract)?;
         let check = KiteCheck::order_call(Some(order_id.clone()));
         let path = format!("/orders/{variety}/{}", percent_encode(order_id.as_str()));

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use tt_core::{
     BrokerToken, Error, Exchange, Funds, Holding, Instrument, Ohlc, Order, OrderId,
     OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, OrderType, Position,
-    ProductType, Profile, QuoteDetail, SegmentFunds, Side, StreamMode, Tick, Trade, TradeId,
-    Validity, WireReader,
+    ProductType, Profile, QuoteDetail, SegmentFunds, Side, Tick, Trade, TradeId, Validity,
+    WireReader,
 };
 use tt_instruments::InstrumentMaster;
 use tt_transport::RawResponse;
@@ -348,11 +348,7 @@ pub(crate) fn quote(
     let full = detail == QuoteDetail::Full;
     Ok(Tick {
         instrument,
-        mode: match detail {
-            QuoteDetail::Ltp => StreamMode::Ltp,
-            QuoteDetail::Ohlc => StreamMode::Quote,
-            QuoteDetail::Full => StreamMode::Full,
-        },
+        mode: detail.stream_mode(),
         last_price: READ.price(wire.last_price, "last_price")?,
         last_quantity: wire
             .last_quantity
