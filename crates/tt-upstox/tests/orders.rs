@@ -299,10 +299,13 @@ fn modify_reads_the_order_then_sends_its_whole_terms_to_the_order_host() {
     assert_eq!(sent[1].header("api-version"), None);
 }
 
+/// What an error must be.
+type Expected = fn(&Error) -> bool;
+
 #[test]
 fn order_call_errors_map_and_are_not_retried() {
     let id = OrderId::new("240108010918222").unwrap();
-    let cases: Vec<(&str, Route, fn(&Error) -> bool)> = vec![
+    let cases: Vec<(&str, Route, Expected)> = vec![
         (
             "/v3/order/cancel",
             Route::status(404, failure("UDAPI100010", "Order not found")),
