@@ -4,6 +4,11 @@
 //! Orders are placed with v3 (`POST /v3/order/place`, answered `data.order_ids`), modified and
 //! cancelled with v3 (`PUT /v3/order/modify`, `DELETE /v3/order/cancel`), all on the order root;
 //! everything else is v2 on the API root.
+//!
+//! Every placement carries the order's tt-core `ClientTag` as Upstox's `tag`, which is how an
+//! unknown outcome is reconciled (`order_records`, read without the master). Upstox documents no
+//! length or alphabet for `tag`; `ClientTag` (1 to 20 ASCII letters and digits, Kite's limit) is
+//! the conservative choice and is sent unchanged.
 
 use tt_core::{
     Error, Funds, Holding, Instrument, Order, OrderAction, OrderChange, OrderId, OrderModification,

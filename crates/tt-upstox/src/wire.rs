@@ -4,7 +4,9 @@
 //! Prices and amounts are read straight into [`Price`] / [`Amount`]: their `Deserialize` takes
 //! the `f64` `serde_json` read and converts it with `Price::from_f64`, which gives back exactly
 //! the number Upstox wrote (tt-core's `money` module proves it with a property test through
-//! `serde_json`); no binary float outlives the parse. Quantities are integers, as Upstox's
+//! `serde_json`); no binary float outlives the parse. Some of Upstox's quote prices are
+//! single-precision values written out in full (`52.04999923706055`): they keep eight decimal
+//! places (`52.04999924`), as a `Price` holds any price. Quantities are integers, as Upstox's
 //! own SDK models them. Every field a response may omit or send as `null` is an `Option` (serde
 //! reads a missing one as `None`).
 //! Timestamps stay text here, in each endpoint's own unit (documented on the field), and are
