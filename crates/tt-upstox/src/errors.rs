@@ -8,8 +8,8 @@
 //! | error_code | HTTP | canonical error |
 //! |---|---|---|
 //! | `UDAPI10005`, or any code | 429 | `RateLimited` (with `Retry-After` when sent; Upstox documents none) |
-//! | `UDAPI100050`, or any code | 401 | `SessionExpired` (the session is dropped, the expiry hook fires) |
 //! | `UDAPI100016`, `UDAPI100067`, `UDAPI100068`, `UDAPI100073` | any | `Authentication` (bad credentials, extended-token misuse, client id or redirect URI, inactive app) |
+//! | `UDAPI100050`, or any other code | 401 | `SessionExpired` (the session is dropped, the expiry hook fires) |
 //! | `UDAPI100010` | any | `OrderNotFound` on a call about an order, else `Broker` |
 //! | `UDAPI1004`, `UDAPI1007`, `UDAPI1010`, `UDAPI1023`, `UDAPI1055`, `UDAPI1056`, `UDAPI100036`, `UDAPI100038` (input errors) | 4xx | `InvalidOrder` on order calls, else `Broker` |
 //! | `UDAPI100040` (the order is already cancelled, rejected or complete), `UDAPI100049` (order APIs restricted for the account) | any | `Order` |
@@ -81,20 +81,21 @@ impl UpstoxCheck {
                 retry_after: retry_after(response),
             };
         }
-        if status == 401 || code == Some("UDAPI100050") {
+        let code = code.unwrap_or_default();
+        // Credentials refused (a login's, or an app's) are not a session ending, even on a 401.
+        if let "UDAPI100016" | "UDAPI100067" | "UDAPI100068" | "UDAPI100073" = code {
+            return Error::Authentication {
+                broker: BROKER,
+                message: format!("{code}: {message}"),
+            };
+        }
+        if status == 401 || code == "UDAPI100050" {
             return Error::SessionExpired {
                 broker: BROKER,
                 message,
             };
         }
-        let code = code.unwrap_or_default();
         match code {
-            "UDAPI100016" | "UDAPI100067" | "UDAPI100068" | "UDAPI100073" => {
-                Error::Authentication {
-                    broker: BROKER,
-                    message: format!("{code}: {message}"),
-                }
-            }
             "UDAPI100010" => match &self.order_id {
                 Some(order_id) => Error::OrderNotFound {
                     broker: BROKER,
@@ -201,10 +202,12 @@ mod tests {
             Error::SessionExpired { .. }
         ));
         for code in ["UDAPI100016", "UDAPI100067", "UDAPI100068", "UDAPI100073"] {
-            assert!(
-                matches!(check(&read, 403, code), Error::Authentication { .. }),
-                "{code}"
-            );
+            for status in [400, 401, 403] {
+                assert!(
+                    matches!(check(&read, status, code), Error::Authentication { .. }),
+                    "{status} {code}"
+                );
+            }
         }
         match check(&about, 404, "UDAPI100010") {
             Error::OrderNotFound { order_id, .. } => assert_eq!(order_id, id),

@@ -227,7 +227,12 @@ impl Upstox {
             .body(body)
             .map_err(|_| Error::Config(format!("cannot build a request to {root}{path}")))?;
         let result = self.api()?.call(class, kind, request, check).await;
-        self.inner.session.watch(result)
+        // Only a call that sent the token can find it refused; a failed login ends no session.
+        if authenticated {
+            self.inner.session.watch(result)
+        } else {
+            result
+        }
     }
 
     /// An authenticated read of Upstox's `data`, parsed into `T`.

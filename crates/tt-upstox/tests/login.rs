@@ -121,6 +121,23 @@ fn a_refused_code_is_an_authentication_error() {
 }
 
 #[test]
+fn a_login_refused_with_http_401_ends_no_session() {
+    let scratch = Scratch::new("refused-401");
+    let server = TestServer::start([(
+        "/v2/login/authorization/token",
+        Route::status(401, failure("UDAPI100016", "Invalid Credentials")),
+    )]);
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 09:15 +05:30)));
+    let upstox = upstox_at(&server, &scratch, clock);
+    let fired = Arc::new(Mutex::new(0));
+    let seen = Arc::clone(&fired);
+    upstox.on_session_expired(move |_| *seen.lock().unwrap() += 1);
+    let error = rt().block_on(upstox.complete_login("c0de")).unwrap_err();
+    assert!(matches!(error, Error::Authentication { .. }), "{error}");
+    assert_eq!(*fired.lock().unwrap(), 0);
+}
+
+#[test]
 fn a_saved_session_is_reused_by_a_new_handle_until_half_past_three_ist() {
     let scratch = Scratch::new("reuse");
     let server = TestServer::start([
