@@ -16,11 +16,12 @@ use crate::{Upstox, transformer};
 /// Upstox's order bucket (upstox-api §6): place, modify and cancel share one, so all three are
 /// limited in one class (10/s, 500/min, 2000 per 30 minutes for unregistered algos).
 pub(crate) const ORDER: RateClass = RateClass::OrderPlace;
-/// Market quotes: a standard API.
-pub(crate) const QUOTE: RateClass = RateClass::Quote;
 /// Every other call: a standard API (50/s, 500/min, 2000 per 30 minutes). Upstox counts these
-/// per API; limiting them together errs on the side of fewer calls.
+/// per API; limiting them all together, quotes included, errs on the side of fewer calls and
+/// keeps within the limits however a gateway groups them.
 pub(crate) const DEFAULT: RateClass = RateClass::Other;
+/// Market quotes: a standard API like the rest, in the same bucket.
+pub(crate) const QUOTE: RateClass = DEFAULT;
 
 /// Where a call goes: single-order calls to the order root (`api-hft`), the rest to the API root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +164,7 @@ impl<'a> UpstoxRequest<'a> {
 }
 
 /// Upstox's published limits (upstox-api §6), per second, minute and half hour.
-pub(crate) fn limits() -> [(RateClass, RateLimit); 3] {
+pub(crate) fn limits() -> [(RateClass, RateLimit); 2] {
     let n = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
     let half_hour = Duration::from_secs(30 * 60);
     let standard = RateLimit::per_second(n(50))
@@ -172,7 +173,7 @@ pub(crate) fn limits() -> [(RateClass, RateLimit); 3] {
     let orders = RateLimit::per_second(n(10))
         .and_per_minute(n(500))
         .and_per(half_hour, n(2000));
-    [(ORDER, orders), (QUOTE, standard), (DEFAULT, standard)]
+    [(ORDER, orders), (DEFAULT, standard)]
 }
 
 impl Upstox {
@@ -268,8 +269,9 @@ mod tests {
             (orders.per_second, orders.per_minute, orders.per_window),
             (n(10), Some(n(500)), Some((half_hour, n(2000))))
         );
-        for class in [QUOTE, DEFAULT] {
-            let standard = of(class);
+        assert_eq!(QUOTE, DEFAULT, "quotes share the standard bucket");
+        {
+            let standard = of(DEFAULT);
             assert_eq!(
                 (
                     standard.per_second,
