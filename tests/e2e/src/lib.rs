@@ -1,9 +1,13 @@
-//! Shared set-up for the end-to-end tests: an instrument master, a running simulator, and a
-//! Zerodha client logged in to it through Kite's real login flow.
+//! Shared set-up for the end-to-end tests: an instrument master holding both brokers' listings,
+//! a running simulator speaking both brokers' APIs, and Zerodha and Upstox clients logged in to
+//! it through each broker's real login flow.
 //!
 //! One [`ManualClock`] drives every clock of a world: the master's dump date, the simulator's
 //! and the client's. Tests therefore mean the same on any day they run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod errors;
+pub mod side;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,8 +46,33 @@ pub const MASTER_UPSTOX_JSON: &str = r#"[
 {"weekly":false,"segment":"NCD_FO","name":"USDINR","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","asset_symbol":"USDINR","underlying_symbol":"USDINR","instrument_key":"NCD_FO|1612","lot_size":1,"freeze_quantity":10000.0,"exchange_token":"1612","minimum_lot":1,"tick_size":0.25,"asset_type":"CUR","underlying_type":"CUR","trading_symbol":"USDINR FUT 29 DEC 26","strike_price":0.0,"qty_multiplier":1000.0}
 ]"#;
 
+/// A canonical instrument from its text (`NSE:INFY`).
+pub fn instrument(text: &str) -> tt_connect::Instrument {
+    text.parse().unwrap()
+}
+
+/// A price from its text (`1500.05`).
+pub fn price(text: &str) -> tt_connect::Price {
+    text.parse().unwrap()
+}
+
 /// The instant every world starts at: a Tuesday, 10:00 IST, market hours.
 pub const WORLD_START: OffsetDateTime = datetime!(2026-11-24 10:00 +05:30);
+
+/// A broker config (any broker's: they share these setters) reading the world's master and
+/// clock, keeping its session in the world's directory, answering within two seconds.
+macro_rules! in_world {
+    ($world:expr, $config:expr) => {
+        $config
+            .instrument_master(Arc::clone(&$world.master))
+            .session_file($world.dir.join("session.json"))
+            .clock(Arc::clone(&$world.clock) as Arc<dyn Clock>)
+            .http(HttpConfig {
+                response_timeout: Duration::from_secs(2),
+                ..HttpConfig::default()
+            })
+    };
+}
 
 /// A test's world: a temporary directory, the master, the simulator, and the one clock they
 /// and the clients read.
@@ -125,47 +154,82 @@ impl World {
     /// reading this world's clock, with its own rate limiter on (as by default).
     pub fn zerodha_config(&self) -> ZerodhaConfig {
         let app = self.sim.app();
-        ZerodhaConfig::new(app.api_key.clone(), app.api_secret.clone())
+        let config = ZerodhaConfig::new(app.api_key.clone(), app.api_secret.clone())
             .api_root(self.sim.url())
-            .login_url(format!("{}/connect/login", self.sim.url()))
-            .instrument_master(Arc::clone(&self.master))
-            .session_file(self.dir.join("session.json"))
-            .clock(Arc::clone(&self.clock) as Arc<dyn Clock>)
-            .http(HttpConfig {
-                response_timeout: Duration::from_secs(2),
-                ..HttpConfig::default()
-            })
+            .login_url(format!("{}/connect/login", self.sim.url()));
+        in_world!(self, config)
     }
 
     /// Follows Kite's login as a browser would: the login page redirects to the app's URL
     /// with a `request_token`, which the client exchanges for a session.
     pub async fn log_in(&self, zerodha: &Zerodha) {
+        let (location, token) = self
+            .login_redirect(&zerodha.login_url(), "request_token")
+            .await;
+        assert!(
+            location.contains("status=success") && location.contains("action=login"),
+            "{location}"
+        );
+        zerodha.complete_login(&token).await.unwrap();
+    }
+
+    /// An Upstox client for the simulator's app (its client id, secret and redirect URI), both
+    /// its hosts (REST and orders) at the simulator, its session kept in this world's
+    /// directory, reading this world's clock, with its own rate limiter on (as by default).
+    pub fn upstox_config(&self) -> UpstoxConfig {
+        let app = self.sim.app();
+        let config = UpstoxConfig::new(
+            app.api_key.clone(),
+            app.api_secret.clone(),
+            app.redirect_url.clone(),
+        )
+        .api_root(self.sim.url());
+        in_world!(self, config)
+    }
+
+    /// Follows Upstox's OAuth2 login as a browser would: the authorization dialog redirects
+    /// to the app's redirect URI with a `code`, which the client exchanges for a token.
+    pub async fn log_in_upstox(&self, upstox: &Upstox) {
+        let (_, code) = self.login_redirect(&upstox.login_url(), "code").await;
+        upstox.complete_login(&code).await.unwrap();
+    }
+
+    /// A logged-in Upstox client.
+    pub async fn logged_in_upstox(&self) -> Upstox {
+        let upstox = Upstox::new(self.upstox_config());
+        self.log_in_upstox(&upstox).await;
+        upstox
+    }
+
+    /// Opens a login page as a browser would and checks that it sends the browser to the app's
+    /// redirect URL; returns that URL and its `key` parameter.
+    pub async fn login_redirect(&self, url: &str, key: &str) -> (String, String) {
+        let location = self.redirect_of(url).await;
+        assert!(
+            location.starts_with(&self.sim.app().redirect_url),
+            "{location}"
+        );
+        let value = location
+            .split(['?', '&'])
+            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {key} in {location}"))
+            .to_owned();
+        (location, value)
+    }
+
+    /// Where a login page sends the browser: the `Location` of its 302.
+    pub async fn redirect_of(&self, url: &str) -> String {
         let http = HttpClient::new(HttpConfig::default()).unwrap();
-        let request = http::Request::get(zerodha.login_url())
-            .body(Bytes::new())
-            .unwrap();
+        let request = http::Request::get(url).body(Bytes::new()).unwrap();
         let response = http.send(request).await.unwrap();
         assert_eq!(response.status, 302, "the login page redirects");
-        let location = response
+        response
             .headers
             .get("location")
             .unwrap()
             .to_str()
             .unwrap()
-            .to_owned();
-        assert!(
-            location.starts_with(&self.sim.app().redirect_url),
-            "{location}"
-        );
-        let token = location
-            .split(['?', '&'])
-            .find_map(|pair| pair.strip_prefix("request_token="))
-            .unwrap();
-        assert!(
-            location.contains("status=success") && location.contains("action=login"),
-            "{location}"
-        );
-        zerodha.complete_login(token).await.unwrap();
+            .to_owned()
     }
 
     /// A logged-in client.
