@@ -1,5 +1,6 @@
 //! `place_order` round trips through tt-connect against tt-sim on loopback, side by side with a
-//! raw hyper POST of the same request: what the SDK adds on top of the wire.
+//! raw hyper POST of the same request: what the SDK adds on top of the wire, for each broker
+//! (Zerodha's form to `/orders/regular`, Upstox's v3 JSON to `/v3/order/place`).
 //!
 //! Run with `cargo xtask bench rest` (or `cargo bench -p tt-e2e --bench rest`). The simulator
 //! runs on a runtime of its own thread; the clients run one request at a time on the main
@@ -11,6 +12,7 @@
     missing_docs
 )]
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -18,12 +20,16 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tt_connect::{Client, OrderRequest, ProductType, Zerodha};
+use tokio::runtime::Runtime;
+use tt_connect::{Client, OrderRequest, ProductType, Trading, Upstox, Zerodha};
 use tt_e2e::World;
+use tt_sim::SimBroker;
 
 const WARMUP: usize = 300;
 const ROUNDS: usize = 40;
 const BATCH: usize = 50;
+
+type Raw = HyperClient<HttpConnector, Full<Bytes>>;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -34,54 +40,32 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-fn main() {
-    let sim_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let world = sim_runtime.block_on(World::start("bench-rest"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let zerodha = Zerodha::new(world.zerodha_config().without_rate_limits());
-    runtime.block_on(world.log_in(&zerodha));
-    let token = world.sim.open_session();
-    let client = Client::new(zerodha);
-
-    // The same order both ways: a limit buy far below the market, so it rests.
-    world
-        .sim
-        .set_price("NSE:INFY", "1500".parse().unwrap())
-        .unwrap();
-    let order = OrderRequest::buy("NSE:INFY".parse().unwrap(), 1, ProductType::Cnc)
+/// The same order both ways: a limit buy far below the market, so it rests.
+fn resting_order() -> OrderRequest {
+    OrderRequest::buy("NSE:INFY".parse().unwrap(), 1, ProductType::Cnc)
         .limit("1".parse().unwrap())
         .build()
-        .unwrap();
-    let url = format!("{}/orders/regular", world.sim.url());
-    let auth = format!("token {}:{token}", world.sim.app().api_key);
-    let form = format!(
-        "exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&quantity=1&product=CNC&price=1&validity=DAY&tag={}",
-        order.tag()
-    );
-    let raw: HyperClient<HttpConnector, Full<Bytes>> =
-        HyperClient::builder(TokioExecutor::new()).build(HttpConnector::new());
-    let raw_post = || {
-        let request = http::Request::post(&url)
-            .header("X-Kite-Version", "3")
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::from(form.clone())))
-            .unwrap();
-        let raw = raw.clone();
-        async move {
-            let response = raw.request(request).await.unwrap();
-            assert!(response.status().is_success());
-            response.into_body().collect().await.unwrap().to_bytes()
-        }
-    };
+        .unwrap()
+}
 
+/// One raw POST, checked for success.
+fn post(raw: &Raw, request: http::Request<Full<Bytes>>) -> impl Future<Output = Bytes> + use<> {
+    let raw = raw.clone();
+    async move {
+        let response = raw.request(request).await.unwrap();
+        assert!(response.status().is_success());
+        response.into_body().collect().await.unwrap().to_bytes()
+    }
+}
+
+/// Alternating batches of SDK placements and raw POSTs; prints both and the difference.
+fn compare<B, R, F>(runtime: &Runtime, label: &str, client: &Client<B>, raw_post: R)
+where
+    B: Trading,
+    R: Fn() -> F,
+    F: Future<Output = Bytes>,
+{
+    let order = resting_order();
     let mut through_sdk = Vec::with_capacity(ROUNDS * BATCH);
     let mut raw_hyper = Vec::with_capacity(ROUNDS * BATCH);
     runtime.block_on(async {
@@ -110,24 +94,81 @@ fn main() {
     );
     let (raw50, raw99) = (percentile(&raw_hyper, 0.50), percentile(&raw_hyper, 0.99));
     println!(
-        "place_order round trips on loopback, {} each (after {WARMUP} warm-up)",
+        "{label}: place_order round trips on loopback, {} each (after {WARMUP} warm-up)",
         ROUNDS * BATCH
     );
     println!(
-        "  raw hyper POST        p50 {:>8.1} µs   p99 {:>8.1} µs",
+        "  raw hyper POST   p50 {:>8.1} µs   p99 {:>8.1} µs",
         micros(raw50),
         micros(raw99)
     );
     println!(
-        "  tt-connect (Zerodha)  p50 {:>8.1} µs   p99 {:>8.1} µs",
+        "  tt-connect       p50 {:>8.1} µs   p99 {:>8.1} µs",
         micros(sdk50),
         micros(sdk99)
     );
     println!(
-        "  tt-connect adds       p50 {:>+8.1} µs ({:+.1}%)   p99 {:>+8.1} µs ({:+.1}%)   (target: under 20% and under 50 µs)",
+        "  tt-connect adds  p50 {:>+8.1} µs ({:+.1}%)   p99 {:>+8.1} µs ({:+.1}%)   (target: under 20% and under 50 µs)",
         micros(sdk50) - micros(raw50),
         (micros(sdk50) / micros(raw50) - 1.0) * 100.0,
         micros(sdk99) - micros(raw99),
         (micros(sdk99) / micros(raw99) - 1.0) * 100.0,
     );
+}
+
+fn main() {
+    let sim_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let world = sim_runtime.block_on(World::start("bench-rest"));
+    world
+        .sim
+        .set_price("NSE:INFY", "1500".parse().unwrap())
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let raw: Raw = HyperClient::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let tag = resting_order().tag().to_string();
+
+    let zerodha = Zerodha::new(world.zerodha_config().without_rate_limits());
+    runtime.block_on(world.log_in(&zerodha));
+    let kite_url = format!("{}/orders/regular", world.sim.url());
+    let kite_auth = format!(
+        "token {}:{}",
+        world.sim.app().api_key,
+        world.sim.open_session_for(SimBroker::Kite)
+    );
+    let kite_form = format!(
+        "exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&quantity=1&product=CNC&price=1&validity=DAY&tag={tag}"
+    );
+    compare(&runtime, "Zerodha", &Client::new(zerodha), || {
+        let request = http::Request::post(&kite_url)
+            .header("X-Kite-Version", "3")
+            .header("Authorization", &kite_auth)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(kite_form.clone())))
+            .unwrap();
+        post(&raw, request)
+    });
+
+    let upstox = Upstox::new(world.upstox_config().without_rate_limits());
+    runtime.block_on(world.log_in_upstox(&upstox));
+    let upstox_url = format!("{}/v3/order/place", world.sim.url());
+    let upstox_auth = format!("Bearer {}", world.sim.open_session_for(SimBroker::Upstox));
+    let upstox_body = format!(
+        r#"{{"quantity":1,"product":"D","validity":"DAY","price":1,"tag":"{tag}","instrument_token":"NSE_EQ|INE009A01021","order_type":"LIMIT","transaction_type":"BUY","disclosed_quantity":0,"trigger_price":0,"is_amo":false,"slice":false}}"#
+    );
+    compare(&runtime, "Upstox", &Client::new(upstox), || {
+        let request = http::Request::post(&upstox_url)
+            .header("Authorization", &upstox_auth)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .body(Full::new(Bytes::from(upstox_body.clone())))
+            .unwrap();
+        post(&raw, request)
+    });
 }
