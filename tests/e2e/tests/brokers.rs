@@ -54,6 +54,7 @@ for_each_broker!(
     each_fault_after_sending_is_an_unknown_outcome_and_never_a_duplicate,
     a_session_is_reused_until_it_expires_the_next_morning,
     logout_ends_the_session_at_the_broker,
+    a_placement_dropped_mid_flight_still_completes_is_logged_and_reconciles,
 );
 
 async fn the_whole_rest_surface<S: Side>() {
@@ -494,4 +495,44 @@ async fn logout_ends_the_session_at_the_broker<S: Side>() {
     let token = world.sim.open_session_for(S::SIM);
     S::use_access_token(&broker, &user, Secret::new(token)).unwrap();
     assert!(Client::new(broker).profile().await.is_ok());
+}
+
+async fn a_placement_dropped_mid_flight_still_completes_is_logged_and_reconciles<S: Side>() {
+    let logs = tt_test_support::logs::CapturedLogs::global();
+    let world = World::start(&format!("{}-dropped", S::NAME)).await;
+    let client = Client::new(logged_in::<S>(&world).await);
+    world.sim.set_price("NSE:INFY", price("1500")).unwrap();
+    // The broker processes the order, then takes a second to answer.
+    world
+        .sim
+        .inject(place_target::<S>(), Fault::Delay(Duration::from_secs(1)), 1);
+    let tag = ClientTag::new(format!("dropped{}", S::NAME)).unwrap();
+    let order = OrderRequest::buy(instrument("NSE:INFY"), 1, ProductType::Cnc)
+        .limit(price("1400"))
+        .tag(tag.clone())
+        .build()
+        .unwrap();
+    // The caller stops waiting long before that.
+    let gave_up = tokio::time::timeout(Duration::from_millis(150), client.place_order(&order))
+        .await
+        .is_err();
+    assert!(gave_up);
+
+    // The call still completes on its own task, and says what came of it.
+    let line = logs
+        .line_with(
+            &["order call finished", tag.as_str()],
+            Duration::from_secs(5),
+        )
+        .await;
+    let placed = world.sim.orders_of(S::SIM);
+    assert_eq!(placed.len(), 1, "sent once");
+    assert!(
+        line.contains(&format!("order_id=\"{}\"", placed[0].order_id)),
+        "{line}"
+    );
+    // And the program finds it again by its tag.
+    let found = client.reconcile(&tag).await.unwrap();
+    assert_eq!(found.orders().len(), 1, "{found:?}");
+    assert_eq!(found.orders()[0].id.as_str(), placed[0].order_id);
 }
