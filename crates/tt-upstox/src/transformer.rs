@@ -452,15 +452,26 @@ pub(crate) fn quote(
 /// A price as a JSON number whose text is the price's exact decimal text: the `f64` nearest a
 /// decimal of at most fifteen significant digits prints back as that decimal (shortest
 /// round-trip formatting), so Upstox reads exactly the price asked.
-fn price_number(price: Option<Price>) -> Value {
+///
+/// # Errors
+/// [`Error::InvalidOrder`] for a price with more significant digits than a JSON number reads
+/// back exactly (Upstox parses them as doubles): it is refused rather than sent rounded.
+fn price_number(price: Option<Price>) -> Result<Value, Error> {
     let text = price.unwrap_or(Price::ZERO).to_string();
     if let Ok(whole) = text.parse::<i64>() {
-        return Value::from(whole);
+        return Ok(Value::from(whole));
     }
     text.parse::<f64>()
         .ok()
+        .filter(|double| double.to_string() == text)
         .and_then(Number::from_f64)
-        .map_or(Value::from(0), Value::Number)
+        .map(Value::Number)
+        .ok_or_else(|| Error::InvalidOrder {
+            instrument: None,
+            reason: tt_core::InvalidOrderReason::PriceNotExactOnTheWire {
+                price: price.unwrap_or(Price::ZERO),
+            },
+        })
 }
 
 fn validity_code(validity: Validity) -> Result<&'static str, Error> {
@@ -509,7 +520,7 @@ pub(crate) fn place_body(
         "quantity": wire_quantity(order.quantity(), on, contract)?,
         "product": product_code(order.product(), on)?,
         "validity": validity_code(order.validity())?,
-        "price": price_number(order.price()),
+        "price": price_number(order.price())?,
         "tag": order.tag().as_str(),
         "instrument_token": instrument_key,
         "order_type": order.order_type().code(),
@@ -518,7 +529,7 @@ pub(crate) fn place_body(
             Side::Sell => "SELL",
         },
         "disclosed_quantity": order.disclosed_quantity().unwrap_or(0),
-        "trigger_price": price_number(order.trigger_price()),
+        "trigger_price": price_number(order.trigger_price())?,
         "is_amo": order.after_market(),
         "slice": slice,
     }))
@@ -556,13 +567,13 @@ pub(crate) fn modify_body(
             change.new_validity().unwrap_or(current.validity),
         )?),
     );
-    body.insert("price".into(), price_number(price));
+    body.insert("price".into(), price_number(price)?);
     body.insert("order_type".into(), Value::from(order_type.code()));
     body.insert(
         "disclosed_quantity".into(),
         Value::from(current.disclosed_quantity),
     );
-    body.insert("trigger_price".into(), price_number(trigger));
+    body.insert("trigger_price".into(), price_number(trigger)?);
     Ok(Value::Object(body))
 }
 
@@ -701,9 +712,12 @@ mod tests {
     #[test]
     fn a_price_number_prints_its_exact_decimal() {
         for text in ["0.05", "101.1", "24000", "1022.45", "0.0025", "99999.95"] {
-            let value = price_number(Some(text.parse().unwrap()));
+            let value = price_number(Some(text.parse().unwrap())).unwrap();
             assert_eq!(value.to_string(), text);
         }
-        assert_eq!(price_number(None).to_string(), "0");
+        assert_eq!(price_number(None).unwrap().to_string(), "0");
+        // Eighteen significant digits: a double cannot carry them; refused, never rounded.
+        let error = price_number(Some("1234567890.12345678".parse().unwrap())).unwrap_err();
+        assert!(error.to_string().contains("1234567890.12345678"), "{error}");
     }
 }

@@ -70,6 +70,12 @@ pub enum InvalidOrderReason {
     NotTradable,
     /// A modification that changes nothing.
     EmptyModification,
+    /// A price with more significant digits than the broker's JSON reader (a double) keeps:
+    /// refused rather than sent rounded.
+    PriceNotExactOnTheWire {
+        /// The price asked for.
+        price: Price,
+    },
     /// The broker refused the order's parameters; its message, verbatim.
     Rejected {
         /// The broker's message.
@@ -80,6 +86,11 @@ pub enum InvalidOrderReason {
 impl fmt::Display for InvalidOrderReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::PriceNotExactOnTheWire { price } => write!(
+                f,
+                "the price {price} has more significant digits than the broker reads exactly \
+                 from a JSON number"
+            ),
             Self::ZeroQuantity => f.write_str("quantity must be at least 1"),
             Self::OrderTypeNotChosen => f.write_str(
                 "no order type chosen: call market(), limit(), stop_loss(), stop_loss_market() or order_type()",
