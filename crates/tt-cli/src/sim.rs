@@ -24,7 +24,8 @@ pub(crate) struct Command {
     /// The instrument master it lists and trades [default: $TT_CACHE_DIR/instruments.db, else _cache/instruments.db].
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// The accounts' state file [default: the master's path with .sim-state.json appended].
+    /// The accounts' state database (SQLite, owner-only, written as each request changes it)
+    /// [default: the master's path with .sim-state.db appended].
     #[arg(long, value_name = "PATH")]
     state: Option<PathBuf>,
     /// The app's api_key (Upstox: client_id).

@@ -218,13 +218,12 @@ impl Book<'_> {
             placed_by: self.user_id.to_owned(),
         };
         let expires_unix = self.ttl_deadline(&state.terms);
-        self.account.orders.push(OrderRecord {
+        let index = self.account.orders.push(OrderRecord {
             history: vec![state.clone()],
             current: state,
             triggered: false,
             expires_unix,
         });
-        let index = self.account.orders.len() - 1;
         if order.variety == Variety::Regular {
             self.validate_and_send(index);
         }
@@ -366,8 +365,7 @@ impl Book<'_> {
         let index = self
             .account
             .orders
-            .iter()
-            .position(|o| o.id() == order_id)
+            .position_of(order_id)
             .ok_or(Refusal::UnknownOrder)?;
         let order = self
             .account

@@ -247,7 +247,11 @@ impl SimConfig {
     }
 
     /// Keeps the accounts (orders, trades, positions, holdings, funds, sessions; the prices)
-    /// in this JSON file: read at start when it exists, rewritten atomically after every change.
+    /// in this SQLite database, readable by its owner only: read at start when it exists
+    /// (created otherwise), and after each request the rows it changed are written, in one
+    /// transaction. A file of another schema version, or with a row that does not read back,
+    /// is refused at start ([`SimError::State`](crate::SimError::State),
+    /// [`SimError::StateRow`](crate::SimError::StateRow)) and left as it is.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> SimConfig {
         self.state_file = Some(path.into());
         self

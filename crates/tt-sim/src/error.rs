@@ -27,13 +27,27 @@ pub enum SimError {
         "the instrument master lists no Kite or Upstox instruments: import a broker's dump first"
     )]
     EmptyMaster,
-    /// The saved state beside the master could not be read or written. Retrying will not help
+    /// The saved state beside the master could not be opened, read or written, is not a
+    /// simulator's state database, or is of another schema version. Retrying will not help
     /// until the file is fixed or removed.
     #[error("simulator state {path}: {reason}")]
     State {
-        /// The state file.
+        /// The state database.
         path: PathBuf,
         /// What failed.
+        reason: String,
+    },
+    /// One row of the saved state does not read back. The simulator does not start, and the
+    /// database is left as it is: fix or delete that row, or remove the file.
+    #[error("simulator state {path}: table `{table}`, row {key}: {reason}")]
+    StateRow {
+        /// The state database.
+        path: PathBuf,
+        /// The table holding the row (`orders`, `sessions`, ...).
+        table: String,
+        /// The row's key (`(kite, 261124000000001)`, an instrument, ...).
+        key: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// The instrument named in an admin call is not in the master.

@@ -65,7 +65,8 @@ mod server;
 mod session;
 mod sim;
 mod stamp;
-mod state;
+mod store;
+mod tracked;
 mod universe;
 mod upstox;
 
@@ -74,4 +75,4 @@ pub use config::{KiteApp, RateLimits, SimConfig};
 pub use error::SimError;
 pub use fault::{Fault, FaultTarget, InvalidFaultTarget};
 pub use server::{SimHandle, SimOrder, Simulator};
-pub use state::state_path_for;
+pub use store::state_path_for;

@@ -3,7 +3,7 @@
 //! records a trade there. There is one market for every broker: the price is the exchange's,
 //! so an instrument both brokers list trades at the same price through either.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use tt_core::{Instrument, Price};
@@ -55,11 +55,15 @@ impl Tape {
     }
 }
 
-/// Every instrument's tape, by canonical instrument; only touched instruments are stored.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Every instrument's tape, by canonical instrument; only touched instruments are kept, and
+/// those touched since the market was last saved are noted.
+#[derive(Debug, Clone)]
 pub(crate) struct Market {
     tapes: BTreeMap<Instrument, Tape>,
     opened_unix: i64,
+    changed: BTreeSet<Instrument>,
+    /// Opened afresh (a new simulator, a reset): it replaces whatever the store holds.
+    replaces: bool,
 }
 
 impl Market {
@@ -68,7 +72,43 @@ impl Market {
         Market {
             tapes: BTreeMap::new(),
             opened_unix,
+            changed: BTreeSet::new(),
+            replaces: true,
         }
+    }
+
+    /// The market as the store holds it.
+    pub(crate) fn restored(opened_unix: i64, tapes: BTreeMap<Instrument, Tape>) -> Market {
+        Market {
+            tapes,
+            opened_unix,
+            changed: BTreeSet::new(),
+            replaces: false,
+        }
+    }
+
+    /// True when every stored tape must go (and the opening be written) before the changed
+    /// tapes are.
+    pub(crate) fn replaces(&self) -> bool {
+        self.replaces
+    }
+
+    /// True when something changed since the market was last saved.
+    pub(crate) fn has_changes(&self) -> bool {
+        self.replaces || !self.changed.is_empty()
+    }
+
+    /// The tapes changed since the market was last saved.
+    pub(crate) fn changed(&self) -> impl Iterator<Item = (&Instrument, &Tape)> {
+        self.changed
+            .iter()
+            .filter_map(|instrument| Some((instrument, self.tapes.get(instrument)?)))
+    }
+
+    /// The store has every change.
+    pub(crate) fn mark_saved(&mut self) {
+        self.changed.clear();
+        self.replaces = false;
     }
 
     /// When the day's trading began (Unix seconds).
@@ -103,6 +143,7 @@ impl Market {
         tape.high = tape.high.max(price);
         tape.low = tape.low.min(price);
         tape.last_trade_unix = now_unix;
+        self.changed.insert(listing.instrument.clone());
     }
 
     /// Adds one of the account's fills to the instrument's volume.
@@ -115,5 +156,6 @@ impl Market {
         tape.volume += u64::from(quantity);
         tape.last_quantity = quantity;
         tape.last_trade_unix = now_unix;
+        self.changed.insert(listing.instrument.clone());
     }
 }

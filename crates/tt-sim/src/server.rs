@@ -54,14 +54,15 @@ const MAX_BODY: usize = 1 << 20;
 pub struct Simulator;
 
 impl Simulator {
-    /// Reads the master (and the state file, if configured and present), binds the address and
+    /// Reads the master (and the state database, if configured and present), binds the address and
     /// starts serving on the current tokio runtime. The simulator stops when the handle is
     /// dropped or [`SimHandle::shutdown`] is called.
     ///
     /// # Errors
     /// [`SimError::NotLoopback`] for an address beyond the machine, [`SimError::Bind`] when the
     /// address cannot be bound, [`SimError::Master`] / [`SimError::EmptyMaster`] for an
-    /// unusable master, [`SimError::State`] for an unreadable state file.
+    /// unusable master, [`SimError::State`] for an unreadable state database or one of another
+    /// schema version, [`SimError::StateRow`] for a saved row that does not read back.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         if !config.addr.ip().is_loopback() {
             return Err(SimError::NotLoopback(config.addr));

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime, Time};
 use tt_core::IST;
 
+use crate::tracked::{Keyed, Rows};
 use crate::{SimBroker, stamp};
 
 /// How long a request token can be exchanged for a session.
@@ -34,6 +35,12 @@ pub(crate) struct Session {
     pub(crate) expires_unix: i64,
 }
 
+impl Keyed for Session {
+    fn key(&self) -> String {
+        self.access_token.clone()
+    }
+}
+
 /// The IST time of day a broker's access tokens die.
 fn cut_off(broker: SimBroker) -> Time {
     let (hour, minute) = match broker {
@@ -48,7 +55,7 @@ fn cut_off(broker: SimBroker) -> Time {
 pub(crate) struct Sessions {
     cut_off: Time,
     request_tokens: Vec<(String, OffsetDateTime)>,
-    open: Vec<Session>,
+    open: Rows<Session>,
 }
 
 impl Sessions {
@@ -57,12 +64,16 @@ impl Sessions {
         Sessions {
             cut_off: cut_off(broker),
             request_tokens: Vec::new(),
-            open: Vec::new(),
+            open: Rows::fresh(),
         }
     }
 
     /// Sessions at `broker` restored from saved state; expired ones are dropped.
-    pub(crate) fn restored(broker: SimBroker, open: Vec<Session>, now: OffsetDateTime) -> Sessions {
+    pub(crate) fn restored(
+        broker: SimBroker,
+        open: Rows<Session>,
+        now: OffsetDateTime,
+    ) -> Sessions {
         let mut sessions = Sessions {
             open,
             ..Sessions::new(broker)
@@ -71,9 +82,14 @@ impl Sessions {
         sessions
     }
 
-    /// The open sessions, for saving.
-    pub(crate) fn open_sessions(&self) -> &[Session] {
+    /// The open sessions, with what changed since they were saved.
+    pub(crate) fn open_sessions(&self) -> &Rows<Session> {
         &self.open
+    }
+
+    /// The store has every change.
+    pub(crate) fn mark_saved(&mut self) {
+        self.open.mark_saved();
     }
 
     /// A new request token, as the login page hands one to the redirect URL.

@@ -2,7 +2,6 @@
 //! broker's desk (account, sessions, rate counters), the market both brokers trade in, and the
 //! faults.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use time::OffsetDateTime;
@@ -15,8 +14,9 @@ use crate::fault::Faults;
 use crate::market::Market;
 use crate::rate::RateLimiter;
 use crate::session::Sessions;
+use crate::store::{SavedDesk, Store};
 use crate::universe::{InstrumentRef, Universe};
-use crate::{KiteApp, SimBroker, SimConfig, SimError, state};
+use crate::{KiteApp, SimBroker, SimConfig, SimError};
 
 /// What a fresh (or reset) account starts with, at every broker.
 #[derive(Debug, Clone, Copy)]
@@ -44,14 +44,26 @@ pub(crate) struct Inner {
     pub(crate) upstox: Desk,
     pub(crate) market: Market,
     pub(crate) faults: Faults,
-    /// An account, the market or the sessions changed since the state file was written.
-    dirty: bool,
 }
 
 impl Inner {
-    /// Notes that the saved state is out of date.
-    pub(crate) fn touch(&mut self) {
-        self.dirty = true;
+    /// True when an account, the sessions or the market changed since they were saved.
+    fn has_changes(&self) -> bool {
+        self.market.has_changes()
+            || SimBroker::ALL.into_iter().any(|broker| {
+                let desk = self.desk(broker);
+                desk.account.has_changes() || desk.sessions.open_sessions().has_changes()
+            })
+    }
+
+    /// The store has every change.
+    fn mark_saved(&mut self) {
+        self.market.mark_saved();
+        for broker in SimBroker::ALL {
+            let desk = self.desk_mut(broker);
+            desk.account.mark_saved();
+            desk.sessions.mark_saved();
+        }
     }
 
     /// The broker's desk.
@@ -97,7 +109,8 @@ pub(crate) struct Sim {
     pub(crate) app: KiteApp,
     clock: Arc<dyn Clock>,
     opening: Opening,
-    state_file: Option<PathBuf>,
+    /// The state database, when one is configured. Locked after `inner`, never before.
+    store: Option<Mutex<Store>>,
     inner: Mutex<Inner>,
 }
 
@@ -106,13 +119,14 @@ impl std::fmt::Debug for Sim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sim")
             .field("app", &self.app)
-            .field("state_file", &self.state_file)
+            .field("store", &self.store)
             .finish_non_exhaustive()
     }
 }
 
 impl Sim {
-    /// Reads the master's listings and, when a state file exists, the saved accounts.
+    /// Reads the master's listings and, when a state database is configured, the saved
+    /// accounts (creating the database when there is none).
     pub(crate) fn new(config: &SimConfig) -> Result<Sim, SimError> {
         let universe = Universe::from_master(&config.master)?;
         if universe.is_empty() {
@@ -124,8 +138,9 @@ impl Sim {
             commodity_funds: config.commodity_funds,
             seed_holdings: config.seed_holdings,
         };
-        let saved = match &config.state_file {
-            Some(path) => state::load(path)?,
+        let store = config.state_file.as_deref().map(Store::open).transpose()?;
+        let saved = match &store {
+            Some(store) => store.load()?,
             None => None,
         };
         let limiter = |broker: SimBroker| {
@@ -139,7 +154,7 @@ impl Sim {
         };
         let (kite, upstox, market) = match saved {
             Some(saved) => {
-                let desk = |broker: SimBroker, saved: state::SavedDesk| Desk {
+                let desk = |broker: SimBroker, saved: SavedDesk| Desk {
                     account: saved.account,
                     sessions: Sessions::restored(broker, saved.sessions, now),
                     limiter: limiter(broker),
@@ -168,13 +183,12 @@ impl Sim {
             app: config.app.clone(),
             clock: Arc::clone(&config.clock),
             opening,
-            state_file: config.state_file.clone(),
+            store: store.map(Mutex::new),
             inner: Mutex::new(Inner {
                 kite,
                 upstox,
                 market,
                 faults: Faults::default(),
-                dirty: true,
             }),
         };
         sim.persist();
@@ -197,12 +211,8 @@ impl Sim {
     pub(crate) fn current(&self) -> (MutexGuard<'_, Inner>, OffsetDateTime) {
         let now = self.now();
         let mut inner = self.lock();
-        let mut lapsed = false;
         for broker in SimBroker::ALL {
-            lapsed |= self.book(&mut inner, broker, now).expire_lapsed();
-        }
-        if lapsed {
-            inner.touch();
+            self.book(&mut inner, broker, now).expire_lapsed();
         }
         (inner, now)
     }
@@ -331,7 +341,6 @@ impl Sim {
             self.book(&mut inner, broker, now)
                 .price_moved(listing, price);
         }
-        inner.touch();
         Ok(())
     }
 
@@ -341,7 +350,6 @@ impl Sim {
         for broker in SimBroker::ALL {
             self.book(&mut inner, broker, now).open_market();
         }
-        inner.touch();
     }
 
     /// Opens a session at `broker` without the login page; returns its access token.
@@ -349,7 +357,6 @@ impl Sim {
         let now = self.now();
         let mut inner = self.lock();
         let session = inner.desk_mut(broker).sessions.open(now);
-        inner.touch();
         session.access_token
     }
 
@@ -363,21 +370,22 @@ impl Sim {
         }
         inner.market = Market::opened_at(now.unix_timestamp());
         inner.faults.clear();
-        inner.touch();
     }
 
-    /// Writes the state file if anything changed since it was last written. A failure is
-    /// reported on stderr and retried after the next change: the simulator keeps serving.
+    /// Writes what changed since the last successful write to the state database, in one
+    /// transaction. A failure is reported on stderr and the changes are kept, so the next
+    /// write (after the next request) saves them too: the simulator keeps serving.
     pub(crate) fn persist(&self) {
-        let Some(path) = &self.state_file else {
+        let Some(store) = &self.store else {
             return;
         };
         let mut inner = self.lock();
-        if !inner.dirty {
+        if !inner.has_changes() {
             return;
         }
-        match state::save(path, &inner) {
-            Ok(()) => inner.dirty = false,
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        match store.write(&inner) {
+            Ok(()) => inner.mark_saved(),
             Err(e) => eprintln!("tt-sim: {e}"),
         }
     }

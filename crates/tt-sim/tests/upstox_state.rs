@@ -24,7 +24,7 @@ async fn each_brokers_account_and_sessions_survive_a_restart() {
     let config = SimConfig::new(master)
         .rate_limits(RateLimits::UNLIMITED)
         .clock(clock)
-        .state_file(dir.path("state.json"));
+        .state_file(dir.path("state.db"));
     let first = Simulator::start(config.clone()).await.unwrap();
     first
         .set_price("NSE:INFY", "1500".parse().unwrap())

@@ -55,7 +55,7 @@ fn main() {
         .build()
         .unwrap();
     let world = sim_runtime.block_on(World::start("bench-sim-book"));
-    let state = world.dir.join("paper.sim-state");
+    let state = world.dir.join("paper.sim-state.db");
     let sim = sim_runtime
         .block_on(Simulator::start(
             SimConfig::new(Arc::clone(&world.master))

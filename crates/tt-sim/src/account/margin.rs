@@ -223,8 +223,8 @@ pub(crate) fn utilisation(
 /// Cash of `segment`.
 pub(crate) fn cash(account: &Account, segment: FundSegment) -> Amount {
     match segment {
-        FundSegment::Equity => account.equity_cash,
-        FundSegment::Commodity => account.commodity_cash,
+        FundSegment::Equity => account.funds.equity_cash,
+        FundSegment::Commodity => account.funds.commodity_cash,
     }
 }
 

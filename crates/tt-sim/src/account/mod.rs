@@ -10,6 +10,7 @@ use tt_core::{Amount, Exchange, Instrument, InstrumentKind, Price, ProductType, 
 
 use crate::SimBroker;
 use crate::stamp;
+use crate::tracked::{Keyed, Rows, Tracked};
 use crate::universe::{InstrumentRef, Universe};
 use order::OrderRecord;
 
@@ -128,17 +129,38 @@ impl HoldingRecord {
     }
 }
 
-/// Everything the account holds.
+impl Keyed for OrderRecord {
+    fn key(&self) -> String {
+        self.id().to_owned()
+    }
+}
+
+impl Keyed for TradeRecord {
+    fn key(&self) -> String {
+        self.trade_id.clone()
+    }
+}
+
+impl Keyed for PositionRecord {
+    fn key(&self) -> String {
+        position_key(&self.instrument.instrument, self.product)
+    }
+}
+
+impl Keyed for HoldingRecord {
+    fn key(&self) -> String {
+        self.instrument.instrument.to_string()
+    }
+}
+
+/// The key of the position in `instrument` under `product`: `NSE:INFY/MIS`.
+fn position_key(instrument: &Instrument, product: ProductType) -> String {
+    format!("{instrument}/{}", product.code())
+}
+
+/// The account's cash and the sequence numbers of the ids it issued: one row per broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Account {
-    /// Every order of the day, in placement order.
-    pub(crate) orders: Vec<OrderRecord>,
-    /// Every fill, in time order.
-    pub(crate) trades: Vec<TradeRecord>,
-    /// One per instrument and product traded, in first-trade order.
-    pub(crate) positions: Vec<PositionRecord>,
-    /// Delivery holdings.
-    pub(crate) holdings: Vec<HoldingRecord>,
+pub(crate) struct Funds {
     /// Opening cash of the equity segment.
     pub(crate) equity_cash: Amount,
     /// Opening cash of the commodity segment.
@@ -147,6 +169,21 @@ pub(crate) struct Account {
     pub(crate) next_order: u64,
     /// See `next_order`.
     pub(crate) next_trade: u64,
+}
+
+/// Everything the account holds, each collection noting what changed since it was saved.
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    /// Every order of the day, in placement order.
+    pub(crate) orders: Rows<OrderRecord>,
+    /// Every fill, in time order.
+    pub(crate) trades: Rows<TradeRecord>,
+    /// One per instrument and product traded, in first-trade order.
+    pub(crate) positions: Rows<PositionRecord>,
+    /// Delivery holdings.
+    pub(crate) holdings: Rows<HoldingRecord>,
+    /// Cash and id counters.
+    pub(crate) funds: Tracked<Funds>,
 }
 
 impl Account {
@@ -186,23 +223,45 @@ impl Account {
                         .unwrap_or(listing.reference_price),
                     authorised_date: authorised_date.clone(),
                 }
-            })
-            .collect();
+            });
+        let mut holdings = Rows::fresh();
+        for holding in seeded {
+            holdings.push(holding);
+        }
         Account {
-            orders: Vec::new(),
-            trades: Vec::new(),
-            positions: Vec::new(),
-            holdings: seeded,
-            equity_cash,
-            commodity_cash,
-            next_order: 0,
-            next_trade: 0,
+            orders: Rows::fresh(),
+            trades: Rows::fresh(),
+            positions: Rows::fresh(),
+            holdings,
+            funds: Tracked::fresh(Funds {
+                equity_cash,
+                commodity_cash,
+                next_order: 0,
+                next_trade: 0,
+            }),
+        }
+    }
+
+    /// The account as the store holds it.
+    pub(crate) fn restored(
+        orders: Rows<OrderRecord>,
+        trades: Rows<TradeRecord>,
+        positions: Rows<PositionRecord>,
+        holdings: Rows<HoldingRecord>,
+        funds: Funds,
+    ) -> Account {
+        Account {
+            orders,
+            trades,
+            positions,
+            holdings,
+            funds: Tracked::restored(funds),
         }
     }
 
     /// The order with `order_id`.
     pub(crate) fn order(&self, order_id: &str) -> Option<&OrderRecord> {
-        self.orders.iter().find(|o| o.id() == order_id)
+        self.orders.by_key(order_id)
     }
 
     /// The position in `instrument` under `product`.
@@ -211,37 +270,47 @@ impl Account {
         instrument: &Instrument,
         product: ProductType,
     ) -> Option<&PositionRecord> {
-        self.positions
-            .iter()
-            .find(|p| p.instrument.instrument == *instrument && p.product == product)
+        self.positions.by_key(&position_key(instrument, product))
     }
 
     /// The holding of `instrument`.
     pub(crate) fn holding(&self, instrument: &Instrument) -> Option<&HoldingRecord> {
-        self.holdings
-            .iter()
-            .find(|h| h.instrument.instrument == *instrument)
+        self.holdings.by_key(&instrument.to_string())
+    }
+
+    /// True when something changed since the account was last saved.
+    pub(crate) fn has_changes(&self) -> bool {
+        self.orders.has_changes()
+            || self.trades.has_changes()
+            || self.positions.has_changes()
+            || self.holdings.has_changes()
+            || self.funds.has_changes()
+    }
+
+    /// The store has every change.
+    pub(crate) fn mark_saved(&mut self) {
+        self.orders.mark_saved();
+        self.trades.mark_saved();
+        self.positions.mark_saved();
+        self.holdings.mark_saved();
+        self.funds.mark_saved();
     }
 
     /// Records a fill: the trade, the position, and for delivery the holding.
     pub(crate) fn record_fill(&mut self, trade: TradeRecord) {
         let value = trade.price * trade.quantity;
         let quantity = u64::from(trade.quantity);
-        let index = match self.positions.iter().position(|p| {
-            p.instrument.instrument == trade.instrument.instrument && p.product == trade.product
-        }) {
+        let key = position_key(&trade.instrument.instrument, trade.product);
+        let index = match self.positions.position_of(&key) {
             Some(index) => index,
-            None => {
-                self.positions.push(PositionRecord {
-                    instrument: trade.instrument.clone(),
-                    product: trade.product,
-                    buy_quantity: 0,
-                    buy_value: Amount::ZERO,
-                    sell_quantity: 0,
-                    sell_value: Amount::ZERO,
-                });
-                self.positions.len() - 1
-            }
+            None => self.positions.push(PositionRecord {
+                instrument: trade.instrument.clone(),
+                product: trade.product,
+                buy_quantity: 0,
+                buy_value: Amount::ZERO,
+                sell_quantity: 0,
+                sell_value: Amount::ZERO,
+            }),
         };
         if let Some(position) = self.positions.get_mut(index) {
             match trade.side {
@@ -267,8 +336,7 @@ impl Account {
         let quantity = u64::from(trade.quantity);
         let existing = self
             .holdings
-            .iter()
-            .position(|h| h.instrument.instrument == trade.instrument.instrument);
+            .position_of(&trade.instrument.instrument.to_string());
         match (trade.side, existing) {
             (Side::Buy, Some(index)) => {
                 if let Some(holding) = self.holdings.get_mut(index) {
@@ -279,23 +347,26 @@ impl Account {
                     holding.average_price = average(cost, held + quantity);
                 }
             }
-            (Side::Buy, None) => self.holdings.push(HoldingRecord {
-                instrument: trade.instrument.clone(),
-                isin: String::new(),
-                quantity: 0,
-                t1_quantity: quantity,
-                opening_quantity: 0,
-                average_price: trade.price,
-                authorised_date: trade.fill_timestamp.clone(),
-            }),
+            (Side::Buy, None) => {
+                self.holdings.push(HoldingRecord {
+                    instrument: trade.instrument.clone(),
+                    isin: String::new(),
+                    quantity: 0,
+                    t1_quantity: quantity,
+                    opening_quantity: 0,
+                    average_price: trade.price,
+                    authorised_date: trade.fill_timestamp.clone(),
+                });
+            }
             (Side::Sell, Some(index)) => {
-                if let Some(holding) = self.holdings.get_mut(index) {
+                let emptied = self.holdings.get_mut(index).is_some_and(|holding| {
                     let from_t1 = holding.t1_quantity.min(quantity);
                     holding.t1_quantity -= from_t1;
                     holding.quantity = holding.quantity.saturating_sub(quantity - from_t1);
-                    if holding.total() == 0 {
-                        self.holdings.remove(index);
-                    }
+                    holding.total() == 0
+                });
+                if emptied {
+                    self.holdings.remove(index);
                 }
             }
             // A delivery sell is only accepted against holdings, so there is one.
@@ -306,14 +377,16 @@ impl Account {
     /// The next order id: the IST date then nine digits (`250807000000001`), as Kite's are
     /// fifteen-digit numbers.
     pub(crate) fn issue_order_id(&mut self, now: OffsetDateTime) -> String {
-        self.next_order += 1;
-        format!("{}{:09}", stamp::ist_yymmdd(now), self.next_order)
+        let funds = self.funds.edit();
+        funds.next_order += 1;
+        format!("{}{:09}", stamp::ist_yymmdd(now), funds.next_order)
     }
 
     /// The next trade id (eight digits and up).
     pub(crate) fn issue_trade_id(&mut self) -> String {
-        self.next_trade += 1;
-        format!("{}", 10_000_000 + self.next_trade)
+        let funds = self.funds.edit();
+        funds.next_trade += 1;
+        format!("{}", 10_000_000 + funds.next_trade)
     }
 }
 

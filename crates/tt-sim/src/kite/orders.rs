@@ -284,7 +284,6 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
         .book(&mut inner, SimBroker::Kite, now)
         .place(order)
         .map_err(refused)?;
-    inner.touch();
     Ok(wire::success(&wire::OrderAck {
         order_id: &order_id,
     }))
@@ -334,7 +333,6 @@ pub(crate) fn modify(
     sim.book(&mut inner, SimBroker::Kite, now)
         .modify(variety, order_id, terms)
         .map_err(refused)?;
-    inner.touch();
     Ok(wire::success(&wire::OrderAck { order_id }))
 }
 
@@ -348,7 +346,6 @@ pub(crate) fn cancel(sim: &Sim, variety: &str, order_id: &str) -> Result<Reply, 
     sim.book(&mut inner, SimBroker::Kite, now)
         .cancel(variety, order_id)
         .map_err(refused)?;
-    inner.touch();
     Ok(wire::success(&wire::OrderAck { order_id }))
 }
 

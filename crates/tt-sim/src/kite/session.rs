@@ -82,9 +82,7 @@ pub(crate) fn create(sim: &Sim, call: &Call) -> Result<Reply, KiteError> {
         if !inner.kite.sessions.is_redeemable(request_token, now) {
             return Err(KiteError::token("Token is invalid or has expired."));
         }
-        let session = inner.kite.sessions.redeem(request_token, now);
-        inner.touch();
-        session
+        inner.kite.sessions.redeem(request_token, now)
     };
     let app = &sim.app;
     Ok(wire::success(&wire::Session {
@@ -121,10 +119,7 @@ pub(crate) fn delete(sim: &Sim, call: &Call) -> Result<Reply, KiteError> {
     let access_token = params
         .value("access_token")
         .ok_or_else(|| KiteError::input("Missing `access_token`."))?;
-    let mut inner = sim.lock();
-    if inner.kite.sessions.close(access_token) {
-        inner.touch();
-    }
+    sim.lock().kite.sessions.close(access_token);
     Ok(wire::success(&true))
 }
 

@@ -388,7 +388,6 @@ pub(crate) fn place(sim: &Sim, call: &Call, version: Version) -> Result<Reply, U
             Err(_) => break,
         }
     }
-    inner.touch();
     drop(inner);
     Ok(match (version, order_ids.as_slice()) {
         (Version::V2, [first, ..]) => wire::success(&wire::OrderAck { order_id: first }),
@@ -442,7 +441,6 @@ pub(crate) fn modify(sim: &Sim, call: &Call, version: Version) -> Result<Reply, 
     sim.book(&mut inner, SimBroker::Upstox, now)
         .modify(variety, order_id, terms)
         .map_err(|r| refused(r, order_id))?;
-    inner.touch();
     drop(inner);
     Ok(acknowledged(&wire::OrderAck { order_id }, version, started))
 }
@@ -470,7 +468,6 @@ pub(crate) fn cancel(sim: &Sim, call: &Call, version: Version) -> Result<Reply, 
     sim.book(&mut inner, SimBroker::Upstox, now)
         .cancel(variety, &order_id)
         .map_err(|r| refused(r, &order_id))?;
-    inner.touch();
     drop(inner);
     Ok(acknowledged(
         &wire::OrderAck {

@@ -87,12 +87,7 @@ pub(crate) fn token(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
         )
         .at("code", Some(Value::from(code_sent))));
     }
-    let session = {
-        let mut inner = sim.lock();
-        let session = inner.upstox.sessions.open(now);
-        inner.touch();
-        session
-    };
+    let session = sim.lock().upstox.sessions.open(now);
     let body = serde_json::to_vec(&wire::Token {
         profile: portfolio::profile_of(&sim.app),
         access_token: &session.access_token,
@@ -118,13 +113,9 @@ pub(crate) fn authorize<'c>(sim: &Sim, call: &'c Call) -> Result<&'c str, Upstox
 
 /// `DELETE /v2/logout`: the token stops working.
 pub(crate) fn logout(sim: &Sim, access_token: &str) -> Reply {
-    let mut inner = sim.lock();
-    if inner
+    sim.lock()
         .desk_mut(SimBroker::Upstox)
         .sessions
-        .close(access_token)
-    {
-        inner.touch();
-    }
+        .close(access_token);
     wire::success(&true)
 }
