@@ -47,23 +47,6 @@ def expect_error(exception, call, what):
     return None
 
 
-def client_class(error_type):
-    """The exception class the client raises for an `error_type`: its own lookup, under which
-    types it has no class for (MarginException, HoldingException) become GeneralException."""
-    return getattr(ex, error_type, ex.GeneralException)
-
-
-def raw_order(kite, form):
-    """Places an order with `requests` directly, to see the envelope the client hides."""
-    answer = requests.post(
-        f"{kite.root}/orders/regular",
-        data=form,
-        headers={"X-Kite-Version": "3", "Authorization": f"token {kite.api_key}:{kite.access_token}"},
-        timeout=7,
-    )
-    return answer.status_code, answer.json()
-
-
 def on_tick(price, tick):
     """`price` rounded to a multiple of `tick`, exactly."""
     tick = Decimal(tick)
@@ -217,27 +200,32 @@ def check_orders(kite, root, last, holdings):
         variety=kite.VARIETY_REGULAR, exchange=kite.EXCHANGE_NSE, tradingsymbol="INFY",
         transaction_type=kite.TRANSACTION_TYPE_BUY, quantity=1, product=kite.PRODUCT_MIS,
         order_type=kite.ORDER_TYPE_LIMIT, price=100.03), "price off the tick")
-    expect_error(client_class("MarginException"), lambda: kite.place_order(
+    # Kite accepts an order short of funds or holdings and its RMS rejects it in the book.
+    short = kite.place_order(
         variety=kite.VARIETY_REGULAR, exchange=kite.EXCHANGE_NSE, tradingsymbol="INFY",
         transaction_type=kite.TRANSACTION_TYPE_BUY, quantity=100000, product=kite.PRODUCT_CNC,
-        order_type=kite.ORDER_TYPE_MARKET), "buying beyond the funds")
-    status, envelope = raw_order(kite, {
-        "exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY",
-        "quantity": 100000, "product": "CNC", "order_type": "MARKET"})
-    check(status == 400 and envelope.get("error_type") == "MarginException"
-          and envelope.get("data", "absent") is None,
-          f"insufficient funds is a 400 MarginException on the wire ({status} {envelope})")
+        order_type=kite.ORDER_TYPE_MARKET)
+    rejected = kite.order_history(short)
+    statuses = [s["status"] for s in rejected]
+    check(statuses == ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"],
+          f"buying beyond the funds is accepted, then rejected ({statuses})")
+    message = rejected[-1]["status_message"] or ""
+    raw = rejected[-1]["status_message_raw"] or ""
+    check(message.startswith("Insufficient funds. Required margin is ")
+          and message.endswith(". Check the orderbook for open orders."),
+          f"the rejection says why ({message})")
+    check(raw.startswith("RMS:Margin Exceeds,Required:") and " for entity account-" in raw,
+          f"status_message_raw is the RMS's text ({raw})")
     held = holdings[0]
-    expect_error(client_class("HoldingException"), lambda: kite.place_order(
+    oversold = kite.place_order(
         variety=kite.VARIETY_REGULAR, exchange=kite.EXCHANGE_NSE,
         tradingsymbol=held["tradingsymbol"], transaction_type=kite.TRANSACTION_TYPE_SELL,
         quantity=held["quantity"] + 1, product=kite.PRODUCT_CNC,
-        order_type=kite.ORDER_TYPE_MARKET), "selling more than held")
-    status, envelope = raw_order(kite, {
-        "exchange": "NSE", "tradingsymbol": held["tradingsymbol"], "transaction_type": "SELL",
-        "quantity": held["quantity"] + 1, "product": "CNC", "order_type": "MARKET"})
-    check(status == 400 and envelope.get("error_type") == "HoldingException",
-          f"selling more than held is a 400 HoldingException on the wire ({status} {envelope})")
+        order_type=kite.ORDER_TYPE_MARKET)
+    last = kite.order_history(oversold)[-1]
+    check(last["status"] == "REJECTED"
+          and (last["status_message"] or "").startswith("Insufficient holdings"),
+          f"selling more than held is rejected ({last['status']}: {last['status_message']})")
     expect_error(ex.OrderException, lambda: kite.modify_order(
         kite.VARIETY_REGULAR, market, quantity=5), "modifying a completed order")
     expect_error(ex.OrderException, lambda: kite.cancel_order(kite.VARIETY_REGULAR, market),
@@ -248,7 +236,8 @@ def check_orders(kite, root, last, holdings):
 
     orders = kite.orders()
     ids = [o["order_id"] for o in orders]
-    check(ids == [market, limit, stop], f"orderbook lists the orders in order ({ids})")
+    check(ids == [market, limit, stop, short, oversold],
+          f"orderbook lists the orders in order, rejected ones included ({ids})")
     check(isinstance(orders[0]["exchange_timestamp"], datetime.datetime), "exchange_timestamp parses")
     trades = kite.trades()
     check([t["order_id"] for t in trades] == [market, stop], "tradebook has the two fills")

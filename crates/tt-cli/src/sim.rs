@@ -58,6 +58,11 @@ pub(crate) struct Command {
     /// Switch every broker's rate limits off (otherwise each broker's documented ones apply).
     #[arg(long)]
     no_rate_limits: bool,
+    /// Refuse an order short of funds or holdings at placement (Kite: 400 MarginException or
+    /// HoldingException; Upstox: 400 UDAPI100500) instead of accepting it and rejecting it in
+    /// the order book, as the brokers do.
+    #[arg(long)]
+    reject_synchronously: bool,
     /// The token calls under /__sim/ must carry in X-Sim-Admin-Token [default: a random one,
     /// printed at start].
     #[arg(long, env = "TT_SIM_ADMIN_TOKEN", hide_env_values = true)]
@@ -93,6 +98,7 @@ async fn serve(command: Command) -> Result<ExitCode, String> {
         .app(app)
         .equity_funds(command.funds)
         .commodity_funds(command.commodity_funds)
+        .reject_synchronously(command.reject_synchronously)
         .state_file(state);
     if command.no_rate_limits {
         config = config.rate_limits(RateLimits::UNLIMITED);

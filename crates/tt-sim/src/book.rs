@@ -10,8 +10,13 @@
 //!   stop-loss whose trigger has already traded when it arrives is rejected, as exchanges do.
 //! - An after-market order waits in `AMO REQ RECEIVED` until the market opens.
 //!
-//! The book checks what the broker's risk system checks before accepting: funds for what an
-//! order opens, and holdings for a delivery sale.
+//! The book checks what the broker's risk system checks: funds for what an order opens, and
+//! holdings for a delivery sale. As at the brokers, an order short of either is accepted (its
+//! id returned) and then rejected in the book (`PUT ORDER REQ RECEIVED`, `VALIDATION PENDING`,
+//! `REJECTED`, with the broker's wording of the shortfall), already when the next read comes;
+//! with [`SimConfig::reject_synchronously`](crate::SimConfig::reject_synchronously) the
+//! placement itself is refused instead. A modification short of funds or holdings is always
+//! refused synchronously.
 
 use time::OffsetDateTime;
 use tt_core::{Amount, Instrument, OrderType, Price, ProductType, Side};
@@ -63,6 +68,19 @@ pub(crate) enum Refusal {
     TriggerAlreadyCrossed { side: Side },
 }
 
+/// How a broker's order book words a rejection: `status_message` and `status_message_raw`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RejectionText {
+    /// What the order's `status_message` says.
+    pub(crate) message: String,
+    /// What its `status_message_raw` says (the risk system's own text).
+    pub(crate) raw: String,
+}
+
+/// A broker's wording of a placement's shortfall ([`Refusal::InsufficientFunds`] or
+/// [`Refusal::InsufficientHoldings`]) for the account of the user id given.
+pub(crate) type Wording = fn(&Refusal, &str) -> RejectionText;
+
 /// One broker's book, open on its account and the market for one request.
 pub(crate) struct Book<'a> {
     pub(crate) account: &'a mut Account,
@@ -70,6 +88,8 @@ pub(crate) struct Book<'a> {
     pub(crate) universe: &'a Universe,
     pub(crate) now: OffsetDateTime,
     pub(crate) user_id: &'a str,
+    /// Refuse a placement short of funds or holdings instead of accepting and rejecting it.
+    pub(crate) reject_synchronously: bool,
 }
 
 /// True when a stop-loss on `side` with `trigger` is triggered by a trade at `last`.
@@ -162,13 +182,12 @@ impl Book<'_> {
         (held + u64::from(returning)).saturating_sub(promised)
     }
 
-    /// Accepts an order into the book, or refuses it for funds or holdings.
-    pub(crate) fn place(&mut self, order: NewOrder) -> Result<String, Refusal> {
-        self.expire_lapsed();
+    /// What a new order is short of: holdings for a delivery sale, else funds.
+    fn shortfall(&self, order: &NewOrder) -> Option<Refusal> {
         if order.product == ProductType::Cnc && order.side == Side::Sell {
             let available = self.sellable(&order.instrument.instrument, 0);
             if u64::from(order.terms.quantity) > available {
-                return Err(Refusal::InsufficientHoldings {
+                return Some(Refusal::InsufficientHoldings {
                     tradingsymbol: order.instrument.tradingsymbol.clone(),
                     available,
                     requested: u64::from(order.terms.quantity),
@@ -183,11 +202,19 @@ impl Book<'_> {
             order.terms.quantity,
         );
         let available = self.available(FundSegment::of(order.instrument.exchange));
-        if required.mantissa() > 0 && required > available {
-            return Err(Refusal::InsufficientFunds {
-                required,
-                available,
-            });
+        (required.mantissa() > 0 && required > available).then_some(Refusal::InsufficientFunds {
+            required,
+            available,
+        })
+    }
+
+    /// Accepts an order into the book; one short of funds or holdings is then rejected, worded
+    /// by `wording`, or (synchronous rejection) refused.
+    pub(crate) fn place(&mut self, order: NewOrder, wording: Wording) -> Result<String, Refusal> {
+        self.expire_lapsed();
+        let shortfall = self.shortfall(&order);
+        if let Some(refusal) = shortfall.clone().filter(|_| self.reject_synchronously) {
+            return Err(refusal);
         }
 
         let order_id = self.account.issue_order_id(self.now);
@@ -200,6 +227,7 @@ impl Book<'_> {
             exchange_order_id: None,
             status: first,
             status_message: None,
+            status_message_raw: None,
             order_timestamp: self.now_text(),
             exchange_timestamp: None,
             exchange_update_timestamp: None,
@@ -224,6 +252,17 @@ impl Book<'_> {
             triggered: false,
             expires_unix,
         });
+        if let Some(refusal) = shortfall {
+            let text = wording(&refusal, self.user_id);
+            if let Some(order) = self.account.orders.get_mut(index) {
+                order.transition(Status::ValidationPending);
+                order.current.status_message = Some(text.message);
+                order.current.status_message_raw = Some(text.raw);
+                order.current.pending_quantity = 0;
+                order.transition(Status::Rejected);
+            }
+            return Ok(order_id);
+        }
         if order.variety == Variety::Regular {
             self.validate_and_send(index);
         }

@@ -177,6 +177,7 @@ pub struct SimConfig {
     pub(crate) state_file: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) admin_token: Option<Secret>,
+    pub(crate) reject_synchronously: bool,
 }
 
 impl SimConfig {
@@ -197,6 +198,7 @@ impl SimConfig {
             state_file: None,
             clock: Arc::new(SystemClock),
             admin_token: None,
+            reject_synchronously: false,
         }
     }
 
@@ -260,6 +262,16 @@ impl SimConfig {
     /// Reads the time from `clock` (timestamps, session expiry, rate-limit windows).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> SimConfig {
         self.clock = clock;
+        self
+    }
+
+    /// With `true`, refuses a placement short of funds or holdings outright (Kite: 400
+    /// `MarginException` / `HoldingException`; Upstox: 400 `UDAPI100500`) instead of doing what
+    /// the brokers do, which is the default: accept it (the place call answers its order id)
+    /// and reject it in the book, where the next read of the order finds it `REJECTED` with the
+    /// broker's message.
+    pub fn reject_synchronously(mut self, synchronously: bool) -> SimConfig {
+        self.reject_synchronously = synchronously;
         self
     }
 

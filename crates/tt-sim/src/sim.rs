@@ -109,6 +109,7 @@ pub(crate) struct Sim {
     pub(crate) app: KiteApp,
     clock: Arc<dyn Clock>,
     opening: Opening,
+    reject_synchronously: bool,
     /// The state database, when one is configured. Locked after `inner`, never before.
     store: Option<Mutex<Store>>,
     inner: Mutex<Inner>,
@@ -183,6 +184,7 @@ impl Sim {
             app: config.app.clone(),
             clock: Arc::clone(&config.clock),
             opening,
+            reject_synchronously: config.reject_synchronously,
             store: store.map(Mutex::new),
             inner: Mutex::new(Inner {
                 kite,
@@ -313,6 +315,7 @@ impl Sim {
             universe: &self.universe,
             now,
             user_id: &self.app.user_id,
+            reject_synchronously: self.reject_synchronously,
         }
     }
 

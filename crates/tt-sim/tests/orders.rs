@@ -362,8 +362,42 @@ async fn invalid_orders_are_input_exceptions() {
 }
 
 #[tokio::test]
-async fn buying_beyond_the_funds_is_a_margin_exception() {
+async fn buying_beyond_the_funds_is_accepted_then_rejected_by_the_rms() {
     let sim = TestSim::start("orders-margin").await;
+    sim.set_price("NSE:RELIANCE", "2500");
+    let id = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=RELIANCE&transaction_type=BUY&order_type=MARKET&quantity=1000&product=CNC")
+        .await;
+    assert_eq!(
+        sim.kite.statuses(&id).await,
+        ["PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"]
+    );
+    let order = sim.kite.order(&id).await;
+    assert_eq!(
+        order["status_message"],
+        "Insufficient funds. Required margin is 2500000.00 but available margin is 1000000.00. Check the orderbook for open orders."
+    );
+    assert_eq!(
+        order["status_message_raw"],
+        "RMS:Margin Exceeds,Required:2500000.00, Available:1000000.00 for entity account-TT0001 across exchange across segment across product "
+    );
+    assert_eq!(order["pending_quantity"], 0);
+    assert_eq!(order["filled_quantity"], 0);
+    assert!(order["exchange_order_id"].is_null(), "{order}");
+    // It blocks nothing: intraday needs a fifth, 5,00,000, which fits.
+    let margins = sim.kite.get("/user/margins/equity").await.data();
+    assert_eq!(margins["utilised"]["debits"], 0);
+    let intraday = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=RELIANCE&transaction_type=BUY&order_type=MARKET&quantity=1000&product=MIS")
+        .await;
+    assert_eq!(sim.kite.order(&intraday).await["status"], "COMPLETE");
+}
+
+#[tokio::test]
+async fn synchronous_rejection_answers_a_margin_exception() {
+    let sim = TestSim::start_with("orders-margin-sync", |c| c.reject_synchronously(true)).await;
     sim.set_price("NSE:RELIANCE", "2500");
     let message = sim
         .kite
@@ -373,20 +407,15 @@ async fn buying_beyond_the_funds_is_a_margin_exception() {
         )
         .await
         .error(400, "MarginException");
-    assert!(
-        message.starts_with(
-            "Insufficient funds. Required margin is 2500000.00 but available margin is 1000000.00"
-        ),
-        "{message}"
+    assert_eq!(
+        message,
+        "Insufficient funds. Required margin is 2500000.00 but available margin is 1000000.00."
     );
-    // Intraday needs a fifth: 5,00,000 fits.
-    sim.kite
-        .place("exchange=NSE&tradingsymbol=RELIANCE&transaction_type=BUY&order_type=MARKET&quantity=1000&product=MIS")
-        .await;
+    assert!(sim.handle.orders().is_empty());
 }
 
 #[tokio::test]
-async fn selling_more_than_held_is_a_holding_exception() {
+async fn selling_more_than_held_is_rejected_by_the_rms() {
     let sim = TestSim::start("orders-holding").await;
     let holdings = sim.kite.get("/portfolio/holdings").await.data();
     let first = &holdings[0];
@@ -397,10 +426,26 @@ async fn selling_more_than_held_is_a_holding_exception() {
             "exchange=NSE&tradingsymbol={symbol}&transaction_type=SELL&order_type=MARKET&quantity={quantity}&product=CNC"
         )
     };
-    sim.kite
-        .post("/orders/regular", &sell(held + 1))
-        .await
-        .error(400, "HoldingException");
+    let oversold = sim.kite.place(&sell(held + 1)).await;
+    let order = sim.kite.order(&oversold).await;
+    assert_eq!(order["status"], "REJECTED");
+    assert_eq!(
+        order["status_message"],
+        format!(
+            "Insufficient holdings for {symbol}. Available quantity is {held} but the order quantity is {}.",
+            held + 1
+        )
+    );
+    assert!(
+        order["status_message_raw"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "RMS:Holding Exceeds,Required:{}, Available:{held} for entity account-TT0001",
+                held + 1
+            )),
+        "{order}"
+    );
     sim.kite.place(&sell(held)).await;
     let after = sim.kite.get("/portfolio/holdings").await.data();
     assert!(
@@ -410,6 +455,24 @@ async fn selling_more_than_held_is_a_holding_exception() {
             .iter()
             .all(|h| h["tradingsymbol"] != symbol)
     );
+}
+
+#[tokio::test]
+async fn synchronous_rejection_answers_a_holding_exception() {
+    let sim = TestSim::start_with("orders-holding-sync", |c| c.reject_synchronously(true)).await;
+    let holdings = sim.kite.get("/portfolio/holdings").await.data();
+    let symbol = holdings[0]["tradingsymbol"].as_str().unwrap();
+    let held = holdings[0]["quantity"].as_u64().unwrap();
+    sim.kite
+        .post(
+            "/orders/regular",
+            &format!(
+                "exchange=NSE&tradingsymbol={symbol}&transaction_type=SELL&order_type=MARKET&quantity={}&product=CNC",
+                held + 1
+            ),
+        )
+        .await
+        .error(400, "HoldingException");
 }
 
 #[tokio::test]
@@ -531,13 +594,19 @@ async fn commodity_orders_draw_on_commodity_funds() {
     let sim = TestSim::start("orders-commodity").await;
     sim.set_price("MCX:GOLD26DECFUT", "76000");
     // No commodity funds by default.
-    sim.kite
-        .post(
-            "/orders/regular",
-            "exchange=MCX&tradingsymbol=GOLD26DECFUT&transaction_type=BUY&order_type=MARKET&quantity=1&product=NRML",
-        )
-        .await
-        .error(400, "MarginException");
+    let id = sim
+        .kite
+        .place("exchange=MCX&tradingsymbol=GOLD26DECFUT&transaction_type=BUY&order_type=MARKET&quantity=1&product=NRML")
+        .await;
+    let order = sim.kite.order(&id).await;
+    assert_eq!(order["status"], "REJECTED");
+    assert!(
+        order["status_message"]
+            .as_str()
+            .unwrap()
+            .ends_with("but available margin is 0.00. Check the orderbook for open orders."),
+        "{order}"
+    );
 }
 
 #[tokio::test]

@@ -286,9 +286,69 @@ async fn bad_fields_get_upstoxs_codes() {
 }
 
 #[tokio::test]
-async fn funds_and_holdings_are_checked_in_prose() {
+async fn orders_short_of_funds_or_holdings_are_accepted_then_rejected_in_prose() {
     let sim = BothSim::start_with("upstox-orders-rms", |c| {
         c.equity_funds(tt_core::Amount::from_rupees(1000))
+    })
+    .await;
+    sim.set_price("NSE_EQ|INE009A01021", "1500");
+    let short = sim
+        .upstox
+        .place_one(&order(json!({"product": "D", "quantity": 10})))
+        .await;
+    let state = sim.upstox.order(&short).await;
+    assert_eq!(state["status"], "rejected");
+    assert_eq!(state["pending_quantity"], 0);
+    assert_eq!(
+        state["status_message"],
+        "Insufficient funds: the order needs 15000.00 but 1000.00 is available."
+    );
+    let history = sim
+        .upstox
+        .get(&format!("/v2/order/history?order_id={short}"))
+        .await
+        .data();
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["put order req received", "validation pending", "rejected"]
+    );
+    // INFY is the second seeded holding: 20 shares.
+    let oversold = sim
+        .upstox
+        .place_one(&order(
+            json!({"product": "D", "quantity": 21, "transaction_type": "SELL"}),
+        ))
+        .await;
+    let state = sim.upstox.order(&oversold).await;
+    assert_eq!(state["status"], "rejected");
+    assert!(
+        state["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient holdings"),
+        "{state}"
+    );
+    // A rejected sale promises nothing: all 20 can still be sold.
+    let sold = sim
+        .upstox
+        .place_one(&order(
+            json!({"product": "D", "quantity": 20, "transaction_type": "SELL"}),
+        ))
+        .await;
+    assert_eq!(sim.upstox.order(&sold).await["status"], "complete");
+}
+
+#[tokio::test]
+async fn synchronous_rejection_refuses_the_placement_in_prose() {
+    let sim = BothSim::start_with("upstox-orders-rms-sync", |c| {
+        c.equity_funds(tt_core::Amount::from_rupees(1000))
+            .reject_synchronously(true)
     })
     .await;
     sim.set_price("NSE_EQ|INE009A01021", "1500");
@@ -308,7 +368,6 @@ async fn funds_and_holdings_are_checked_in_prose() {
             .contains("Insufficient funds"),
         "{error}"
     );
-    // INFY is the second seeded holding: 20 shares.
     let error = sim
         .upstox
         .call(
@@ -325,11 +384,7 @@ async fn funds_and_holdings_are_checked_in_prose() {
             .contains("Insufficient holdings"),
         "{error}"
     );
-    sim.upstox
-        .place_one(&order(
-            json!({"product": "D", "quantity": 20, "transaction_type": "SELL"}),
-        ))
-        .await;
+    assert!(sim.handle.orders_of(SimBroker::Upstox).is_empty());
 }
 
 #[tokio::test]

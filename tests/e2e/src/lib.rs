@@ -102,6 +102,14 @@ impl World {
 
     /// As [`World::start`], with the simulator enforcing `limits`.
     pub async fn start_with(name: &str, limits: RateLimits) -> World {
+        World::start_configured(name, |config| config.rate_limits(limits)).await
+    }
+
+    /// As [`World::start`], the simulator's configuration adjusted by `configure`.
+    pub async fn start_configured(
+        name: &str,
+        configure: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> World {
         let clock = Arc::new(ManualClock::running(WORLD_START));
         let dir = std::env::temp_dir().join(format!("tt-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -135,11 +143,11 @@ impl World {
             "every contract joins across the two brokers: {report:?}"
         );
         let master = Arc::new(InstrumentMaster::open(&db).unwrap());
-        let sim = Simulator::start(
+        let sim = Simulator::start(configure(
             SimConfig::new(Arc::clone(&master))
-                .rate_limits(limits)
+                .rate_limits(RateLimits::UNLIMITED)
                 .clock(Arc::clone(&clock) as Arc<dyn Clock>),
-        )
+        ))
         .await
         .unwrap();
         World {

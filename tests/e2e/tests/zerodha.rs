@@ -3,7 +3,7 @@
 //! in `brokers.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use tt_connect::{Client, Error, OrderRequest, ProductType};
+use tt_connect::{Client, Error, OrderRequest, OrderState, ProductType};
 use tt_e2e::errors::{
     ErrorCase, a_refused_token_ends_the_session, each_answer_maps,
     finished_and_unknown_orders_are_refused, refusal,
@@ -12,8 +12,34 @@ use tt_e2e::{World, instrument, price};
 use tt_sim::FaultTarget;
 
 #[tokio::test]
+async fn an_order_beyond_the_funds_is_placed_then_rejected() {
+    let world = World::start("async-rejection").await;
+    let client = Client::new(world.logged_in().await);
+    world.sim.set_price("NSE:INFY", price("1500")).unwrap();
+    let too_big = OrderRequest::buy(instrument("NSE:INFY"), 100_000, ProductType::Cnc)
+        .market()
+        .build()
+        .unwrap();
+    let id = client.place_order(&too_big).await.unwrap();
+    let history = client.order_history(&id).await.unwrap();
+    let states: Vec<OrderState> = history.iter().map(|o| o.status.state).collect();
+    assert_eq!(
+        states,
+        [
+            OrderState::Pending,
+            OrderState::Pending,
+            OrderState::Rejected
+        ]
+    );
+    let reason = history.last().unwrap().status_message.clone().unwrap();
+    assert!(reason.starts_with("Insufficient funds."), "{reason}");
+}
+
+#[tokio::test]
 async fn every_error_the_simulator_answers_maps_to_its_canonical_error() {
-    let world = World::start("errors").await;
+    // Refusals at placement, as the simulator answers them when it rejects synchronously (by
+    // default it accepts such orders and rejects them in the book, as Kite does).
+    let world = World::start_configured("errors", |c| c.reject_synchronously(true)).await;
     let zerodha = world.logged_in().await;
     let client = Client::new(zerodha.clone());
     let infy = instrument("NSE:INFY");

@@ -160,6 +160,9 @@ pub(crate) struct OrderState {
     pub(crate) status: Status,
     /// Why it was rejected or cancelled by the system.
     pub(crate) status_message: Option<String>,
+    /// The risk system's own text of a rejection, where it differs from `status_message`.
+    #[serde(default)]
+    pub(crate) status_message_raw: Option<String>,
     /// When it was placed or last modified (naive IST).
     pub(crate) order_timestamp: String,
     /// When the exchange last acknowledged it.

@@ -9,7 +9,7 @@ use crate::SimBroker;
 use crate::account::TradeRecord;
 use crate::account::margin::rupees;
 use crate::account::order::{OrderState, Terms, Validity, Variety};
-use crate::book::{Action, NewOrder, Refusal, crossed_trigger_message};
+use crate::book::{Action, NewOrder, Refusal, RejectionText, crossed_trigger_message};
 use crate::call::Call;
 use crate::checks::{self, TermsProblem, is_cash, normalised, product_allowed};
 use crate::form::Form;
@@ -220,6 +220,48 @@ fn refused(refusal: Refusal) -> KiteError {
     }
 }
 
+/// How Kite's order book words a placement's shortfall, as its RMS does: the funds case as
+/// recorded (`orders.json` of Kite's mocks), the holdings case on the same pattern.
+fn rms_rejection(refusal: &Refusal, user_id: &str) -> RejectionText {
+    let entity =
+        format!("for entity account-{user_id} across exchange across segment across product ");
+    match refusal {
+        Refusal::InsufficientFunds {
+            required,
+            available,
+        } => {
+            let (required, available) = (rupees(*required), rupees(*available));
+            RejectionText {
+                message: format!(
+                    "Insufficient funds. Required margin is {required} but available margin is {available}. Check the orderbook for open orders."
+                ),
+                raw: format!(
+                    "RMS:Margin Exceeds,Required:{required}, Available:{available} {entity}"
+                ),
+            }
+        }
+        Refusal::InsufficientHoldings {
+            tradingsymbol,
+            available,
+            requested,
+        } => RejectionText {
+            message: format!(
+                "Insufficient holdings for {tradingsymbol}. Available quantity is {available} but the order quantity is {requested}."
+            ),
+            raw: format!(
+                "RMS:Holding Exceeds,Required:{requested}, Available:{available} {entity}"
+            ),
+        },
+        other => {
+            let message = refused(other.clone()).message;
+            RejectionText {
+                raw: message.clone(),
+                message,
+            }
+        }
+    }
+}
+
 /// `POST /orders/{variety}`.
 pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, KiteError> {
     let variety = parse_variety(variety)?;
@@ -282,7 +324,7 @@ pub(crate) fn place(sim: &Sim, call: &Call, variety: &str) -> Result<Reply, Kite
     let (mut inner, now) = sim.current();
     let order_id = sim
         .book(&mut inner, SimBroker::Kite, now)
-        .place(order)
+        .place(order, rms_rejection)
         .map_err(refused)?;
     Ok(wire::success(&wire::OrderAck {
         order_id: &order_id,
@@ -360,7 +402,10 @@ pub(crate) fn order_wire<'a>(state: &'a OrderState, account_id: &'a str) -> wire
         parent_order_id: None,
         status: state.status.kite(),
         status_message: state.status_message.as_deref(),
-        status_message_raw: state.status_message.as_deref(),
+        status_message_raw: state
+            .status_message_raw
+            .as_deref()
+            .or(state.status_message.as_deref()),
         order_timestamp: &state.order_timestamp,
         exchange_update_timestamp: state.exchange_update_timestamp.as_deref(),
         exchange_timestamp: state.exchange_timestamp.as_deref(),

@@ -14,7 +14,7 @@ use crate::SimBroker;
 use crate::account::TradeRecord;
 use crate::account::margin::rupees;
 use crate::account::order::{OrderState, Terms, Validity, Variety};
-use crate::book::{Action, NewOrder, Refusal, crossed_trigger_message};
+use crate::book::{Action, NewOrder, Refusal, RejectionText, crossed_trigger_message};
 use crate::call::Call;
 use crate::checks::{self, TermsProblem, is_cash, normalised, product_allowed};
 use crate::reply::Reply;
@@ -275,6 +275,16 @@ fn refused(refusal: Refusal, order_id: &str) -> UpstoxError {
     }
 }
 
+/// How Upstox's order book words a placement's shortfall: the same prose as a synchronous
+/// refusal (Upstox has no dedicated code for either).
+fn rms_rejection(refusal: &Refusal, _user_id: &str) -> RejectionText {
+    let message = refused(refusal.clone(), "").message;
+    RejectionText {
+        raw: message.clone(),
+        message,
+    }
+}
+
 /// What the call answers with the acknowledgement: v3 adds the latency.
 fn acknowledged<T: serde::Serialize>(data: &T, version: Version, started: Instant) -> Reply {
     match version {
@@ -381,7 +391,10 @@ pub(crate) fn place(sim: &Sim, call: &Call, version: Version) -> Result<Reply, U
             market_protection,
             tag: tag.clone(),
         };
-        match sim.book(&mut inner, SimBroker::Upstox, now).place(order) {
+        match sim
+            .book(&mut inner, SimBroker::Upstox, now)
+            .place(order, rms_rejection)
+        {
             Ok(id) => order_ids.push(id),
             // Slices already placed stay placed, as separate orders do.
             Err(refusal) if order_ids.is_empty() => return Err(refused(refusal, "")),
@@ -518,7 +531,10 @@ fn order_wire(state: &OrderState, step: usize) -> wire::Order<'_> {
         filled_quantity: state.filled_quantity,
         pending_quantity: state.pending_quantity,
         status_message: state.status_message.as_deref(),
-        status_message_raw: state.status_message.as_deref(),
+        status_message_raw: state
+            .status_message_raw
+            .as_deref()
+            .or(state.status_message.as_deref()),
         exchange_order_id: state.exchange_order_id.as_deref(),
         parent_order_id: None,
         order_id: &state.order_id,
