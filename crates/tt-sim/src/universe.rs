@@ -29,6 +29,24 @@ pub(crate) struct Contract {
     pub(crate) lot: u32,
     /// The exchange's largest quantity in one order, where the broker gives it.
     pub(crate) freeze: Option<u32>,
+    /// Units of the underlying one unit of quantity stands for: what a price is multiplied by
+    /// (with the quantity) into a value, a profit or loss and a margin. See
+    /// [`contract_multiplier`].
+    pub(crate) multiplier: u32,
+}
+
+/// The multiplier of a contract on `exchange`: 1,000 for currency derivatives (CDS, BCD),
+/// quoted per unit of a currency and traded in lots of a thousand units (Kite's CDS lot size
+/// is 1, a lot of 1,000 USD; Upstox's `qty_multiplier` is 1000), and 1 everywhere else.
+///
+/// MCX contracts have multipliers of their own (Kite's positions show 1,000 for LEADMINI), but
+/// neither the master nor Kite's dump carries them (Upstox's `qty_multiplier` is not read into
+/// the master), so the simulator values commodities at 1 per unit of quantity.
+pub(crate) const fn contract_multiplier(exchange: Exchange) -> u32 {
+    match exchange {
+        Exchange::Cds | Exchange::Bcd => 1_000,
+        Exchange::Nse | Exchange::Bse | Exchange::Nfo | Exchange::Bfo | Exchange::Mcx => 1,
+    }
 }
 
 impl Contract {
@@ -101,6 +119,7 @@ impl Listing {
             tradingsymbol: contract.symbol.clone(),
             kind: self.instrument.kind(),
             strike: self.instrument.option_terms().map(|(strike, _)| strike),
+            multiplier: contract.multiplier,
         })
     }
 
@@ -159,9 +178,21 @@ pub(crate) struct InstrumentRef {
     pub(crate) kind: InstrumentKind,
     /// The strike of an option.
     pub(crate) strike: Option<Price>,
+    /// The contract's multiplier (see [`Contract::multiplier`]).
+    #[serde(default = "one")]
+    pub(crate) multiplier: u32,
+}
+
+const fn one() -> u32 {
+    1
 }
 
 impl InstrumentRef {
+    /// `units` of quantity in units of the underlying: what a price multiplies into a value.
+    pub(crate) fn underlying_units(&self, units: u64) -> i64 {
+        i64::try_from(units.saturating_mul(u64::from(self.multiplier.max(1)))).unwrap_or(i64::MAX)
+    }
+
     /// Kite's numeric `instrument_token`.
     pub(crate) fn kite_token(&self) -> u32 {
         self.token.parse().unwrap_or_default()
@@ -211,6 +242,7 @@ impl Universe {
                 tick: row.contract.tick_size,
                 lot: row.contract.lot_size,
                 freeze: row.contract.freeze_quantity,
+                multiplier: contract_multiplier(exchange),
             };
             if by_instrument.contains_key(&row.instrument) {
                 continue;
@@ -236,6 +268,7 @@ impl Universe {
                 tick: row.contract.tick_size,
                 lot: row.contract.lot_size,
                 freeze: row.contract.freeze_quantity,
+                multiplier: contract_multiplier(row.instrument.exchange()),
             };
             match by_instrument.get(&row.instrument).copied() {
                 Some(index) => {
@@ -454,6 +487,7 @@ mod tests {
                 tick: tick.parse().unwrap(),
                 lot: 1,
                 freeze: None,
+                multiplier: 1,
             }),
             upstox: None,
             seed: token,
@@ -489,6 +523,7 @@ mod tests {
             tick: "0.05".parse().unwrap(),
             lot: 1,
             freeze: None,
+            multiplier: 1,
         });
         let universe = Universe::new(vec![one]);
         let token = |l: Option<&Listing>| l.and_then(|l| l.kite.as_ref()).map(Contract::kite_token);

@@ -1,7 +1,9 @@
 //! What the account's positions and open orders use of its cash, segment by segment, and what
 //! a new order would need.
 //!
-//! A deliberately simple model with Kite's vocabulary, exact to the paisa:
+//! A deliberately simple model with Kite's vocabulary, exact to the paisa, where an order's or
+//! a position's value is price × quantity × the contract's multiplier (1,000 for currency
+//! derivatives):
 //!
 //! | what | needs | shown as |
 //! |---|---|---|
@@ -90,7 +92,7 @@ pub(crate) fn requirement(
     quantity: u64,
     price: Price,
 ) -> Utilisation {
-    let units = i64::try_from(quantity).unwrap_or(i64::MAX);
+    let units = instrument.underlying_units(quantity);
     let value = price * units;
     let mut need = Utilisation::default();
     // Intraday derivatives need half the carry-forward margin.
@@ -266,6 +268,7 @@ mod tests {
             tradingsymbol: "X".into(),
             kind,
             strike: strike.map(|s| s.parse().unwrap()),
+            multiplier: 1,
         }
     }
 

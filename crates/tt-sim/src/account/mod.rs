@@ -63,14 +63,28 @@ impl PositionRecord {
             - i64::try_from(self.sell_quantity).unwrap_or(i64::MAX)
     }
 
+    /// The contract's multiplier (1,000 for currency derivatives): values are price ×
+    /// quantity × multiplier.
+    pub(crate) fn multiplier(&self) -> u32 {
+        self.instrument.multiplier.max(1)
+    }
+
     /// Average buy price.
     pub(crate) fn buy_price(&self) -> Price {
-        average(self.buy_value, self.buy_quantity)
+        average(
+            self.buy_value,
+            self.buy_quantity
+                .saturating_mul(u64::from(self.multiplier())),
+        )
     }
 
     /// Average sell price.
     pub(crate) fn sell_price(&self) -> Price {
-        average(self.sell_value, self.sell_quantity)
+        average(
+            self.sell_value,
+            self.sell_quantity
+                .saturating_mul(u64::from(self.multiplier())),
+        )
     }
 
     /// The price of the open side: the buy average when long, the sell average when short.
@@ -89,7 +103,7 @@ impl PositionRecord {
 
     /// Profit and loss at `last`: the cash flows plus the open units marked at `last`.
     pub(crate) fn pnl(&self, last: Price) -> Amount {
-        self.value() + last * self.net()
+        self.value() + last * self.net().saturating_mul(i64::from(self.multiplier()))
     }
 
     /// The profit or loss of the units bought and sold back (average cost).
@@ -298,8 +312,8 @@ impl Account {
 
     /// Records a fill: the trade, the position, and for delivery the holding.
     pub(crate) fn record_fill(&mut self, trade: TradeRecord) {
-        let value = trade.price * trade.quantity;
         let quantity = u64::from(trade.quantity);
+        let value = trade.price * trade.instrument.underlying_units(quantity);
         let key = position_key(&trade.instrument.instrument, trade.product);
         let index = match self.positions.position_of(&key) {
             Some(index) => index,
@@ -457,6 +471,7 @@ mod tests {
                 tradingsymbol: "X".into(),
                 kind: InstrumentKind::Future,
                 strike: None,
+                multiplier: 1,
             },
             product: ProductType::Nrml,
             buy_quantity,

@@ -151,7 +151,7 @@ fn position<'a>(sim: &Sim, inner: &Inner, record: &'a PositionRecord) -> wire::P
         product: record.product.code(),
         quantity: record.net(),
         overnight_quantity: 0,
-        multiplier: 1,
+        multiplier: record.multiplier(),
         average_price: record.average_price(),
         close_price: close,
         last_price: last,

@@ -674,6 +674,7 @@ mod tests {
             tick: "0.05".parse().unwrap(),
             lot,
             freeze,
+            multiplier: 1,
         }
     }
 

@@ -137,7 +137,7 @@ fn position<'a>(sim: &Sim, inner: &Inner, record: &'a PositionRecord) -> wire::P
     let instrument = &record.instrument;
     wire::Position {
         exchange: key_segment(&instrument.token),
-        multiplier: 1.0,
+        multiplier: f64::from(record.multiplier()),
         value: record.value(),
         pnl: marks.pnl,
         product: product_code(record.product),

@@ -1,0 +1,113 @@
+//! Contract multipliers: a currency future's quantity is in lots of 1,000 units of the
+//! currency, so its value, profit and loss and margin are price × quantity × 1,000, and both
+//! brokers' positions say `multiplier` 1000.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{KITE_CSV, Kite, NOW, TempDir, UpstoxClient, build_both};
+use serde_json::{Value, json};
+use tt_core::ManualClock;
+use tt_sim::{RateLimits, SimBroker, SimConfig, SimHandle, Simulator};
+
+/// Upstox's row of the USDINR December future (NSE's currency segment), which the master joins
+/// with Kite's `CDS:USDINR26DECFUT`.
+const USDINR_JSON: &str = r#"[
+{"weekly":false,"segment":"NCD_FO","name":"USDINR","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","asset_symbol":"USDINR","underlying_symbol":"USDINR","instrument_key":"NCD_FO|1612","lot_size":1,"freeze_quantity":10000.0,"exchange_token":"1612","minimum_lot":1,"tick_size":0.25,"asset_type":"CUR","underlying_type":"CUR","trading_symbol":"USDINR FUT 29 DEC 26","strike_price":0.0,"qty_multiplier":1000.0}
+]"#;
+
+async fn start(dir: &TempDir) -> (SimHandle, Kite, UpstoxClient) {
+    let master = build_both(&dir.path("instruments.db"), KITE_CSV, USDINR_JSON);
+    let sim = Simulator::start(
+        SimConfig::new(master)
+            .rate_limits(RateLimits::UNLIMITED)
+            .clock(Arc::new(ManualClock::new(NOW))),
+    )
+    .await
+    .unwrap();
+    let kite = Kite {
+        addr: sim.addr(),
+        api_key: sim.app().api_key.clone(),
+        access_token: sim.open_session(),
+    };
+    let upstox = UpstoxClient {
+        addr: sim.addr(),
+        access_token: sim.open_session_for(SimBroker::Upstox),
+    };
+    (sim, kite, upstox)
+}
+
+fn usdinr(positions: &Value, field: &str, symbol: &str) -> Value {
+    positions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[field] == symbol)
+        .unwrap_or_else(|| panic!("no {symbol} in {positions}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn a_currency_futures_value_pnl_and_margin_are_per_thousand_units() {
+    let dir = TempDir::new("multipliers-kite");
+    let (sim, kite, _) = start(&dir).await;
+    sim.set_price("CDS:USDINR26DECFUT", "83.2575".parse().unwrap())
+        .unwrap();
+    let id = kite
+        .place("exchange=CDS&tradingsymbol=USDINR26DECFUT&transaction_type=BUY&order_type=MARKET&quantity=1&product=NRML")
+        .await;
+    assert_eq!(kite.order(&id).await["average_price"], 83.2575);
+    sim.set_price("CDS:USDINR26DECFUT", "83.5".parse().unwrap())
+        .unwrap();
+
+    let positions = kite.get("/portfolio/positions").await.data();
+    let position = usdinr(&positions["net"], "tradingsymbol", "USDINR26DECFUT");
+    assert_eq!(position["multiplier"], 1000);
+    assert_eq!(position["quantity"], 1);
+    assert_eq!(position["average_price"], 83.2575);
+    assert_eq!(position["buy_price"], 83.2575);
+    assert_eq!(position["buy_value"], 83257.5);
+    assert_eq!(position["value"], -83257.5);
+    // (83.50 - 83.2575) × 1 × 1,000.
+    assert_eq!(position["pnl"], 242.5);
+    assert_eq!(position["unrealised"], 242.5);
+
+    // Futures margin: 10% span and 5% exposure of the value, 83,257.50.
+    let equity = kite.get("/user/margins/equity").await.data();
+    assert_eq!(equity["utilised"]["span"], 8325.75);
+    assert_eq!(equity["utilised"]["exposure"], 4162.875);
+}
+
+#[tokio::test]
+async fn upstox_positions_carry_the_multiplier_too() {
+    let dir = TempDir::new("multipliers-upstox");
+    let (sim, _, upstox) = start(&dir).await;
+    sim.set_price("NCD_FO|1612", "83.25".parse().unwrap())
+        .unwrap();
+    let order = json!({
+        "instrument_token": "NCD_FO|1612", "quantity": 2, "product": "D", "validity": "DAY",
+        "price": 0, "order_type": "MARKET", "transaction_type": "SELL",
+        "disclosed_quantity": 0, "trigger_price": 0, "is_amo": false
+    });
+    upstox.place_one(&order.to_string()).await;
+    sim.set_price("NCD_FO|1612", "83".parse().unwrap()).unwrap();
+
+    let positions = upstox
+        .get("/v2/portfolio/short-term-positions")
+        .await
+        .data();
+    let position = usdinr(&positions, "instrument_token", "NCD_FO|1612");
+    assert_eq!(position["multiplier"], 1000.0);
+    assert_eq!(position["quantity"], -2);
+    assert_eq!(position["sell_value"], 166500);
+    assert_eq!(position["sell_price"], 83.25);
+    // Short 2,000 USD from 83.25 to 83.00.
+    assert_eq!(position["pnl"], 500);
+
+    let funds = upstox.get("/v2/user/get-funds-and-margin").await.data();
+    // 10% span and 5% exposure of 1,66,500.
+    assert_eq!(funds["equity"]["span_margin"], 16650);
+    assert_eq!(funds["equity"]["exposure_margin"], 8325);
+}
