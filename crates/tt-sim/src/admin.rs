@@ -15,12 +15,15 @@
 //! |---|---|---|
 //! | `POST /__sim/faults` | `{"method":"POST","path":"/orders/regular","fault":{"kind":"drop"},"times":1}` | injects a fault (`kind`: `delay` with `millis`, `drop`, `status` or `processed_then_status` with `status`, `error_type`, `message`, `malformed`) |
 //! | `DELETE /__sim/faults` | – | removes every pending fault |
-//! | `POST /__sim/prices` | `{"instrument":"NSE:INFY","price":1500.5}` or an array of them | moves prices, filling what they reach |
-//! | `GET /__sim/orders` | – | every order in the book, Kite's order shape, tags included |
-//! | `POST /__sim/market/open` | – | releases after-market orders |
-//! | `PUT /__sim/rate_limits` | `{"preset":"unlimited"}` or `{"preset":"kite","quote_per_second":2}` | replaces the rate limits (a `null` or `0` field lifts that limit) |
-//! | `POST /__sim/session` | – | opens a session; answers `api_key`, `access_token`, `user_id` |
-//! | `POST /__sim/reset` | – | fresh account, reference prices, no faults; sessions stay |
+//! | `POST /__sim/prices` | `{"instrument":"NSE:INFY","price":1500.5}` or an array of them | moves prices, filling what they reach in every book |
+//! | `GET /__sim/orders[?broker=upstox]` | – | every order in the broker's book, in its order shape (Kite's or Upstox's), tags included |
+//! | `POST /__sim/market/open` | – | releases after-market orders at every broker |
+//! | `PUT /__sim/rate_limits` | `{"preset":"unlimited"}`, `{"preset":"kite","quote_per_second":2}` or `{"broker":"upstox","preset":"upstox","orders_per_minute":100}` | replaces one broker's rate limits (a `null` or `0` field lifts that limit); `preset` defaults to the broker's own limits |
+//! | `POST /__sim/session[?broker=upstox]` | none, or `{"broker":"upstox"}` | opens a session at the broker; answers `api_key` (Upstox: the client id), `access_token`, `user_id` |
+//! | `POST /__sim/reset` | – | fresh accounts at every broker, reference prices, no faults; sessions stay |
+//!
+//! `broker` is `kite` (the default) or `upstox`, given as a query parameter or as a `"broker"`
+//! field of the JSON body (both at once must agree).
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -32,11 +35,10 @@ use serde_json::Value;
 use tt_core::{Price, Secret};
 
 use crate::call::Call;
-use crate::kite::orders;
 use crate::kite::wire::{self, error_reply};
 use crate::reply::Reply;
 use crate::sim::Sim;
-use crate::{Fault, FaultTarget, RateLimits, SimBroker};
+use crate::{Fault, FaultTarget, RateLimits, SimBroker, kite, upstox};
 
 /// Why an admin call was refused: answered as a 400 `InputException`.
 type Refused = String;
@@ -113,6 +115,49 @@ fn parse<'a, T: Deserialize<'a>>(call: &'a Call) -> Result<T, Refused> {
     serde_json::from_slice(&call.body).map_err(|e| format!("Invalid JSON body: {e}"))
 }
 
+/// A broker by its name, as the admin calls take it.
+fn broker_named(name: &str) -> Result<SimBroker, Refused> {
+    SimBroker::ALL
+        .into_iter()
+        .find(|b| b.name() == name)
+        .ok_or_else(|| format!("unknown broker `{name}` (use `kite` or `upstox`)"))
+}
+
+/// The broker a call is about: its `broker` query parameter or the `broker` field of its body
+/// (`from_body`), Kite when neither names one.
+fn broker_of(call: &Call, from_body: Option<&str>) -> Result<SimBroker, Refused> {
+    let query = call
+        .query_form()
+        .map_err(|e| format!("Invalid query encoding `{}`", e.0))?;
+    let named = match (query.value("broker"), from_body) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(format!(
+                "the query names broker `{a}` and the body `{b}`: name one"
+            ));
+        }
+        (Some(name), _) | (None, Some(name)) => name,
+        (None, None) => return Ok(SimBroker::Kite),
+    };
+    broker_named(named)
+}
+
+/// An optional body naming only a broker (`{"broker":"upstox"}`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrokerOnly {
+    #[serde(default)]
+    broker: Option<String>,
+}
+
+fn broker_only(call: &Call) -> Result<SimBroker, Refused> {
+    let body: BrokerOnly = if call.body.iter().all(u8::is_ascii_whitespace) {
+        BrokerOnly::default()
+    } else {
+        parse(call)?
+    };
+    broker_of(call, body.broker.as_deref())
+}
+
 /// Answers one admin call (already past the [`AdminGate`]).
 pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
     let route = call.path.trim_start_matches("/__sim").trim_end_matches('/');
@@ -123,20 +168,23 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
             Ok(wire::success(&true))
         }
         (&Method::POST, "/prices") => prices(sim, call),
-        (&Method::GET, "/orders") => Ok(orders::list(sim)),
+        (&Method::GET, "/orders") => broker_only(call).map(|broker| match broker {
+            SimBroker::Kite => kite::orders::list(sim),
+            SimBroker::Upstox => upstox::orders::list(sim),
+        }),
         (&Method::POST, "/market/open") => {
             sim.open_market();
             Ok(wire::success(&true))
         }
         (&Method::PUT, "/rate_limits") => rate_limits(sim, call),
-        (&Method::POST, "/session") => {
-            let access_token = sim.open_session(SimBroker::Kite);
-            Ok(wire::success(&serde_json::json!({
+        (&Method::POST, "/session") => broker_only(call).map(|broker| {
+            let access_token = sim.open_session(broker);
+            wire::success(&serde_json::json!({
                 "api_key": sim.app.api_key,
                 "access_token": access_token,
                 "user_id": sim.app.user_id,
-            })))
-        }
+            }))
+        }),
         (&Method::POST, "/reset") => {
             let mut inner = sim.lock();
             sim.reset(&mut inner);
@@ -273,6 +321,8 @@ fn prices(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
 #[serde(deny_unknown_fields)]
 struct LimitSettings {
     #[serde(default)]
+    broker: Option<String>,
+    #[serde(default)]
     preset: Option<String>,
     #[serde(default, with = "optional_limit")]
     quote_per_second: Option<Option<NonZeroU32>>,
@@ -283,7 +333,13 @@ struct LimitSettings {
     #[serde(default, with = "optional_limit")]
     orders_per_minute: Option<Option<NonZeroU32>>,
     #[serde(default, with = "optional_limit")]
+    orders_per_30_minutes: Option<Option<NonZeroU32>>,
+    #[serde(default, with = "optional_limit")]
     other_per_second: Option<Option<NonZeroU32>>,
+    #[serde(default, with = "optional_limit")]
+    other_per_minute: Option<Option<NonZeroU32>>,
+    #[serde(default, with = "optional_limit")]
+    other_per_30_minutes: Option<Option<NonZeroU32>>,
 }
 
 /// A limit field: absent (keep the preset's), `null` or `0` (no limit), or a count.
@@ -302,14 +358,13 @@ mod optional_limit {
 
 fn rate_limits(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
     let settings: LimitSettings = parse(call)?;
+    let broker = broker_of(call, settings.broker.as_deref())?;
     let mut limits = match settings.preset.as_deref() {
-        None | Some("kite") => RateLimits::KITE,
+        None => RateLimits::of(broker),
         Some("unlimited") => RateLimits::UNLIMITED,
-        Some(other) => {
-            return Err(format!(
-                "unknown preset `{other}` (use `kite` or `unlimited`)"
-            ));
-        }
+        Some(name) => RateLimits::of(broker_named(name).map_err(|_| {
+            format!("unknown preset `{name}` (use `kite`, `upstox` or `unlimited`)")
+        })?),
     };
     let fields = [
         (settings.quote_per_second, &mut limits.quote_per_second),
@@ -319,13 +374,22 @@ fn rate_limits(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
         ),
         (settings.orders_per_second, &mut limits.orders_per_second),
         (settings.orders_per_minute, &mut limits.orders_per_minute),
+        (
+            settings.orders_per_30_minutes,
+            &mut limits.orders_per_30_minutes,
+        ),
         (settings.other_per_second, &mut limits.other_per_second),
+        (settings.other_per_minute, &mut limits.other_per_minute),
+        (
+            settings.other_per_30_minutes,
+            &mut limits.other_per_30_minutes,
+        ),
     ];
     for (setting, slot) in fields {
         if let Some(value) = setting {
             *slot = value;
         }
     }
-    sim.lock().kite.limiter.set_limits(limits);
+    sim.lock().desk_mut(broker).limiter.set_limits(limits);
     Ok(wire::success(&true))
 }

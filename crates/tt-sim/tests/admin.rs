@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Kite, TestSim, send};
+use common::{BothSim, Kite, TestSim, UpstoxClient, send};
 use serde_json::json;
 use tt_core::ManualClock;
 use tt_sim::{RateLimits, SimConfig, SimError, Simulator, state_path_for};
@@ -146,6 +146,90 @@ async fn sessions_market_open_and_rate_limits_are_steerable() {
     admin(&sim, "GET", "/__sim/nothing", "")
         .await
         .error(404, "GeneralException");
+}
+
+#[tokio::test]
+async fn sessions_orders_and_rate_limits_are_steerable_at_upstox_too() {
+    let sim = BothSim::start("admin-upstox").await;
+    let admin = |method: &'static str, path: &'static str, body: &'static str| {
+        common::admin_call(
+            sim.handle.addr(),
+            sim.handle.admin_token().expose(),
+            method,
+            path,
+            body,
+        )
+    };
+    // A session at Upstox, by query or by body: its token is a Bearer token there, not at Kite.
+    for (path, body) in [
+        ("/__sim/session?broker=upstox", ""),
+        ("/__sim/session", r#"{"broker":"upstox"}"#),
+    ] {
+        let session = admin("POST", path, body).await.data();
+        assert_eq!(session["user_id"], "TT0001");
+        let upstox = UpstoxClient {
+            addr: sim.handle.addr(),
+            access_token: session["access_token"].as_str().unwrap().to_owned(),
+        };
+        upstox.get("/v2/user/profile").await.data();
+        Kite {
+            access_token: upstox.access_token.clone(),
+            ..sim.kite.clone()
+        }
+        .get("/user/profile")
+        .await
+        .error(403, "TokenException");
+    }
+
+    // Each broker's book in its own shape.
+    let order = r#"{"instrument_token":"NSE_EQ|INE009A01021","quantity":1,"product":"I","validity":"DAY","price":0,"tag":"up1","order_type":"MARKET","transaction_type":"BUY","disclosed_quantity":0,"trigger_price":0,"is_amo":false}"#;
+    let id = sim.upstox.place_one(order).await;
+    let book = admin("GET", "/__sim/orders?broker=upstox", "").await.data();
+    assert_eq!(book[0]["order_id"], id.as_str());
+    assert_eq!(book[0]["tag"], "up1");
+    assert_eq!(book[0]["status"], "complete");
+    assert_eq!(book[0]["trading_symbol"], "INFY");
+    assert_eq!(admin("GET", "/__sim/orders", "").await.data(), json!([]));
+
+    // One broker's limits change; the other's stay.
+    admin(
+        "PUT",
+        "/__sim/rate_limits",
+        r#"{"broker":"upstox","other_per_second":1}"#,
+    )
+    .await
+    .data();
+    sim.upstox.get("/v2/user/profile").await.data();
+    sim.upstox
+        .get("/v2/user/profile")
+        .await
+        .upstox_error(429, "UDAPI10005");
+    for _ in 0..3 {
+        sim.kite.get("/user/profile").await.data();
+    }
+    admin(
+        "PUT",
+        "/__sim/rate_limits?broker=upstox",
+        r#"{"preset":"unlimited"}"#,
+    )
+    .await
+    .data();
+    sim.upstox.get("/v2/user/profile").await.data();
+
+    // Brokers it does not know, or two at once, are refused.
+    for (method, path, body) in [
+        ("POST", "/__sim/session?broker=zerodha", ""),
+        ("GET", "/__sim/orders?broker=UPSTOX", ""),
+        (
+            "POST",
+            "/__sim/session?broker=kite",
+            r#"{"broker":"upstox"}"#,
+        ),
+        ("PUT", "/__sim/rate_limits", r#"{"preset":"nse"}"#),
+        ("POST", "/__sim/session", r#"{"user":"someone"}"#),
+    ] {
+        admin(method, path, body).await.error(400, "InputException");
+    }
 }
 
 #[tokio::test]

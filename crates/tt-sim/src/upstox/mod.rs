@@ -14,7 +14,7 @@
 //! so a client pointing both its API root and its order root at the simulator works.
 
 mod instruments;
-mod orders;
+pub(crate) mod orders;
 mod portfolio;
 mod quotes;
 mod session;
