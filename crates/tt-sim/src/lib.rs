@@ -22,10 +22,17 @@
 //! among the instruments that broker lists, market orders filling at once, limit and stop-loss
 //! orders resting until the price reaches them, and every fill moving that account's positions,
 //! holdings and margins. A Kite order never appears in Upstox's book, nor the other way round;
-//! the same instrument trades through both at the exchange's one price. Faults can be injected
-//! per endpoint (see [`Fault`] for which act before and which after the request is processed),
-//! and the admin endpoints under `/__sim/` steer it from any language, given the run's admin
-//! token ([`SimHandle::admin_token`]).
+//! the same instrument trades through both at the exchange's one price. As at the brokers, an
+//! order short of funds or holdings is accepted and then rejected in the book (`REJECTED` with
+//! the broker's own message, on the next read); [`SimConfig::reject_synchronously`] refuses it
+//! at placement instead. Values, P&L and margins count each contract's multiplier (1,000 for
+//! currency derivatives). Faults can be injected per endpoint (see [`Fault`] for which act
+//! before and which after the request is processed), and the admin endpoints under `/__sim/`
+//! steer it from any language, given the run's admin token ([`SimHandle::admin_token`]).
+//!
+//! With [`SimConfig::state_file`] (`tt sim` uses [`state_path_for`], `<master>.sim-state.db`)
+//! both brokers' accounts, sessions and the prices live in a SQLite database, written row by
+//! row as each request changes them, so a restarted simulator continues where it stopped.
 //!
 //! ```no_run
 //! use std::sync::Arc;
