@@ -143,12 +143,10 @@ async fn stop_loss_limit_rests_after_trigger_until_its_price() {
 async fn stop_loss_with_a_crossed_trigger_is_rejected() {
     let sim = TestSim::start("orders-stop-crossed").await;
     sim.set_price("NSE:INFY", "1500");
-    let id = sim
+    let order = sim
         .kite
-        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=SL-M&trigger_price=1450&quantity=1&product=MIS")
+        .place_rejected("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=SL-M&trigger_price=1450&quantity=1&product=MIS")
         .await;
-    let order = sim.kite.order(&id).await;
-    assert_eq!(order["status"], "REJECTED");
     assert!(
         order["status_message"]
             .as_str()
@@ -426,9 +424,7 @@ async fn selling_more_than_held_is_rejected_by_the_rms() {
             "exchange=NSE&tradingsymbol={symbol}&transaction_type=SELL&order_type=MARKET&quantity={quantity}&product=CNC"
         )
     };
-    let oversold = sim.kite.place(&sell(held + 1)).await;
-    let order = sim.kite.order(&oversold).await;
-    assert_eq!(order["status"], "REJECTED");
+    let order = sim.kite.place_rejected(&sell(held + 1)).await;
     assert_eq!(
         order["status_message"],
         format!(
@@ -594,12 +590,10 @@ async fn commodity_orders_draw_on_commodity_funds() {
     let sim = TestSim::start("orders-commodity").await;
     sim.set_price("MCX:GOLD26DECFUT", "76000");
     // No commodity funds by default.
-    let id = sim
+    let order = sim
         .kite
-        .place("exchange=MCX&tradingsymbol=GOLD26DECFUT&transaction_type=BUY&order_type=MARKET&quantity=1&product=NRML")
+        .place_rejected("exchange=MCX&tradingsymbol=GOLD26DECFUT&transaction_type=BUY&order_type=MARKET&quantity=1&product=NRML")
         .await;
-    let order = sim.kite.order(&id).await;
-    assert_eq!(order["status"], "REJECTED");
     assert!(
         order["status_message"]
             .as_str()

@@ -75,19 +75,8 @@ async fn a_v3_market_order_fills_at_the_last_price() {
     ] {
         assert!(state.get(key).is_some(), "{key}: {state}");
     }
-    let history = sim
-        .upstox
-        .get(&format!("/v2/order/history?order_id={id}"))
-        .await
-        .data();
-    let statuses: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        statuses,
+        sim.upstox.statuses(&id).await,
         [
             "put order req received",
             "validation pending",
@@ -303,19 +292,8 @@ async fn orders_short_of_funds_or_holdings_are_accepted_then_rejected_in_prose()
         state["status_message"],
         "Insufficient funds: the order needs 15000.00 but 1000.00 is available."
     );
-    let history = sim
-        .upstox
-        .get(&format!("/v2/order/history?order_id={short}"))
-        .await
-        .data();
-    let statuses: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        statuses,
+        sim.upstox.statuses(&short).await,
         ["put order req received", "validation pending", "rejected"]
     );
     // INFY is the second seeded holding: 20 shares.

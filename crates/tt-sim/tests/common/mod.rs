@@ -235,6 +235,16 @@ impl UpstoxClient {
             .await
             .data()
     }
+
+    /// The statuses an order passed through, from `/v2/order/history`.
+    pub async fn statuses(&self, order_id: &str) -> Vec<String> {
+        statuses_of(
+            &self
+                .get(&format!("/v2/order/history?order_id={order_id}"))
+                .await
+                .data(),
+        )
+    }
 }
 
 /// `GET`s one of the public Upstox instrument files (`complete.json.gz`, ...).
@@ -532,6 +542,14 @@ impl Kite {
         data["order_id"].as_str().unwrap().to_owned()
     }
 
+    /// Places a regular order the book accepts and then rejects; returns its last state.
+    pub async fn place_rejected(&self, form: &str) -> Value {
+        let id = self.place(form).await;
+        let order = self.order(&id).await;
+        assert_eq!(order["status"], "REJECTED", "{order}");
+        order
+    }
+
     /// The order's latest state from `GET /orders/{id}`.
     pub async fn order(&self, order_id: &str) -> Value {
         let history = self.get(&format!("/orders/{order_id}")).await.data();
@@ -540,14 +558,18 @@ impl Kite {
 
     /// The statuses an order passed through.
     pub async fn statuses(&self, order_id: &str) -> Vec<String> {
-        let history = self.get(&format!("/orders/{order_id}")).await.data();
-        history
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["status"].as_str().unwrap().to_owned())
-            .collect()
+        statuses_of(&self.get(&format!("/orders/{order_id}")).await.data())
     }
+}
+
+/// The `status` of each entry of an order's history (either broker's).
+fn statuses_of(history: &Value) -> Vec<String> {
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The shared fixtures' recorded Kite response `name` (`data` of its envelope), if present.
