@@ -252,3 +252,68 @@ async fn a_failed_write_is_caught_up_by_the_next_one() {
     };
     assert_eq!(kite.order(&placed).await["status"], "OPEN");
 }
+
+#[tokio::test]
+async fn removals_and_resets_survive_a_restart() {
+    let dir = TempDir::new("state-removals");
+    let master = common::build(&dir.path("instruments.db"), common::KITE_CSV);
+    let config = SimConfig::new(master)
+        .rate_limits(tt_sim::RateLimits::UNLIMITED)
+        .clock(std::sync::Arc::new(tt_core::ManualClock::new(common::NOW)))
+        .state_file(dir.path("state.db"));
+    let first = Simulator::start(config.clone()).await.unwrap();
+    let kite = common::Kite {
+        addr: first.addr(),
+        api_key: first.app().api_key.clone(),
+        access_token: first.open_session(),
+    };
+    let holdings = kite.get("/portfolio/holdings").await.data();
+    let symbol = holdings[0]["tradingsymbol"].as_str().unwrap().to_owned();
+    let held = holdings[0]["quantity"].as_u64().unwrap();
+    kite.place(&format!(
+        "exchange=NSE&tradingsymbol={symbol}&transaction_type=SELL&order_type=MARKET&quantity={held}&product=CNC"
+    ))
+    .await;
+    first.shutdown().await;
+
+    // The holding sold off stays gone.
+    let second = Simulator::start(config.clone()).await.unwrap();
+    let kite = common::Kite {
+        addr: second.addr(),
+        ..kite
+    };
+    let holdings = kite.get("/portfolio/holdings").await.data();
+    let symbols: Vec<&str> = holdings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["tradingsymbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(symbols.len(), 2);
+    assert!(!symbols.contains(&symbol.as_str()), "{symbols:?}");
+    assert_eq!(second.orders().len(), 1);
+    second
+        .set_price("NSE:INFY", "1500".parse().unwrap())
+        .unwrap();
+
+    // A reset replaces what was saved; the session stays.
+    second.reset();
+    second.shutdown().await;
+    let third = Simulator::start(config).await.unwrap();
+    let kite = common::Kite {
+        addr: third.addr(),
+        ..kite
+    };
+    assert!(third.orders().is_empty());
+    assert_eq!(
+        kite.get("/portfolio/holdings")
+            .await
+            .data()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_ne!(third.price("NSE:INFY").unwrap().to_string(), "1500");
+    assert_eq!(kite.get("/trades").await.data(), serde_json::json!([]));
+}
