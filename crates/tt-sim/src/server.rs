@@ -253,6 +253,8 @@ pub struct SimOrder {
     pub status: String,
     /// Every status it passed through, oldest first.
     pub statuses: Vec<String>,
+    /// Why it was rejected or cancelled by the system (the broker's `status_message`).
+    pub status_message: Option<String>,
     /// The broker's variety (Kite: `regular` or `amo`; Upstox: `SIMPLE` or `AMO`).
     pub variety: String,
     /// The canonical instrument.
@@ -377,6 +379,7 @@ impl SimHandle {
                         .iter()
                         .map(|s| status(s.status).to_owned())
                         .collect(),
+                    status_message: state.status_message.clone(),
                     variety: match broker {
                         SimBroker::Kite => state.variety.kite(),
                         SimBroker::Upstox => state.variety.upstox(),

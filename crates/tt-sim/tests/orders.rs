@@ -383,6 +383,12 @@ async fn buying_beyond_the_funds_is_accepted_then_rejected_by_the_rms() {
     assert_eq!(order["pending_quantity"], 0);
     assert_eq!(order["filled_quantity"], 0);
     assert!(order["exchange_order_id"].is_null(), "{order}");
+    let listed = sim.handle.orders();
+    assert_eq!(listed[0].status, "REJECTED");
+    assert_eq!(
+        listed[0].status_message,
+        order["status_message"].as_str().map(str::to_owned)
+    );
     // It blocks nothing: intraday needs a fifth, 5,00,000, which fits.
     let margins = sim.kite.get("/user/margins/equity").await.data();
     assert_eq!(margins["utilised"]["debits"], 0);
