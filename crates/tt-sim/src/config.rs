@@ -86,7 +86,8 @@ pub struct RateLimits {
     pub orders_per_minute: Option<NonZeroU32>,
     /// Order placement, modification and cancellation per half hour (Upstox: 2000).
     pub orders_per_30_minutes: Option<NonZeroU32>,
-    /// Every other endpoint (Kite: 10/s; Upstox's standard APIs: 50/s).
+    /// Every other endpoint (Kite: 10/s, all of them together; Upstox: 50/s for each standard
+    /// API on its own).
     pub other_per_second: Option<NonZeroU32>,
     /// Every other endpoint per calendar minute (Upstox: 500).
     pub other_per_minute: Option<NonZeroU32>,

@@ -2,6 +2,7 @@
 //! on the simulator's clock, one limiter per broker. Each broker's module says which class a
 //! call is (Kite: [`RateClass::of`]; Upstox: orders or standard).
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 
 use http::Method;
@@ -86,40 +87,29 @@ impl Window {
     }
 }
 
-/// One broker's counts of the current calendar second, minute and half hour.
+/// The counts of the current calendar second, minute and half hour.
 #[derive(Debug, Clone)]
-pub(crate) struct RateLimiter {
-    limits: RateLimits,
+struct Counts {
     second: Window,
     minute: Window,
     half_hour: Window,
 }
 
-impl RateLimiter {
-    /// A limiter enforcing `limits`.
-    pub(crate) fn new(limits: RateLimits) -> RateLimiter {
-        RateLimiter {
-            limits,
-            second: Window::FRESH,
-            minute: Window::FRESH,
-            half_hour: Window::FRESH,
-        }
-    }
+impl Counts {
+    const FRESH: Counts = Counts {
+        second: Window::FRESH,
+        minute: Window::FRESH,
+        half_hour: Window::FRESH,
+    };
 
-    /// Enforces `limits` from now on, with fresh counts.
-    pub(crate) fn set_limits(&mut self, limits: RateLimits) {
-        *self = RateLimiter::new(limits);
-    }
-
-    /// True when a request of `class` at `now` is within the limits; it is then counted.
-    pub(crate) fn admit(&mut self, class: RateClass, now: OffsetDateTime) -> bool {
+    /// True when a request of `class` at `now` is within `limits`; it is then counted.
+    fn admit(&mut self, limits: &RateLimits, class: RateClass, now: OffsetDateTime) -> bool {
         let second = now.unix_timestamp();
         self.second.roll(second);
         // IST is UTC+05:30, a whole number of half hours from UTC, so UTC minutes and half
         // hours are IST ones.
         self.minute.roll(second.div_euclid(60));
         self.half_hour.roll(second.div_euclid(30 * 60));
-        let limits = &self.limits;
         let (per_second, per_minute, per_half_hour) = match class {
             RateClass::Quote => (limits.quote_per_second, None, None),
             RateClass::Historical => (limits.historical_per_second, None, None),
@@ -144,6 +134,51 @@ impl RateLimiter {
         self.minute.add(class);
         self.half_hour.add(class);
         true
+    }
+}
+
+/// One broker's counts: by class, and, for a broker that limits each API on its own (Upstox's
+/// standard APIs), by API too.
+#[derive(Debug, Clone)]
+pub(crate) struct RateLimiter {
+    limits: RateLimits,
+    by_class: Counts,
+    /// Per API (its path), for calls counted with [`RateLimiter::admit_api`].
+    by_api: HashMap<&'static str, Counts>,
+}
+
+impl RateLimiter {
+    /// A limiter enforcing `limits`.
+    pub(crate) fn new(limits: RateLimits) -> RateLimiter {
+        RateLimiter {
+            limits,
+            by_class: Counts::FRESH,
+            by_api: HashMap::new(),
+        }
+    }
+
+    /// Enforces `limits` from now on, with fresh counts.
+    pub(crate) fn set_limits(&mut self, limits: RateLimits) {
+        *self = RateLimiter::new(limits);
+    }
+
+    /// True when a request of `class` at `now` is within the limits; it is then counted.
+    pub(crate) fn admit(&mut self, class: RateClass, now: OffsetDateTime) -> bool {
+        self.by_class.admit(&self.limits, class, now)
+    }
+
+    /// As [`RateLimiter::admit`], the class's limits applying to each `api` apart (one of the
+    /// broker's routes: the set is fixed, so the counts stay bounded).
+    pub(crate) fn admit_api(
+        &mut self,
+        class: RateClass,
+        api: &'static str,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.by_api
+            .entry(api)
+            .or_insert(Counts::FRESH)
+            .admit(&self.limits, class, now)
     }
 }
 
@@ -193,6 +228,25 @@ mod tests {
         assert!(!limiter.admit(RateClass::Other, at + time::Duration::minutes(29)));
         assert!(limiter.admit(RateClass::Orders, at + time::Duration::minutes(29)));
         assert!(limiter.admit(RateClass::Other, at + time::Duration::minutes(30)));
+    }
+
+    #[test]
+    fn each_api_has_its_own_counts() {
+        let mut limiter = RateLimiter::new(RateLimits {
+            other_per_second: NonZeroU32::new(2),
+            ..RateLimits::UPSTOX
+        });
+        let at = datetime!(2026-11-24 04:30:00 UTC);
+        for _ in 0..2 {
+            assert!(limiter.admit_api(RateClass::Other, "/v2/market-quote/ltp", at));
+        }
+        assert!(!limiter.admit_api(RateClass::Other, "/v2/market-quote/ltp", at));
+        assert!(limiter.admit_api(RateClass::Other, "/v2/user/profile", at));
+        assert!(limiter.admit_api(
+            RateClass::Other,
+            "/v2/market-quote/ltp",
+            at + time::Duration::seconds(1)
+        ));
     }
 
     #[test]

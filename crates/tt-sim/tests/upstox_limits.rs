@@ -46,7 +46,7 @@ async fn place_modify_and_cancel_share_ten_a_second() {
 }
 
 #[tokio::test]
-async fn standard_apis_have_per_second_and_per_minute_caps() {
+async fn each_standard_api_has_its_own_per_second_and_per_minute_caps() {
     let sim = upstox_limited(
         "upstox-limits-standard",
         RateLimits {
@@ -59,9 +59,15 @@ async fn standard_apis_have_per_second_and_per_minute_caps() {
         sim.upstox.get("/v2/user/profile").await.data();
     }
     sim.upstox
-        .get("/v2/market-quote/ltp?instrument_key=NSE_EQ%7CINE009A01021")
+        .get("/v2/user/profile")
         .await
         .upstox_error(429, "UDAPI10005");
+    // Upstox counts per API: another standard API still has its fifty.
+    let ltp = "/v2/market-quote/ltp?instrument_key=NSE_EQ%7CINE009A01021";
+    for _ in 0..50 {
+        sim.upstox.get(ltp).await.data();
+    }
+    sim.upstox.get(ltp).await.upstox_error(429, "UDAPI10005");
     sim.clock.set(NOW + Duration::seconds(1));
     for _ in 0..10 {
         sim.upstox.get("/v2/user/profile").await.data();

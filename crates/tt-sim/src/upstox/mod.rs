@@ -2,9 +2,10 @@
 //! and response, written from Upstox's documentation and official SDK models alone (it shares
 //! no code with `tt-upstox`).
 //!
-//! A call goes through, in order: the rate limit of its class (place, modify and cancel count as
-//! orders, every other API as standard; the login dialog and the public instrument files are
-//! not counted), the route (404 or 405 `UDAPI10000`), then for the v2 calls Upstox documents as
+//! A call goes through, in order: the route (404 or 405 `UDAPI10000`), the rate limit (place,
+//! modify and cancel share the order bucket; every other API, "per user, per API" as Upstox
+//! documents it, has a standard bucket of its own; the login dialog and the public instrument
+//! files are not counted), then for the v2 calls Upstox documents as
 //! needing it the `Api-Version: 2.0` header (400 `UDAPI100015`; never on v3 calls or
 //! `/v2/order/details`), then for every route but the login dialog, the token exchange and the
 //! instrument files the `Authorization: Bearer <access_token>` header (401 `UDAPI100050`), and
@@ -64,6 +65,33 @@ enum Route {
 }
 
 impl Route {
+    /// The API a call is counted against: Upstox limits each standard API on its own.
+    fn api(&self) -> &'static str {
+        match self {
+            Route::Dialog => "login dialog",
+            Route::Token => "token",
+            Route::Logout => "logout",
+            Route::Profile => "profile",
+            Route::Funds => "funds and margin",
+            Route::Holdings => "holdings",
+            Route::Positions => "positions",
+            Route::Place(_) => "place order",
+            Route::Modify(_) => "modify order",
+            Route::Cancel(_) => "cancel order",
+            Route::OrderBook => "order book",
+            Route::OrderDetails => "order details",
+            Route::OrderHistory => "order history",
+            Route::Trades => "trades for the day",
+            Route::OrderTrades => "trades of an order",
+            Route::FullQuote => "full market quote",
+            Route::Ltp(Version::V2) => "ltp v2",
+            Route::Ltp(Version::V3) => "ltp v3",
+            Route::Ohlc(Version::V2) => "ohlc v2",
+            Route::Ohlc(Version::V3) => "ohlc v3",
+            Route::InstrumentFile(_) => "instrument file",
+        }
+    }
+
     /// The route of a call: 404 for an unknown path, 405 for a known one with another method.
     fn of(method: &Method, segments: &[String]) -> Result<Route, UpstoxError> {
         use Version::{V2, V3};
@@ -163,18 +191,20 @@ fn serve(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
             format!("Invalid path encoding `{}`.", e.0),
         )
     })?;
+    let route = Route::of(&call.method, &segments)?;
     if let Some(class) = rate_class(&call.method, &call.path) {
         let now = sim.now();
-        if !sim
-            .lock()
-            .desk_mut(SimBroker::Upstox)
-            .limiter
-            .admit(class, now)
-        {
+        let mut inner = sim.lock();
+        let limiter = &mut inner.desk_mut(SimBroker::Upstox).limiter;
+        // The order APIs share one bucket; every standard API has its own.
+        let admitted = match class {
+            RateClass::Orders => limiter.admit(class, now),
+            _ => limiter.admit_api(class, route.api(), now),
+        };
+        if !admitted {
             return Err(UpstoxError::rate_limited());
         }
     }
-    let route = Route::of(&call.method, &segments)?;
     if route.needs_api_version() && call.header("api-version") != Some("2.0") {
         return Err(UpstoxError::api_version());
     }
