@@ -70,7 +70,7 @@ pub(crate) fn previous_part(
 fn records(conn: &Connection, broker: &str) -> rusqlite::Result<Vec<DumpRecord>> {
     let mut statement = conn.prepare(
         "SELECT i.canonical, i.name, s.isin, t.token, t.symbol, t.exchange, t.exchange_token,
-                t.lot_size, t.tick_size_e8, t.freeze_quantity, spot.canonical
+                t.lot_size, t.tick_size_e8, t.freeze_quantity, spot.canonical, t.multiplier
          FROM broker_tokens t
          JOIN instruments i ON i.id = t.instrument_id
          LEFT JOIN isins s ON s.instrument_id = i.id
@@ -96,6 +96,7 @@ fn records(conn: &Connection, broker: &str) -> rusqlite::Result<Vec<DumpRecord>>
         let lot: i64 = row.get(7)?;
         let tick: i64 = row.get(8)?;
         let freeze: Option<i64> = row.get(9)?;
+        let multiplier: Option<i64> = row.get(11)?;
         Ok(DumpRecord {
             instrument,
             name: row.get(1)?,
@@ -106,7 +107,8 @@ fn records(conn: &Connection, broker: &str) -> rusqlite::Result<Vec<DumpRecord>>
                 exchange: row.get(5)?,
             },
             exchange_token: row.get(6)?,
-            contract: contract_terms(lot, tick, freeze).ok_or_else(|| bad("lot or tick size"))?,
+            contract: contract_terms(lot, tick, freeze, multiplier)
+                .ok_or_else(|| bad("lot, tick size or multiplier"))?,
             underlying: spot
                 .and_then(|s| s.parse::<Instrument>().ok())
                 .map(Underlying::inferred),

@@ -33,7 +33,9 @@ pub enum MasterError {
     )]
     Missing(PathBuf),
     /// The file is not a master this version can read (another schema version, or not one).
-    #[error("{path} is not an instrument master this version reads ({reason}); rebuild it")]
+    #[error(
+        "{path} is not an instrument master this version reads ({reason}); rebuild it with `tt instruments import` or `tt instruments refresh`"
+    )]
     Incompatible {
         /// The database file.
         path: PathBuf,

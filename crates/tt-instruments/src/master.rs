@@ -5,6 +5,7 @@
 //! swaps in the new file and drops every cached entry at once.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -25,7 +26,7 @@ pub struct BrokerListing {
     pub broker: String,
     /// The broker's identifiers.
     pub token: BrokerToken,
-    /// Tick size, lot size and freeze quantity as this broker's dump gives them: an order to
+    /// Tick size, lot size, freeze quantity and multiplier as this broker's dump gives them: an order to
     /// this broker is checked against these.
     pub contract: ContractSpec,
 }
@@ -82,7 +83,7 @@ pub struct Listed {
     pub instrument: Instrument,
     /// Its descriptive name, where a dump gave one.
     pub name: Option<String>,
-    /// Tick size, lot size, freeze quantity, as this broker gives them.
+    /// Tick size, lot size, freeze quantity and multiplier, as this broker gives them.
     pub contract: ContractSpec,
     /// The ISIN of an equity, where known.
     pub isin: Option<String>,
@@ -424,7 +425,7 @@ impl InstrumentMaster {
         (instrument, broker_token)
     }
 
-    /// Tick size, lot size and freeze quantity of an instrument as the broker lists it: what an
+    /// Tick size, lot size, freeze quantity and multiplier of an instrument as the broker lists it: what an
     /// order to that broker must meet.
     ///
     /// # Errors
@@ -535,7 +536,7 @@ impl InstrumentMaster {
         let mut statement = conn
             .prepare(
                 "SELECT i.canonical, i.name, t.lot_size, t.tick_size_e8, t.freeze_quantity, s.isin,
-                        t.token, t.symbol, t.exchange, t.exchange_token
+                        t.token, t.symbol, t.exchange, t.exchange_token, t.multiplier
                  FROM broker_tokens t
                  JOIN instruments i ON i.id = t.instrument_id
                  LEFT JOIN isins s ON s.instrument_id = i.id
@@ -558,23 +559,20 @@ impl InstrumentMaster {
                         exchange: row.get(8)?,
                     },
                     row.get::<_, String>(9)?,
+                    row.get::<_, Option<i64>>(10)?,
                 ))
             })
             .map_err(query_error)?;
         let mut listed = Vec::new();
         for row in rows {
-            let (canonical, name, lot, tick, freeze, isin, token, exchange_token) =
+            let (canonical, name, lot, tick, freeze, isin, token, exchange_token, multiplier) =
                 row.map_err(query_error)?;
             let bad =
                 || Error::Config(format!("instrument master holds a bad row for {canonical}"));
             listed.push(Listed {
                 instrument: canonical.parse().map_err(|_| bad())?,
                 name,
-                contract: ContractSpec {
-                    tick_size: Price::from_mantissa(tick).ok_or_else(bad)?,
-                    lot_size: u32::try_from(lot).map_err(|_| bad())?,
-                    freeze_quantity: freeze.map(u32::try_from).transpose().map_err(|_| bad())?,
-                },
+                contract: contract_terms(lot, tick, freeze, multiplier).ok_or_else(bad)?,
                 isin,
                 token,
                 exchange_token,
@@ -815,7 +813,8 @@ impl Snapshot {
             .map_err(query_error)?;
         let mut statement = conn
             .prepare_cached(
-                "SELECT broker, token, symbol, exchange, lot_size, tick_size_e8, freeze_quantity
+                "SELECT broker, token, symbol, exchange, lot_size, tick_size_e8, freeze_quantity,
+                        multiplier
                  FROM broker_tokens WHERE instrument_id = ?1",
             )
             .map_err(query_error)?;
@@ -831,6 +830,7 @@ impl Snapshot {
                     row.get::<_, i64>(4)?,
                     row.get::<_, i64>(5)?,
                     row.get::<_, Option<i64>>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
                 ))
             })
             .map_err(query_error)?
@@ -842,10 +842,10 @@ impl Snapshot {
             ))
         };
         let mut brokers = Vec::with_capacity(rows.len());
-        for (broker, token, lot, tick, freeze) in rows {
+        for (broker, token, lot, tick, freeze, multiplier) in rows {
             brokers.push(BrokerListing {
-                contract: contract_terms(lot, tick, freeze)
-                    .ok_or_else(|| bad(&format!("{broker} lot or tick size")))?,
+                contract: contract_terms(lot, tick, freeze, multiplier)
+                    .ok_or_else(|| bad(&format!("{broker} lot, tick size or multiplier")))?,
                 broker,
                 token,
             });
@@ -865,13 +865,23 @@ impl Snapshot {
     }
 }
 
-/// Trading terms from their stored columns; `None` when a column is out of range.
-pub(crate) fn contract_terms(lot: i64, tick: i64, freeze: Option<i64>) -> Option<ContractSpec> {
+/// Trading terms from their stored columns; `None` when a column is out of range (a stored
+/// multiplier of zero included).
+pub(crate) fn contract_terms(
+    lot: i64,
+    tick: i64,
+    freeze: Option<i64>,
+    multiplier: Option<i64>,
+) -> Option<ContractSpec> {
     Some(ContractSpec {
         tick_size: Price::from_mantissa(tick)?,
         lot_size: u32::try_from(lot).ok()?,
         freeze_quantity: match freeze {
             Some(q) => Some(u32::try_from(q).ok()?),
+            None => None,
+        },
+        multiplier: match multiplier {
+            Some(m) => Some(NonZeroU32::new(u32::try_from(m).ok()?)?),
             None => None,
         },
     })

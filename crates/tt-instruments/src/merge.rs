@@ -11,7 +11,7 @@
 //! another broker joins the one with its exchange token, or neither: resolving for a broker is
 //! ambiguous only among that broker's own rows.
 //!
-//! Each broker keeps its own lot size, tick size and freeze quantity; an order is checked
+//! Each broker keeps its own lot size, tick size, freeze quantity and multiplier; an order is checked
 //! against the terms of the broker it goes to. A stated underlying (the dump names it) wins over
 //! an inferred one (a parser's guess). A derivative whose underlying is missing from the master
 //! although its broker listed the underlying's segment is left out and counted, and the build
@@ -462,6 +462,7 @@ mod tests {
                 tick_size: "0.05".parse::<Price>().unwrap(),
                 lot_size: 1,
                 freeze_quantity: None,
+                multiplier: None,
             },
             name: None,
             isin: None,
@@ -656,6 +657,23 @@ mod tests {
         assert_eq!(merged.canons.len(), 1);
         assert_eq!(merged.stats.joined, 1);
         assert_eq!(merged.stats.other_exchange_token, 0);
+    }
+
+    #[test]
+    fn a_multiplier_stays_with_the_broker_that_states_it() {
+        let kite = record("MCX:GOLD:2026-04-02:FUT", "454818", "454818");
+        let mut upstox = record("MCX:GOLD:2026-04-02:FUT", "454818", "MCX_FO|454818");
+        upstox.contract.multiplier = std::num::NonZeroU32::new(100);
+        let mut loads = [load("zerodha", vec![kite]), load("upstox", vec![upstox])];
+        let merged = merged(&mut loads);
+        let multipliers: Vec<(&str, Option<u32>)> = merged.canons[0]
+            .tokens
+            .iter()
+            .map(|t| (t.broker, t.contract.multiplier.map(|m| m.get())))
+            .collect();
+        assert_eq!(multipliers, [("zerodha", None), ("upstox", Some(100))]);
+        // Only one broker stating a multiplier is not a disagreement in terms.
+        assert_eq!(merged.stats.spec_disagreements, 0);
     }
 
     #[test]

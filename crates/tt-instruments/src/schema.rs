@@ -2,13 +2,13 @@
 //!
 //! Canonical identity lives in `instruments`; what is particular to a kind lives in its type
 //! table, with no NULL columns; each broker's identifiers and trading terms (lot, tick, freeze
-//! quantity: brokers' dumps can disagree, and an order must meet its own broker's) live in
+//! quantity, multiplier: brokers' dumps can disagree, and an order must meet its own broker's) live in
 //! `broker_tokens`, one row per (instrument, broker). Money columns hold exact fixed-point integers in units of 10^-8 rupee
 //! (`*_e8`), never floats. Derivatives point at `underlyings` (NIFTY on NFO), which point at their
 //! spot instrument (the NIFTY 50 index) where the master has one.
 
 /// Bumped whenever the schema changes; a master with another version is rebuilt, not read.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// Creates every table. Indices come later, after the bulk insert, which is faster.
 pub(crate) const CREATE_TABLES: &str = "
@@ -86,6 +86,7 @@ CREATE TABLE broker_tokens (
     lot_size        INTEGER NOT NULL,
     tick_size_e8    INTEGER NOT NULL,
     freeze_quantity INTEGER,
+    multiplier      INTEGER,           -- rupees per unit of quantity at price 1, where stated
     PRIMARY KEY (instrument_id, broker)
 ) WITHOUT ROWID;
 

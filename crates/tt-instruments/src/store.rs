@@ -344,8 +344,8 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
         ),
         Batch::Tokens(rows) => insert_all(
             tx,
-            "INSERT INTO broker_tokens (instrument_id, broker, token, symbol, exchange, exchange_token, lot_size, tick_size_e8, freeze_quantity)",
-            9,
+            "INSERT INTO broker_tokens (instrument_id, broker, token, symbol, exchange, exchange_token, lot_size, tick_size_e8, freeze_quantity, multiplier)",
+            10,
             rows,
             |s, at, (id, entry)| {
                 s.raw_bind_parameter(at, id)?;
@@ -356,7 +356,11 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch<'_>) -> rusqlite::Result<()>
                 s.raw_bind_parameter(at + 5, entry.exchange_token.as_str())?;
                 s.raw_bind_parameter(at + 6, i64::from(entry.contract.lot_size))?;
                 s.raw_bind_parameter(at + 7, entry.contract.tick_size.mantissa())?;
-                s.raw_bind_parameter(at + 8, entry.contract.freeze_quantity.map(i64::from))
+                s.raw_bind_parameter(at + 8, entry.contract.freeze_quantity.map(i64::from))?;
+                s.raw_bind_parameter(
+                    at + 9,
+                    entry.contract.multiplier.map(|m| i64::from(m.get())),
+                )
             },
         ),
     }

@@ -2,6 +2,7 @@
 // Helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use time::macros::date;
@@ -115,6 +116,30 @@ fn kite_august_and_upstox_december_merge_without_false_joins() {
             .all(|l| l.token.symbol.is_some() && l.token.exchange.is_some())
     );
     assert_eq!(master.listing("upstox").unwrap().len(), 108_110);
+
+    // Upstox's `qty_multiplier` is stored with its contract; Kite's dump states none.
+    let multiplier = |token: &str| {
+        let gold = master.instrument_for_token("upstox", token).unwrap();
+        master
+            .contract(&gold.instrument, "upstox")
+            .unwrap()
+            .multiplier
+            .map(NonZeroU32::get)
+    };
+    assert_eq!(multiplier("MCX_FO|454818"), Some(100), "GOLD FUT 02 APR 26");
+    assert_eq!(
+        multiplier("NCD_FO|7729"),
+        Some(1000),
+        "USDINR FUT 02 JAN 26"
+    );
+    assert_eq!(multiplier("NSE_EQ|INE002A01018"), Some(1), "RELIANCE");
+    assert_eq!(nifty_fut.contract("zerodha").unwrap().multiplier, None);
+    let gold = master.listing("upstox").unwrap();
+    let gold = gold
+        .iter()
+        .find(|l| l.token.token == "MCX_FO|454818")
+        .unwrap();
+    assert_eq!(gold.contract.multiplier, NonZeroU32::new(100));
 
     // Two Upstox BSE debt rows share one symbol: resolving it for Upstox must fail, naming
     // both; Kite lists neither.

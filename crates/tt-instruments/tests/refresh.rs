@@ -702,3 +702,35 @@ async fn a_long_running_client_checks_again_at_the_day_boundary_and_picks_up_the
         Some("NAME 1 day2")
     );
 }
+
+#[tokio::test]
+async fn a_master_of_an_older_schema_is_refused_and_the_next_refresh_rebuilds_it() {
+    let dir = TempDir::new("old-schema");
+    day_one_master(&dir).await;
+    // Schema 2 had no per-broker multiplier column: such a file must not be read as today's.
+    rusqlite::Connection::open(dir.master())
+        .unwrap()
+        .execute(
+            "UPDATE master_info SET value = '2' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    let message = match InstrumentMaster::open(dir.master()) {
+        Err(e @ MasterError::Incompatible { .. }) => e.to_string(),
+        other => panic!("expected an incompatible master, got {other:?}"),
+    };
+    assert!(
+        message.contains("schema version 2, expected 3"),
+        "{message}"
+    );
+    assert!(message.contains("tt instruments import"), "{message}");
+
+    let fetcher = FakeFetcher::serving(kite_dump(50, 200, "day1"));
+    let clock = ManualClock::new(DAY_ONE);
+    let outcome = Refresher::new(dir.master(), &clock, vec![&fetcher])
+        .refresh_if_stale(&quiet)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RefreshOutcome::Rebuilt(_)), "{outcome:?}");
+    assert!(InstrumentMaster::open(dir.master()).is_ok());
+}

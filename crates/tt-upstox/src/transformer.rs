@@ -684,6 +684,7 @@ mod tests {
             tick_size: "0.05".parse().unwrap(),
             lot_size: 75,
             freeze_quantity: None,
+            multiplier: None,
         };
         let body = place_body(&order, "NSE_FO|43919", &contract, false).unwrap();
         let text = serde_json::to_string(&body).unwrap();
@@ -703,6 +704,7 @@ mod tests {
             tick_size: "1".parse().unwrap(),
             lot_size: 100,
             freeze_quantity: None,
+            multiplier: None,
         };
         assert_eq!(wire_quantity(300, Exchange::Mcx, &contract).unwrap(), 3);
         assert_eq!(wire_quantity(300, Exchange::Nfo, &contract).unwrap(), 300);

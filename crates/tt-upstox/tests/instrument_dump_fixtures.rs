@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::num::NonZeroU32;
 
 use flate2::read::GzDecoder;
 use tt_core::{DumpError, DumpRecord, InstrumentSource};
@@ -62,6 +63,24 @@ fn the_complete_file_parses_all_traded_segments() {
         .find(|r| r.token.token == "NSE_INDEX|Nifty 50")
         .unwrap();
     assert_eq!(nifty.instrument.to_string(), "NSE:INDEX:NIFTY 50");
+
+    // `qty_multiplier`: what one unit of quantity is worth at price 1.
+    let multiplier = |key: &str| {
+        records
+            .iter()
+            .find(|r| r.token.token == key)
+            .unwrap()
+            .contract
+            .multiplier
+            .map(NonZeroU32::get)
+    };
+    // GOLD FUT 02 APR 26: quoted per 10 g, a lot of 1 kg.
+    assert_eq!(multiplier("MCX_FO|454818"), Some(100));
+    // USDINR FUT 02 JAN 26: quoted per dollar, a lot of 1,000 dollars.
+    assert_eq!(multiplier("NCD_FO|7729"), Some(1000));
+    assert_eq!(multiplier("NSE_EQ|INE002A01018"), Some(1));
+    // Indices state none.
+    assert_eq!(multiplier("NSE_INDEX|Nifty 50"), None);
 }
 
 #[test]

@@ -37,6 +37,7 @@ impl InstrumentSource for OtherBroker {
                 tick_size: "0.1".parse().unwrap(),
                 lot_size: 75,
                 freeze_quantity: None,
+                multiplier: None,
             },
             isin: None,
             underlying: None,

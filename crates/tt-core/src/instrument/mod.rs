@@ -241,4 +241,11 @@ pub struct ContractSpec {
     pub lot_size: u32,
     /// The exchange's largest quantity in one order, where known.
     pub freeze_quantity: core::option::Option<u32>,
+    /// The value in rupees of one unit of quantity at price 1, where the broker states it:
+    /// what price × quantity is multiplied by into a value, a profit or loss or a margin
+    /// (1,000 for a USDINR future quoted per dollar; 100 for MCX gold quoted per 10 g and
+    /// traded per kilogram). `None` when the broker's listing does not say (Kite's dump never
+    /// does); a reader then falls back on the exchange's rule.
+    #[serde(default)]
+    pub multiplier: core::option::Option<core::num::NonZeroU32>,
 }

@@ -147,7 +147,7 @@ impl fmt::Display for InvalidOrderReason {
 /// let order = OrderRequest::buy(reliance, 10, ProductType::Cnc)
 ///     .limit("1022.55".parse()?)
 ///     .build()?;
-/// let spec = ContractSpec { tick_size: "0.05".parse()?, lot_size: 1, freeze_quantity: None };
+/// let spec = ContractSpec { tick_size: "0.05".parse()?, lot_size: 1, freeze_quantity: None, multiplier: None };
 /// order.check_contract(&spec)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -757,6 +757,7 @@ mod tests {
             tick_size: p("0.05"),
             lot_size: 75,
             freeze_quantity: Some(1800),
+            multiplier: None,
         };
         let order = OrderRequest::buy(nifty_option(), 75, ProductType::Nrml)
             .limit(p("101.03"))
@@ -786,6 +787,7 @@ mod tests {
             tick_size: p("0.05"),
             lot_size: 75,
             freeze_quantity: None,
+            multiplier: None,
         };
         let order = OrderRequest::buy(nifty_option(), 100, ProductType::Nrml)
             .market()
@@ -825,6 +827,7 @@ mod tests {
             tick_size: p("0.05"),
             lot_size: 1,
             freeze_quantity: None,
+            multiplier: None,
         };
         let change = OrderModification::new().price(p("10.01"));
         assert!(change.check().is_ok());

@@ -13,6 +13,7 @@ pub use fetcher::{DEFAULT_INSTRUMENTS_URL, InstrumentDumpFetcher};
 
 use std::borrow::Cow;
 use std::io::{BufRead, ErrorKind};
+use std::num::NonZeroU32;
 
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
@@ -345,6 +346,9 @@ struct Row<'a> {
     underlying_type: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     underlying_key: Option<Cow<'a, str>>,
+    /// Rupees one unit of quantity is worth at price 1 (a float holding a whole number).
+    #[serde(default)]
+    qty_multiplier: Option<f64>,
 }
 
 impl Row<'_> {
@@ -370,6 +374,10 @@ impl Row<'_> {
             .freeze_quantity
             .map(|q| whole("freeze_quantity", q))
             .transpose()?;
+        let multiplier = self
+            .qty_multiplier
+            .map(|m| positive_whole("qty_multiplier", m))
+            .transpose()?;
         Ok(DumpRecord {
             instrument,
             name: self.name.map(Cow::into_owned),
@@ -377,6 +385,7 @@ impl Row<'_> {
                 tick_size,
                 lot_size,
                 freeze_quantity,
+                multiplier,
             },
             isin: self.isin.map(Cow::into_owned),
             underlying,
@@ -554,6 +563,12 @@ fn whole(field: &str, value: f64) -> Result<u32, String> {
     Ok(value as u32)
 }
 
+/// A whole number above zero, as a multiplier must be.
+fn positive_whole(field: &str, value: f64) -> Result<NonZeroU32, String> {
+    NonZeroU32::new(whole(field, value)?)
+        .ok_or_else(|| format!("{field} {value} is not a positive whole number"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -714,6 +729,29 @@ mod tests {
             let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
             let pieces: Vec<_> = parse_dump(Box::new(reader)).collect();
             assert_eq!(pieces, whole, "buffer of {capacity} bytes");
+        }
+    }
+
+    const GOLD_FUTURE: &str = r#"{"segment":"MCX_FO","name":"GOLD","exchange":"MCX","expiry":1775154599000,"instrument_type":"FUT","asset_symbol":"GOLD","underlying_symbol":"GOLD","instrument_key":"MCX_FO|454818","lot_size":1,"freeze_quantity":10.0,"exchange_token":"454818","tick_size":100.0,"underlying_type":"COM","trading_symbol":"GOLD FUT 02 APR 26","strike_price":0.0,"price_quote_unit":"GRMS","qty_multiplier":QTY}"#;
+
+    #[test]
+    fn qty_multiplier_is_the_contracts_multiplier() {
+        let r = one(&GOLD_FUTURE.replace("QTY", "100.0")).unwrap();
+        assert_eq!(r.contract.multiplier, NonZeroU32::new(100));
+        let r = one(&GOLD_FUTURE.replace(r#","qty_multiplier":QTY"#, "")).unwrap();
+        assert_eq!(r.contract.multiplier, None);
+    }
+
+    #[test]
+    fn a_fractional_or_zero_qty_multiplier_is_a_row_error_naming_it() {
+        for (value, needle) in [
+            ("2.5", "qty_multiplier 2.5 is not a whole number"),
+            ("0.0", "qty_multiplier 0 is not a positive whole number"),
+            ("-100.0", "qty_multiplier -100 is not a whole number"),
+        ] {
+            let err = one(&GOLD_FUTURE.replace("QTY", value)).unwrap_err();
+            assert!(matches!(err, DumpError::Row { .. }), "{value}: {err}");
+            assert!(err.to_string().contains(needle), "{value}: {err}");
         }
     }
 

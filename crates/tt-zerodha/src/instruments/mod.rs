@@ -229,6 +229,8 @@ impl<'r> Row<'r> {
                 tick_size,
                 lot_size,
                 freeze_quantity: None,
+                // Kite's dump has no multiplier column (its positions do).
+                multiplier: None,
             },
             isin: None,
             underlying,
