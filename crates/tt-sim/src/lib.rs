@@ -25,8 +25,9 @@
 //! the same instrument trades through both at the exchange's one price. As at the brokers, an
 //! order short of funds or holdings is accepted and then rejected in the book (`REJECTED` with
 //! the broker's own message, on the next read); [`SimConfig::reject_synchronously`] refuses it
-//! at placement instead. Values, P&L and margins count each contract's multiplier (1,000 for
-//! currency derivatives). Faults can be injected per endpoint (see [`Fault`] for which act
+//! at placement instead. Values, P&L and margins count each contract's multiplier (the
+//! master's, as Upstox's dump states it: 100 for MCX gold; else 1,000 for currency derivatives
+//! and 1 for the rest). Faults can be injected per endpoint (see [`Fault`] for which act
 //! before and which after the request is processed), and the admin endpoints under `/__sim/`
 //! steer it from any language, given the run's admin token ([`SimHandle::admin_token`]).
 //!

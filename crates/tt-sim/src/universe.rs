@@ -1,10 +1,11 @@
 //! The instruments the simulator lists and trades: one listing per canonical instrument, with
 //! each broker's contract where the master has that broker's row (Kite's `instrument_token`,
 //! exchange and `tradingsymbol`; Upstox's `instrument_key` and `trading_symbol`; each with its
-//! own tick and lot), indexed by each broker's names and by canonical instrument, each with the
+//! own tick and lot, and the contract's multiplier), indexed by each broker's names and by canonical instrument, each with the
 //! reference price it opens at. An instrument only one broker lists is tradable only there.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -29,24 +30,29 @@ pub(crate) struct Contract {
     pub(crate) lot: u32,
     /// The exchange's largest quantity in one order, where the broker gives it.
     pub(crate) freeze: Option<u32>,
-    /// Units of the underlying one unit of quantity stands for: what a price is multiplied by
-    /// (with the quantity) into a value, a profit or loss and a margin. See
-    /// [`contract_multiplier`].
+    /// Rupees one unit of quantity is worth at price 1: what a price is multiplied by (with
+    /// the quantity) into a value, a profit or loss and a margin. The master's, where a broker
+    /// states it, else [`contract_multiplier`].
     pub(crate) multiplier: u32,
 }
 
-/// The multiplier of a contract on `exchange`: 1,000 for currency derivatives (CDS, BCD),
-/// quoted per unit of a currency and traded in lots of a thousand units (Kite's CDS lot size
-/// is 1, a lot of 1,000 USD; Upstox's `qty_multiplier` is 1000), and 1 everywhere else.
+/// The multiplier of a contract whose broker states none, by its exchange: 1,000 for
+/// currency derivatives (CDS, BCD), quoted per unit of a currency and traded in lots of a
+/// thousand units (Kite's CDS lot size is 1, a lot of 1,000 USD), and 1 everywhere else.
 ///
-/// MCX contracts have multipliers of their own (Kite's positions show 1,000 for LEADMINI), but
-/// neither the master nor Kite's dump carries them (Upstox's `qty_multiplier` is not read into
-/// the master), so the simulator values commodities at 1 per unit of quantity.
+/// MCX contracts have multipliers of their own (100 for gold quoted per 10 g and traded per
+/// kilogram), which no exchange-wide rule gives: the simulator takes them from the master,
+/// where Upstox's dump states them, and values a commodity nobody states one for at 1.
 pub(crate) const fn contract_multiplier(exchange: Exchange) -> u32 {
     match exchange {
         Exchange::Cds | Exchange::Bcd => 1_000,
         Exchange::Nse | Exchange::Bse | Exchange::Nfo | Exchange::Bfo | Exchange::Mcx => 1,
     }
+}
+
+/// A contract's multiplier: the one its broker states, else the exchange's rule.
+fn multiplier_of(stated: Option<NonZeroU32>, exchange: Exchange) -> u32 {
+    stated.map_or(contract_multiplier(exchange), NonZeroU32::get)
 }
 
 impl Contract {
@@ -242,7 +248,7 @@ impl Universe {
                 tick: row.contract.tick_size,
                 lot: row.contract.lot_size,
                 freeze: row.contract.freeze_quantity,
-                multiplier: contract_multiplier(exchange),
+                multiplier: multiplier_of(row.contract.multiplier, exchange),
             };
             if by_instrument.contains_key(&row.instrument) {
                 continue;
@@ -268,7 +274,7 @@ impl Universe {
                 tick: row.contract.tick_size,
                 lot: row.contract.lot_size,
                 freeze: row.contract.freeze_quantity,
-                multiplier: contract_multiplier(row.instrument.exchange()),
+                multiplier: multiplier_of(row.contract.multiplier, row.instrument.exchange()),
             };
             match by_instrument.get(&row.instrument).copied() {
                 Some(index) => {
@@ -277,6 +283,13 @@ impl Universe {
                     {
                         if listing.isin.is_none() {
                             listing.isin.clone_from(&row.isin);
+                        }
+                        // The multiplier is the exchange contract's, whoever lists it: Kite's
+                        // dump states none, so Kite's listing takes the one Upstox states.
+                        if let (Some(kite), Some(stated)) =
+                            (listing.kite.as_mut(), row.contract.multiplier)
+                        {
+                            kite.multiplier = stated.get();
                         }
                         listing.upstox = Some(contract);
                     }

@@ -3,7 +3,7 @@
 //!
 //! A deliberately simple model with Kite's vocabulary, exact to the paisa, where an order's or
 //! a position's value is price × quantity × the contract's multiplier (1,000 for currency
-//! derivatives):
+//! derivatives, 100 for MCX gold):
 //!
 //! | what | needs | shown as |
 //! |---|---|---|

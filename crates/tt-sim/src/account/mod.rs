@@ -63,7 +63,7 @@ impl PositionRecord {
             - i64::try_from(self.sell_quantity).unwrap_or(i64::MAX)
     }
 
-    /// The contract's multiplier (1,000 for currency derivatives): values are price ×
+    /// The contract's multiplier (1,000 for currency derivatives, 100 for MCX gold): values are price ×
     /// quantity × multiplier.
     pub(crate) fn multiplier(&self) -> u32 {
         self.instrument.multiplier.max(1)
