@@ -45,13 +45,13 @@ async fn start(dir: &TempDir) -> (SimHandle, Kite, UpstoxClient) {
     (sim, kite, upstox)
 }
 
-fn position(positions: &Value, field: &str, symbol: &str) -> Value {
-    positions
-        .as_array()
+/// The row of `rows` whose `field` is `symbol`.
+fn find(rows: &Value, field: &str, symbol: &str) -> Value {
+    rows.as_array()
         .unwrap()
         .iter()
         .find(|p| p[field] == symbol)
-        .unwrap_or_else(|| panic!("no {symbol} in {positions}"))
+        .unwrap_or_else(|| panic!("no {symbol} in {rows}"))
         .clone()
 }
 
@@ -69,7 +69,7 @@ async fn a_currency_futures_value_pnl_and_margin_are_per_thousand_units() {
         .unwrap();
 
     let positions = kite.get("/portfolio/positions").await.data();
-    let position = position(&positions["net"], "tradingsymbol", "USDINR26DECFUT");
+    let position = find(&positions["net"], "tradingsymbol", "USDINR26DECFUT");
     assert_eq!(position["multiplier"], 1000);
     assert_eq!(position["quantity"], 1);
     assert_eq!(position["average_price"], 83.2575);
@@ -104,7 +104,7 @@ async fn upstox_positions_carry_the_multiplier_too() {
         .get("/v2/portfolio/short-term-positions")
         .await
         .data();
-    let position = position(&positions, "instrument_token", "NCD_FO|1612");
+    let position = find(&positions, "instrument_token", "NCD_FO|1612");
     assert_eq!(position["multiplier"], 1000.0);
     assert_eq!(position["quantity"], -2);
     assert_eq!(position["sell_value"], 166500);
@@ -130,7 +130,7 @@ async fn an_mcx_futures_value_pnl_and_margin_use_the_stated_multiplier_at_kite()
         .unwrap();
 
     let positions = kite.get("/portfolio/positions").await.data();
-    let gold = position(&positions["net"], "tradingsymbol", "GOLD26DECFUT");
+    let gold = find(&positions["net"], "tradingsymbol", "GOLD26DECFUT");
     assert_eq!(gold["multiplier"], 100);
     assert_eq!(gold["quantity"], 1);
     assert_eq!(gold["buy_value"], 7_600_000.0);
@@ -163,7 +163,7 @@ async fn an_mcx_futures_value_pnl_and_margin_use_the_stated_multiplier_at_upstox
         .get("/v2/portfolio/short-term-positions")
         .await
         .data();
-    let gold = position(&positions, "instrument_token", "MCX_FO|437000");
+    let gold = find(&positions, "instrument_token", "MCX_FO|437000");
     assert_eq!(gold["multiplier"], 100.0);
     assert_eq!(gold["quantity"], -1);
     assert_eq!(gold["sell_value"], 7_600_000);
@@ -173,4 +173,14 @@ async fn an_mcx_futures_value_pnl_and_margin_use_the_stated_multiplier_at_upstox
     let funds = upstox.get("/v2/user/get-funds-and-margin").await.data();
     assert_eq!(funds["commodity"]["span_margin"], 760_000);
     assert_eq!(funds["commodity"]["exposure_margin"], 380_000);
+}
+
+#[tokio::test]
+async fn the_upstox_instrument_file_states_the_multiplier() {
+    let dir = TempDir::new("multipliers-file");
+    let (sim, _, _) = start(&dir).await;
+    let answer = common::instrument_file(sim.addr(), "MCX.json.gz").await;
+    let rows: Vec<Value> = serde_json::from_slice(&common::gunzip(&answer.body)).unwrap();
+    let gold = find(&Value::Array(rows), "instrument_key", "MCX_FO|437000");
+    assert_eq!(gold["qty_multiplier"], 100.0);
 }

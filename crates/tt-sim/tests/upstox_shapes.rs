@@ -285,6 +285,7 @@ async fn the_instrument_file_is_gzip_json_of_what_upstox_lists() {
     assert_eq!(reliance["lot_size"], 1);
     // Paise.
     assert_eq!(reliance["tick_size"], 5.0);
+    assert_eq!(reliance["qty_multiplier"], 1.0);
     let call = find("NSE_FO|48225");
     assert_eq!(call["instrument_type"], "CE");
     assert_eq!(call["exchange"], "NSE");
@@ -295,6 +296,7 @@ async fn the_instrument_file_is_gzip_json_of_what_upstox_lists() {
     let index = find("NSE_INDEX|Nifty 50");
     assert_eq!(index["instrument_type"], "INDEX");
     assert!(index.get("lot_size").is_none() && index.get("tick_size").is_none());
+    assert!(index.get("qty_multiplier").is_none());
     // Only Kite lists M&M: it is not in Upstox's file.
     assert!(rows.iter().all(|r| r["trading_symbol"] != "M&M"));
 

@@ -3,7 +3,7 @@
 //! body itself is gzip, not a `Content-Encoding`). Each is Upstox's JSON array of the instruments
 //! the master lists for Upstox, keys sparse as in Upstox's files: `tick_size` in paise, `expiry`
 //! in epoch milliseconds at 23:59:59 IST of the expiry day, `exchange_token` a string, no
-//! `lot_size`/`tick_size` on indices.
+//! `lot_size`/`tick_size`/`qty_multiplier` on indices.
 
 use serde::Serialize;
 use time::{OffsetDateTime, Time};
@@ -47,6 +47,9 @@ struct Row<'a> {
     underlying_symbol: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     asset_symbol: Option<&'a str>,
+    /// Rupees per unit of quantity at price 1, a float as in Upstox's files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qty_multiplier: Option<f64>,
 }
 
 /// The exchange a segment belongs to (`NSE_FO` is NSE's, `BCD_FO` BSE's).
@@ -112,6 +115,7 @@ fn row<'a>(listing: &'a Listing, contract: &'a Contract) -> Row<'a> {
         weekly: derivative.then_some(false),
         underlying_symbol: derivative.then_some(root),
         asset_symbol: derivative.then_some(root),
+        qty_multiplier: tradable.then(|| f64::from(contract.multiplier)),
     }
 }
 
