@@ -346,7 +346,10 @@ struct Row<'a> {
     underlying_type: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     underlying_key: Option<Cow<'a, str>>,
-    /// Rupees one unit of quantity is worth at price 1 (a float holding a whole number).
+    /// Rupees one unit of quantity is worth at price 1 (a float holding a whole number). On
+    /// MCX it is the value of a whole lot while `lot_size` is the lot in physical units
+    /// (CRUDEOIL: lot 100 BBL, ×100; GOLDM: lot 100 g quoted per 10 g, ×10), so it is per
+    /// unit of quantity only where quantity counts lots.
     #[serde(default)]
     qty_multiplier: Option<f64>,
 }
