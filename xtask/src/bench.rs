@@ -1,4 +1,6 @@
 //! `cargo xtask bench instruments`: the instrument master's speed figures.
+//! `cargo xtask bench json`: serde_json against simd-json on Upstox's BOD file and large REST
+//! bodies (the harness is `crates/tt-upstox/benches/json.rs`).
 //! `cargo xtask bench rest`: `place_order` through tt-connect against a raw hyper POST, on
 //! loopback against tt-sim (the harness is `tests/e2e/benches/rest.rs`).
 //!
@@ -18,13 +20,23 @@ const RUNS: usize = 5;
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("instruments") => instruments(),
+        Some("json") => run_command(cargo().args([
+            "bench",
+            "-p",
+            "tt-upstox",
+            "--features",
+            "bench-internals",
+            "--bench",
+            "json",
+            "--quiet",
+        ])),
         Some("rest") => {
             run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "rest", "--quiet"]))
         }
         Some("sim") => {
             run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "sim_book", "--quiet"]))
         }
-        _ => Err("usage: cargo xtask bench <instruments|rest|sim>".to_owned()),
+        _ => Err("usage: cargo xtask bench <instruments|json|rest|sim>".to_owned()),
     }
 }
 

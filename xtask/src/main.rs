@@ -5,6 +5,7 @@
 //! - `gen-instruments [--out DIR]`: writes a full-size Kite dump and the matching Upstox JSON.
 //! - `bench instruments`: times a full import and the resolver (see `docs/performance.md`).
 //! - `bench rest`: times `place_order` through tt-connect against a raw POST (same document).
+//! - `bench json`: times serde_json against simd-json on Upstox's JSON (same document).
 #![allow(clippy::print_stdout)]
 
 mod bench;

@@ -24,6 +24,9 @@
 //! ```
 
 mod auth;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench;
 mod capabilities;
 mod config;
 mod errors;

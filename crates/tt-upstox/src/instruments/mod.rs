@@ -46,16 +46,43 @@ const TRADED_SEGMENTS: [&str; 10] = [
 
 /// Parses an Upstox instrument file (already decompressed), lazily.
 pub(crate) fn parse_dump<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
+    parse_dump_with(dump, SerdeJsonRows)
+}
+
+/// [`parse_dump`] with another decoder for each object (the benchmark's simd-json variant).
+pub(crate) fn parse_dump_with<'a, D: RowDecoder + Send + 'a>(
+    dump: Box<dyn BufRead + Send + 'a>,
+    decoder: D,
+) -> DumpRows<'a> {
     Box::new(UpstoxRows {
         objects: ObjectSplitter::new(dump),
+        decoder,
     })
 }
 
-struct UpstoxRows<'a> {
-    objects: ObjectSplitter<Box<dyn BufRead + Send + 'a>>,
+/// Decodes one instrument object's bytes into a [`Row`] borrowing from them (or from the
+/// decoder's own copy of them).
+pub(crate) trait RowDecoder {
+    /// The row, or why the object is not one.
+    fn decode<'b>(&'b mut self, object: &'b [u8]) -> Result<Row<'b>, String>;
 }
 
-impl Iterator for UpstoxRows<'_> {
+/// serde_json, straight from the reader's buffer: the product's decoder (issue 8 measured
+/// simd-json against it, see `docs/performance.md`).
+pub(crate) struct SerdeJsonRows;
+
+impl RowDecoder for SerdeJsonRows {
+    fn decode<'b>(&'b mut self, object: &'b [u8]) -> Result<Row<'b>, String> {
+        serde_json::from_slice(object).map_err(|e| e.to_string())
+    }
+}
+
+struct UpstoxRows<'a, D> {
+    objects: ObjectSplitter<Box<dyn BufRead + Send + 'a>>,
+    decoder: D,
+}
+
+impl<D: RowDecoder> Iterator for UpstoxRows<'_, D> {
     type Item = Result<DumpRecord, DumpError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -66,7 +93,7 @@ impl Iterator for UpstoxRows<'_> {
                 reason,
             }));
         }
-        let result = match serde_json::from_slice::<Row<'_>>(self.objects.object()) {
+        let result = match self.decoder.decode(self.objects.object()) {
             Ok(row) if !TRADED_SEGMENTS.contains(&row.segment.as_ref()) => {
                 Err(DumpError::Ignored {
                     line: index,
@@ -85,6 +112,19 @@ impl Iterator for UpstoxRows<'_> {
         self.objects.done_with_object();
         Some(result)
     }
+}
+
+/// The elements of a JSON array held whole, each copied out as [`parse_dump`] cuts it.
+#[cfg(feature = "bench-internals")]
+pub(crate) fn split_objects(file: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut objects = ObjectSplitter::new(file);
+    let mut all = Vec::new();
+    while let Some(found) = objects.next_object() {
+        found?;
+        all.push(objects.object().to_vec());
+        objects.done_with_object();
+    }
+    Ok(all)
 }
 
 /// The reader's buffered bytes, refilling when empty (retrying interrupted reads).
@@ -312,8 +352,8 @@ impl<R: BufRead> ObjectSplitter<R> {
 }
 
 /// The fields of one instrument object that tt-connect uses; the rest are ignored.
-#[derive(Deserialize)]
-struct Row<'a> {
+#[derive(Debug, Deserialize)]
+pub(crate) struct Row<'a> {
     #[serde(borrow)]
     segment: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -323,7 +363,7 @@ struct Row<'a> {
     #[serde(borrow)]
     instrument_type: Cow<'a, str>,
     #[serde(borrow)]
-    instrument_key: Cow<'a, str>,
+    pub(crate) instrument_key: Cow<'a, str>,
     #[serde(borrow)]
     exchange_token: Cow<'a, str>,
     #[serde(borrow)]

@@ -1,0 +1,277 @@
+//! Entry points into the crate's JSON decoding for `benches/json.rs`, which times serde_json
+//! (what the crate uses) against simd-json on the same bytes. Compiled only with the
+//! non-default `bench-internals` feature; not part of the API and not kept stable.
+//!
+//! Each simd-json function takes a mutable buffer because simd-json rewrites its input while it
+//! parses; callers that hold the bytes immutably (the reader's buffer, a response's `Bytes`)
+//! must copy them first, and the benchmark times that copy as part of the simd-json path.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use tt_core::DumpRows;
+
+use crate::instruments::{self, Row, RowDecoder};
+use crate::wire::{Envelope, OrderData, PositionData, QuotesData};
+
+/// One of the large REST bodies, each read exactly as the crate reads it: the envelope with its
+/// `data` in the crate's wire types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestBody {
+    /// `GET /v2/order/retrieve-all`: a list of orders.
+    OrderBook,
+    /// `GET /v2/portfolio/short-term-positions`: a list of positions.
+    Positions,
+    /// `GET /v2/market-quote/quotes`: a map of full quotes.
+    Quotes,
+}
+
+/// Decodes `body` with serde_json; the number of rows (orders, positions or quotes) in `data`.
+///
+/// # Errors
+/// serde_json's message when the body does not decode.
+pub fn decode_rest_serde(kind: RestBody, body: &[u8]) -> Result<usize, String> {
+    let text = |e: serde_json::Error| e.to_string();
+    match kind {
+        RestBody::OrderBook => serde_json::from_slice::<Envelope<Vec<OrderData>>>(body)
+            .map(|e| rows(e.data.as_ref().map(Vec::len)))
+            .map_err(text),
+        RestBody::Positions => serde_json::from_slice::<Envelope<Vec<PositionData>>>(body)
+            .map(|e| rows(e.data.as_ref().map(Vec::len)))
+            .map_err(text),
+        RestBody::Quotes => serde_json::from_slice::<Envelope<QuotesData>>(body)
+            .map(|e| rows(e.data.as_ref().map(QuotesData::len)))
+            .map_err(text),
+    }
+}
+
+/// Decodes `body` with simd-json (rewriting it); the number of rows in `data`.
+///
+/// # Errors
+/// simd-json's message when the body does not decode.
+pub fn decode_rest_simd(kind: RestBody, body: &mut [u8]) -> Result<usize, String> {
+    let text = |e: simd_json::Error| e.to_string();
+    match kind {
+        RestBody::OrderBook => simd_json::serde::from_slice::<Envelope<Vec<OrderData>>>(body)
+            .map(|e| rows(e.data.as_ref().map(Vec::len)))
+            .map_err(text),
+        RestBody::Positions => simd_json::serde::from_slice::<Envelope<Vec<PositionData>>>(body)
+            .map(|e| rows(e.data.as_ref().map(Vec::len)))
+            .map_err(text),
+        RestBody::Quotes => simd_json::serde::from_slice::<Envelope<QuotesData>>(body)
+            .map(|e| rows(e.data.as_ref().map(QuotesData::len)))
+            .map_err(text),
+    }
+}
+
+fn rows(count: Option<usize>) -> usize {
+    count.unwrap_or_default()
+}
+
+/// Decodes `body` both ways and compares every decoded field (prices as `Price`s, so an inexact
+/// float conversion shows as a difference); the number of rows on success.
+///
+/// # Errors
+/// Either decoder's failure, or the first row the two decode differently.
+pub fn rest_decodings_agree(kind: RestBody, body: &[u8]) -> Result<usize, String> {
+    let serde_rows = rest_rows_serde(kind, body)?;
+    let simd_rows = rest_rows_simd(kind, &mut body.to_vec())?;
+    if serde_rows.len() != simd_rows.len() {
+        return Err(format!(
+            "serde_json read {} rows, simd-json {}",
+            serde_rows.len(),
+            simd_rows.len()
+        ));
+    }
+    for (index, (a, b)) in serde_rows.iter().zip(&simd_rows).enumerate() {
+        if a != b {
+            return Err(format!(
+                "row {index} differs:\n  serde_json {a}\n  simd-json  {b}"
+            ));
+        }
+    }
+    Ok(serde_rows.len())
+}
+
+/// Each row's `Debug` text, quotes in key order (a `HashMap`'s own order is random).
+fn rest_rows_serde(kind: RestBody, body: &[u8]) -> Result<Vec<String>, String> {
+    let text = |e: serde_json::Error| e.to_string();
+    match kind {
+        RestBody::OrderBook => serde_json::from_slice::<Envelope<Vec<OrderData>>>(body)
+            .map(|e| debug_rows(e.data.unwrap_or_default()))
+            .map_err(text),
+        RestBody::Positions => serde_json::from_slice::<Envelope<Vec<PositionData>>>(body)
+            .map(|e| debug_rows(e.data.unwrap_or_default()))
+            .map_err(text),
+        RestBody::Quotes => serde_json::from_slice::<Envelope<QuotesData>>(body)
+            .map(|e| debug_quotes(e.data.unwrap_or_default()))
+            .map_err(text),
+    }
+}
+
+fn rest_rows_simd(kind: RestBody, body: &mut [u8]) -> Result<Vec<String>, String> {
+    let text = |e: simd_json::Error| e.to_string();
+    match kind {
+        RestBody::OrderBook => simd_json::serde::from_slice::<Envelope<Vec<OrderData>>>(body)
+            .map(|e| debug_rows(e.data.unwrap_or_default()))
+            .map_err(text),
+        RestBody::Positions => simd_json::serde::from_slice::<Envelope<Vec<PositionData>>>(body)
+            .map(|e| debug_rows(e.data.unwrap_or_default()))
+            .map_err(text),
+        RestBody::Quotes => simd_json::serde::from_slice::<Envelope<QuotesData>>(body)
+            .map(|e| debug_quotes(e.data.unwrap_or_default()))
+            .map_err(text),
+    }
+}
+
+fn debug_rows<T: std::fmt::Debug>(rows: Vec<T>) -> Vec<String> {
+    rows.iter().map(|row| format!("{row:?}")).collect()
+}
+
+fn debug_quotes(quotes: QuotesData) -> Vec<String> {
+    let sorted: BTreeMap<_, _> = quotes.into_iter().collect();
+    sorted
+        .iter()
+        .map(|(key, quote)| format!("{key}: {quote:?}"))
+        .collect()
+}
+
+/// The BOD file's elements (one instrument object each), cut out as the parser cuts them.
+///
+/// # Errors
+/// Why the file is not a JSON array of objects.
+pub fn bod_objects(file: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    instruments::split_objects(file)
+}
+
+/// Decodes one instrument object into the parser's row type with serde_json, from the bytes in
+/// place (as the parser does); the length of its `instrument_key`, so the work cannot be skipped.
+///
+/// # Errors
+/// serde_json's message when the object is not an instrument row.
+pub fn decode_bod_object_serde(object: &[u8]) -> Result<usize, String> {
+    instruments::SerdeJsonRows
+        .decode(object)
+        .map(|row| row.instrument_key.len())
+}
+
+/// The simd-json decoder of instrument objects: a scratch copy of each object (simd-json
+/// rewrites its input) and simd-json's reusable parse buffers.
+#[derive(Default)]
+pub struct SimdJsonRows {
+    scratch: Vec<u8>,
+    buffers: simd_json::Buffers,
+}
+
+impl std::fmt::Debug for SimdJsonRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimdJsonRows").finish_non_exhaustive()
+    }
+}
+
+impl SimdJsonRows {
+    /// A decoder with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`decode_bod_object_serde`] with simd-json, copying `object` into the scratch buffer
+    /// first.
+    ///
+    /// # Errors
+    /// simd-json's message when the object is not an instrument row.
+    pub fn decode_bod_object(&mut self, object: &[u8]) -> Result<usize, String> {
+        self.decode(object).map(|row| row.instrument_key.len())
+    }
+}
+
+impl RowDecoder for SimdJsonRows {
+    fn decode<'b>(&'b mut self, object: &'b [u8]) -> Result<Row<'b>, String> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(object);
+        simd_json::serde::from_slice_with_buffers(&mut self.scratch, &mut self.buffers)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The whole-file path users take (`InstrumentSource::parse_dump`), with serde_json.
+pub fn parse_dump_serde<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
+    instruments::parse_dump(dump)
+}
+
+/// The same path with each object decoded by simd-json.
+pub fn parse_dump_simd<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
+    instruments::parse_dump_with(dump, SimdJsonRows::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use tt_core::{Amount, Price};
+
+    /// A decimal as a broker writes it (up to fifteen significant digits, up to eight after the
+    /// point), as tt-core's own float-exactness property builds it.
+    fn broker_decimal(max_whole_digits: u32) -> impl Strategy<Value = String> {
+        (1u32..=15, 0u32..=8, any::<bool>()).prop_flat_map(move |(digits, places, negative)| {
+            let digits = digits.min(max_whole_digits + places).max(1);
+            (0u64..10u64.pow(digits)).prop_map(move |mantissa| {
+                let text = mantissa.to_string();
+                let places = places as usize;
+                let padded = format!("{text:0>width$}", width = places + 1);
+                let (whole, fraction) = padded.split_at(padded.len() - places);
+                let sign = if negative { "-" } else { "" };
+                if fraction.is_empty() {
+                    format!("{sign}{whole}")
+                } else {
+                    format!("{sign}{whole}.{fraction}")
+                }
+            })
+        })
+    }
+
+    fn simd<T: serde::de::DeserializeOwned>(text: &str) -> T {
+        simd_json::serde::from_slice(&mut text.as_bytes().to_vec()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn a_simd_json_float_price_comes_back_exactly(text in broker_decimal(10)) {
+            let exact: Price = text.parse().unwrap();
+            prop_assert_eq!(simd::<Price>(&text), exact, "{}", text);
+            prop_assert_eq!(Price::from_f64(simd::<f64>(&text)), Ok(exact), "{}", text);
+        }
+
+        #[test]
+        fn a_simd_json_float_amount_comes_back_exactly(text in broker_decimal(15)) {
+            let exact: Amount = text.parse().unwrap();
+            prop_assert_eq!(simd::<Amount>(&text), exact, "{}", text);
+        }
+    }
+
+    #[test]
+    fn simd_json_reads_the_float_edges_as_serde_json_does() {
+        for json in [
+            "9999999.99999999",
+            "-9999999.99999999",
+            "10000000.0000001",
+            "0.00000001",
+            "9999999999.99999",
+            "10000000000",
+            "99725.05000000002",
+            "52.04999923706055",
+            "1500.05",
+        ] {
+            let via_serde: Price = serde_json::from_str(json).unwrap();
+            assert_eq!(simd::<Price>(json), via_serde, "{json}");
+        }
+    }
+
+    #[test]
+    fn both_decoders_read_an_order_book_alike() {
+        let body = br#"{"status":"success","data":[{"order_id":"1","trading_symbol":"RELIANCE","exchange":"NSE","instrument_token":"NSE_EQ|INE002A01018","product":"D","order_type":"LIMIT","transaction_type":"BUY","validity":"DAY","status":"open","quantity":10,"price":1500.05,"trigger_price":0.0,"average_price":52.04999923706055,"is_amo":false,"order_timestamp":"2025-12-01 09:15:00"}]}"#;
+        assert_eq!(rest_decodings_agree(RestBody::OrderBook, body), Ok(1));
+    }
+}
