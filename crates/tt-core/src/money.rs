@@ -543,29 +543,10 @@ pub const fn is_lot_multiple(quantity: u32, lot_size: u32) -> bool {
 mod wire_float_tests {
     use super::*;
     use proptest::prelude::*;
+    use tt_test_support::decimals::broker_decimal;
 
     fn price(text: &str) -> Price {
         text.parse().unwrap()
-    }
-
-    /// A decimal as a broker writes it: up to fifteen significant digits, up to eight of them
-    /// after the point, within a price's range.
-    fn broker_decimal(max_whole_digits: u32) -> impl Strategy<Value = String> {
-        (1u32..=15, 0u32..=8, any::<bool>()).prop_flat_map(move |(digits, places, negative)| {
-            let digits = digits.min(max_whole_digits + places).max(1);
-            (0u64..10u64.pow(digits)).prop_map(move |mantissa| {
-                let text = mantissa.to_string();
-                let places = places as usize;
-                let padded = format!("{text:0>width$}", width = places + 1);
-                let (whole, fraction) = padded.split_at(padded.len() - places);
-                let sign = if negative { "-" } else { "" };
-                if fraction.is_empty() {
-                    format!("{sign}{whole}")
-                } else {
-                    format!("{sign}{whole}.{fraction}")
-                }
-            })
-        })
     }
 
     proptest! {

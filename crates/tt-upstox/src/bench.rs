@@ -12,7 +12,7 @@ use std::io::BufRead;
 use tt_core::DumpRows;
 
 use crate::instruments::{self, Row, RowDecoder};
-use crate::wire::{Envelope, OrderData, PositionData, QuotesData};
+use crate::wire::{Envelope, OrderData, PlaceData, PositionData, QuotesData};
 
 /// One of the large REST bodies, each read exactly as the crate reads it: the envelope with its
 /// `data` in the crate's wire types.
@@ -24,6 +24,8 @@ pub enum RestBody {
     Positions,
     /// `GET /v2/market-quote/quotes`: a map of full quotes.
     Quotes,
+    /// `POST /v3/order/place`'s answer: a small body, for the per-call cost.
+    PlaceReply,
 }
 
 /// Decodes `body` with serde_json; the number of rows (orders, positions or quotes) in `data`.
@@ -41,6 +43,9 @@ pub fn decode_rest_serde(kind: RestBody, body: &[u8]) -> Result<usize, String> {
             .map_err(text),
         RestBody::Quotes => serde_json::from_slice::<Envelope<QuotesData>>(body)
             .map(|e| rows(e.data.as_ref().map(QuotesData::len)))
+            .map_err(text),
+        RestBody::PlaceReply => serde_json::from_slice::<Envelope<PlaceData>>(body)
+            .map(|e| rows(e.data.and_then(|d| d.order_ids).as_ref().map(Vec::len)))
             .map_err(text),
     }
 }
@@ -60,6 +65,9 @@ pub fn decode_rest_simd(kind: RestBody, body: &mut [u8]) -> Result<usize, String
             .map_err(text),
         RestBody::Quotes => simd_json::serde::from_slice::<Envelope<QuotesData>>(body)
             .map(|e| rows(e.data.as_ref().map(QuotesData::len)))
+            .map_err(text),
+        RestBody::PlaceReply => simd_json::serde::from_slice::<Envelope<PlaceData>>(body)
+            .map(|e| rows(e.data.and_then(|d| d.order_ids).as_ref().map(Vec::len)))
             .map_err(text),
     }
 }
@@ -106,6 +114,9 @@ fn rest_rows_serde(kind: RestBody, body: &[u8]) -> Result<Vec<String>, String> {
         RestBody::Quotes => serde_json::from_slice::<Envelope<QuotesData>>(body)
             .map(|e| debug_quotes(e.data.unwrap_or_default()))
             .map_err(text),
+        RestBody::PlaceReply => serde_json::from_slice::<Envelope<PlaceData>>(body)
+            .map(|e| debug_rows(e.data.into_iter().collect()))
+            .map_err(text),
     }
 }
 
@@ -120,6 +131,9 @@ fn rest_rows_simd(kind: RestBody, body: &mut [u8]) -> Result<Vec<String>, String
             .map_err(text),
         RestBody::Quotes => simd_json::serde::from_slice::<Envelope<QuotesData>>(body)
             .map(|e| debug_quotes(e.data.unwrap_or_default()))
+            .map_err(text),
+        RestBody::PlaceReply => simd_json::serde::from_slice::<Envelope<PlaceData>>(body)
+            .map(|e| debug_rows(e.data.into_iter().collect()))
             .map_err(text),
     }
 }
@@ -209,26 +223,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use tt_core::{Amount, Price};
-
-    /// A decimal as a broker writes it (up to fifteen significant digits, up to eight after the
-    /// point), as tt-core's own float-exactness property builds it.
-    fn broker_decimal(max_whole_digits: u32) -> impl Strategy<Value = String> {
-        (1u32..=15, 0u32..=8, any::<bool>()).prop_flat_map(move |(digits, places, negative)| {
-            let digits = digits.min(max_whole_digits + places).max(1);
-            (0u64..10u64.pow(digits)).prop_map(move |mantissa| {
-                let text = mantissa.to_string();
-                let places = places as usize;
-                let padded = format!("{text:0>width$}", width = places + 1);
-                let (whole, fraction) = padded.split_at(padded.len() - places);
-                let sign = if negative { "-" } else { "" };
-                if fraction.is_empty() {
-                    format!("{sign}{whole}")
-                } else {
-                    format!("{sign}{whole}.{fraction}")
-                }
-            })
-        })
-    }
+    use tt_test_support::decimals::broker_decimal;
 
     fn simd<T: serde::de::DeserializeOwned>(text: &str) -> T {
         simd_json::serde::from_slice(&mut text.as_bytes().to_vec()).unwrap()

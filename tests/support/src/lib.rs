@@ -1,5 +1,5 @@
-//! Helpers shared by tests: where the real broker fixtures are, a loopback HTTP server, and a
-//! capture of what `tracing` logs.
+//! Helpers shared by tests: where the real broker fixtures are, a loopback HTTP server, a
+//! capture of what `tracing` logs, and broker-style decimals for property tests.
 //!
 //! The fixtures (recorded broker responses, instrument dumps) live beside the project in
 //! `../shared/fixtures` and are never copied into the repository. A test that needs one calls
@@ -7,6 +7,7 @@
 //! skip), except under `CI=true`, where a missing fixture fails the test.
 #![allow(clippy::panic)]
 
+pub mod decimals;
 pub mod http;
 pub mod logs;
 
