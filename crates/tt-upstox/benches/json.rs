@@ -7,6 +7,11 @@
 //! response's `Bytes`), so the simd-json side copies each input into a reused buffer inside the
 //! timed loop, as the product would have to. Before any timing, both decoders are checked to
 //! read every input identically (every price compared as a `Price`).
+//!
+//! After criterion's own figures, each input is timed once more with the two decoders
+//! alternating call by call (so a load change on a busy machine hits both alike), and a table of
+//! medians, throughputs and the simd/serde ratio is printed: the figures `docs/performance.md`
+//! quotes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,7 +21,7 @@
 
 use std::hint::black_box;
 use std::io::{Cursor, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
 use tt_upstox::bench::{
@@ -28,6 +33,11 @@ const BOD_FIXTURE: &str = "upstox/instruments/complete_2025-12.json.gz";
 const ORDERS: usize = 3_000;
 const POSITIONS: usize = 500;
 const QUOTES: usize = 500;
+/// Rounds of each decoder over the whole BOD file in the alternating pass.
+const BOD_ROUNDS: usize = 11;
+/// `POST /v3/order/place`'s answer, as the API documents it.
+const PLACE_REPLY: &[u8] =
+    br#"{"status":"success","data":{"order_ids":["1251201000012345"]},"metadata":{"latency":30}}"#;
 
 fn main() {
     let mut criterion = Criterion::default()
@@ -35,12 +45,82 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .sample_size(20)
         .configure_from_args();
-    bod(&mut criterion);
-    rest(&mut criterion);
+    let mut table = vec![
+        "| input | size | rows | serde_json | simd-json | simd/serde |".to_owned(),
+        "|---|---|---|---|---|---|".to_owned(),
+    ];
+    bod(&mut criterion, &mut table);
+    rest(&mut criterion, &mut table);
     criterion.final_summary();
+    println!("\nalternating call by call, medians:\n{}", table.join("\n"));
 }
 
-fn bod(criterion: &mut Criterion) {
+/// Times `serde` and `simd` alternately for `rounds` rounds each and adds a table row: each
+/// decoder's median as MB/s and rows/s, and the speed ratio.
+fn alternate(
+    table: &mut Vec<String>,
+    name: &str,
+    (bytes, rows): (usize, usize),
+    rounds: usize,
+    mut serde: impl FnMut(),
+    mut simd: impl FnMut(),
+) {
+    let mut serde_times = Vec::with_capacity(rounds);
+    let mut simd_times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        serde();
+        serde_times.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        simd();
+        simd_times.push(start.elapsed().as_secs_f64());
+    }
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    let (serde_s, simd_s) = (median(&mut serde_times), median(&mut simd_times));
+    let figures = |seconds: f64| {
+        format!(
+            "{:.0} MB/s, {} rows/s ({})",
+            bytes as f64 / seconds / 1e6,
+            thousands(rows as f64 / seconds),
+            duration(seconds)
+        )
+    };
+    table.push(format!(
+        "| {name} | {:.2} MB | {rows} | {} | {} | **{:.2}x** |",
+        bytes as f64 / 1e6,
+        figures(serde_s),
+        figures(simd_s),
+        serde_s / simd_s
+    ));
+}
+
+/// `1234567.8` as `1,234,568`.
+fn thousands(value: f64) -> String {
+    let digits = format!("{value:.0}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn duration(seconds: f64) -> String {
+    if seconds >= 0.1 {
+        format!("{:.0} ms", seconds * 1e3)
+    } else if seconds >= 1e-4 {
+        format!("{:.2} ms", seconds * 1e3)
+    } else {
+        format!("{:.2} µs", seconds * 1e6)
+    }
+}
+
+fn bod(criterion: &mut Criterion, table: &mut Vec<String>) {
     let Some(path) = tt_test_support::fixture(BOD_FIXTURE) else {
         eprintln!("notice: skipping the BOD benchmarks");
         return;
@@ -53,6 +133,9 @@ fn bod(criterion: &mut Criterion) {
     let objects = bod_objects(&file).expect("the BOD file splits into objects");
     let object_bytes: usize = objects.iter().map(Vec::len).sum();
 
+    let records = parse_dump_serde(Box::new(Cursor::new(&file)))
+        .filter(Result::is_ok)
+        .count();
     let serde_rows: Vec<_> = parse_dump_serde(Box::new(Cursor::new(&file))).collect();
     let simd_rows: Vec<_> = parse_dump_simd(Box::new(Cursor::new(&file))).collect();
     assert_eq!(serde_rows.len(), simd_rows.len(), "row counts differ");
@@ -66,7 +149,7 @@ fn bod(criterion: &mut Criterion) {
         objects.len(),
         object_bytes,
         object_bytes / objects.len().max(1),
-        serde_rows.iter().filter(|r| r.is_ok()).count()
+        records
     );
     drop((serde_rows, simd_rows));
 
@@ -74,27 +157,25 @@ fn bod(criterion: &mut Criterion) {
     slow_group(&mut group);
     group.throughput(Throughput::BytesDecimal(object_bytes as u64));
     group.bench_function("serde_json", |b| {
-        b.iter(|| {
-            let mut sum = 0;
-            for object in &objects {
-                sum += decode_bod_object_serde(black_box(object)).unwrap_or_default();
-            }
-            sum
-        });
+        b.iter(|| serde_objects(&objects));
     });
     let mut simd = SimdJsonRows::new();
     group.bench_function("simd_json", |b| {
-        b.iter(|| {
-            let mut sum = 0;
-            for object in &objects {
-                sum += simd
-                    .decode_bod_object(black_box(object))
-                    .unwrap_or_default();
-            }
-            sum
-        });
+        b.iter(|| simd_objects(&mut simd, &objects));
     });
     group.finish();
+    alternate(
+        table,
+        "BOD file, object by object into the row type",
+        (object_bytes, objects.len()),
+        BOD_ROUNDS,
+        || {
+            black_box(serde_objects(&objects));
+        },
+        || {
+            black_box(simd_objects(&mut simd, &objects));
+        },
+    );
 
     let mut group = criterion.benchmark_group("bod_parse_dump");
     slow_group(&mut group);
@@ -106,6 +187,35 @@ fn bod(criterion: &mut Criterion) {
         b.iter(|| parse_dump_simd(Box::new(Cursor::new(black_box(&file)))).count());
     });
     group.finish();
+    alternate(
+        table,
+        "BOD file, whole, through `parse_dump` (to `DumpRecord`s)",
+        (file.len(), objects.len()),
+        BOD_ROUNDS,
+        || {
+            black_box(parse_dump_serde(Box::new(Cursor::new(&file))).count());
+        },
+        || {
+            black_box(parse_dump_simd(Box::new(Cursor::new(&file))).count());
+        },
+    );
+}
+
+fn serde_objects(objects: &[Vec<u8>]) -> usize {
+    objects
+        .iter()
+        .map(|object| decode_bod_object_serde(black_box(object)).unwrap_or_default())
+        .sum()
+}
+
+fn simd_objects(simd: &mut SimdJsonRows, objects: &[Vec<u8>]) -> usize {
+    objects
+        .iter()
+        .map(|object| {
+            simd.decode_bod_object(black_box(object))
+                .unwrap_or_default()
+        })
+        .sum()
 }
 
 /// Iterations of a second or so: ten samples of one iteration each.
@@ -113,11 +223,27 @@ fn slow_group(group: &mut BenchmarkGroup<'_, WallTime>) {
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
 }
 
-fn rest(criterion: &mut Criterion) {
-    for (name, kind, body) in [
-        ("order_book", RestBody::OrderBook, order_book(ORDERS)),
-        ("positions", RestBody::Positions, positions(POSITIONS)),
-        ("quotes", RestBody::Quotes, quotes(QUOTES)),
+fn rest(criterion: &mut Criterion, table: &mut Vec<String>) {
+    for (name, label, kind, body) in [
+        (
+            "order_book",
+            "order book",
+            RestBody::OrderBook,
+            order_book(ORDERS),
+        ),
+        (
+            "positions",
+            "positions",
+            RestBody::Positions,
+            positions(POSITIONS),
+        ),
+        ("quotes", "full quotes", RestBody::Quotes, quotes(QUOTES)),
+        (
+            "place_reply",
+            "order placement reply",
+            RestBody::PlaceReply,
+            PLACE_REPLY.to_vec(),
+        ),
     ] {
         let rows = rest_decodings_agree(kind, &body).expect("both decoders agree");
         println!(
@@ -131,14 +257,31 @@ fn rest(criterion: &mut Criterion) {
         });
         let mut scratch = Vec::with_capacity(body.len());
         group.bench_function("simd_json", |b| {
-            b.iter(|| {
-                scratch.clear();
-                scratch.extend_from_slice(black_box(&body));
-                decode_rest_simd(kind, &mut scratch)
-            });
+            b.iter(|| simd_rest(kind, &body, &mut scratch));
         });
         group.finish();
+        // About two seconds of each decoder.
+        let rounds = (3e8 / body.len() as f64).clamp(10.0, 200_000.0) as usize;
+        alternate(
+            table,
+            label,
+            (body.len(), rows),
+            rounds,
+            || {
+                black_box(decode_rest_serde(kind, black_box(&body)).ok());
+            },
+            || {
+                black_box(simd_rest(kind, &body, &mut scratch).ok());
+            },
+        );
     }
+}
+
+/// The simd-json path as the product would take it: copy the immutable body, then decode.
+fn simd_rest(kind: RestBody, body: &[u8], scratch: &mut Vec<u8>) -> Result<usize, String> {
+    scratch.clear();
+    scratch.extend_from_slice(black_box(body));
+    decode_rest_simd(kind, scratch)
 }
 
 /// A small deterministic generator (xorshift64), so every run decodes the same bytes.
