@@ -89,12 +89,21 @@ fn alternate(
         )
     };
     table.push(format!(
-        "| {name} | {:.2} MB | {rows} | {} | {} | **{:.2}x** |",
-        bytes as f64 / 1e6,
+        "| {name} | {} | {} | {} | {} | **{:.2}x** |",
+        size(bytes),
+        thousands(rows as f64),
         figures(serde_s),
         figures(simd_s),
         serde_s / simd_s
     ));
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
 }
 
 /// `1234567.8` as `1,234,568`.

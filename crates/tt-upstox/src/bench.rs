@@ -1,5 +1,5 @@
 //! Entry points into the crate's JSON decoding for `benches/json.rs`, which times serde_json
-//! (what the crate uses) against simd-json on the same bytes. Compiled only with the
+//! against simd-json on the same bytes (issue 8 chose between them by these figures). Compiled only with the
 //! non-default `bench-internals` feature; not part of the API and not kept stable.
 //!
 //! Each simd-json function takes a mutable buffer because simd-json rewrites its input while it
@@ -164,18 +164,15 @@ pub fn bod_objects(file: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 /// # Errors
 /// serde_json's message when the object is not an instrument row.
 pub fn decode_bod_object_serde(object: &[u8]) -> Result<usize, String> {
-    instruments::SerdeJsonRows
+    SerdeJsonRows
         .decode(object)
         .map(|row| row.instrument_key.len())
 }
 
-/// The simd-json decoder of instrument objects: a scratch copy of each object (simd-json
-/// rewrites its input) and simd-json's reusable parse buffers.
+/// The simd-json decoder of instrument objects the parser uses: a scratch copy of each object
+/// (simd-json rewrites its input) and simd-json's reusable parse buffers.
 #[derive(Default)]
-pub struct SimdJsonRows {
-    scratch: Vec<u8>,
-    buffers: simd_json::Buffers,
-}
+pub struct SimdJsonRows(instruments::SimdJsonRows);
 
 impl std::fmt::Debug for SimdJsonRows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,78 +192,26 @@ impl SimdJsonRows {
     /// # Errors
     /// simd-json's message when the object is not an instrument row.
     pub fn decode_bod_object(&mut self, object: &[u8]) -> Result<usize, String> {
-        self.decode(object).map(|row| row.instrument_key.len())
+        self.0.decode(object).map(|row| row.instrument_key.len())
     }
 }
 
-impl RowDecoder for SimdJsonRows {
+/// serde_json, straight from the reader's buffer: the decoder simd-json replaced.
+struct SerdeJsonRows;
+
+impl RowDecoder for SerdeJsonRows {
     fn decode<'b>(&'b mut self, object: &'b [u8]) -> Result<Row<'b>, String> {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(object);
-        simd_json::serde::from_slice_with_buffers(&mut self.scratch, &mut self.buffers)
-            .map_err(|e| e.to_string())
+        serde_json::from_slice(object).map_err(|e| e.to_string())
     }
 }
 
-/// The whole-file path users take (`InstrumentSource::parse_dump`), with serde_json.
+/// The whole-file path users take (`InstrumentSource::parse_dump`), each object decoded by
+/// serde_json.
 pub fn parse_dump_serde<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
-    instruments::parse_dump(dump)
+    instruments::parse_dump_with(dump, SerdeJsonRows)
 }
 
-/// The same path with each object decoded by simd-json.
+/// The same path with each object decoded by simd-json: `InstrumentSource::parse_dump` itself.
 pub fn parse_dump_simd<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
-    instruments::parse_dump_with(dump, SimdJsonRows::new())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use tt_core::{Amount, Price};
-    use tt_test_support::decimals::broker_decimal;
-
-    fn simd<T: serde::de::DeserializeOwned>(text: &str) -> T {
-        simd_json::serde::from_slice(&mut text.as_bytes().to_vec()).unwrap()
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(20_000))]
-
-        #[test]
-        fn a_simd_json_float_price_comes_back_exactly(text in broker_decimal(10)) {
-            let exact: Price = text.parse().unwrap();
-            prop_assert_eq!(simd::<Price>(&text), exact, "{}", text);
-            prop_assert_eq!(Price::from_f64(simd::<f64>(&text)), Ok(exact), "{}", text);
-        }
-
-        #[test]
-        fn a_simd_json_float_amount_comes_back_exactly(text in broker_decimal(15)) {
-            let exact: Amount = text.parse().unwrap();
-            prop_assert_eq!(simd::<Amount>(&text), exact, "{}", text);
-        }
-    }
-
-    #[test]
-    fn simd_json_reads_the_float_edges_as_serde_json_does() {
-        for json in [
-            "9999999.99999999",
-            "-9999999.99999999",
-            "10000000.0000001",
-            "0.00000001",
-            "9999999999.99999",
-            "10000000000",
-            "99725.05000000002",
-            "52.04999923706055",
-            "1500.05",
-        ] {
-            let via_serde: Price = serde_json::from_str(json).unwrap();
-            assert_eq!(simd::<Price>(json), via_serde, "{json}");
-        }
-    }
-
-    #[test]
-    fn both_decoders_read_an_order_book_alike() {
-        let body = br#"{"status":"success","data":[{"order_id":"1","trading_symbol":"RELIANCE","exchange":"NSE","instrument_token":"NSE_EQ|INE002A01018","product":"D","order_type":"LIMIT","transaction_type":"BUY","validity":"DAY","status":"open","quantity":10,"price":1500.05,"trigger_price":0.0,"average_price":52.04999923706055,"is_amo":false,"order_timestamp":"2025-12-01 09:15:00"}]}"#;
-        assert_eq!(rest_decodings_agree(RestBody::OrderBook, body), Ok(1));
-    }
+    instruments::parse_dump(dump)
 }

@@ -57,7 +57,24 @@ pub(crate) fn data<T: DeserializeOwned>(
 
 /// A flat (unwrapped) answer, as the token exchange sends.
 pub(crate) fn flat<T: DeserializeOwned>(response: &RawResponse, what: &str) -> Result<T, Error> {
-    serde_json::from_slice(&response.body).map_err(|e| READ.malformed(what, e))
+    decode(&response.body).map_err(|e| READ.malformed(what, e))
+}
+
+/// Bodies this long or longer are read by simd-json, shorter ones by serde_json. Issue 8
+/// measured both on the same bytes (`docs/performance.md`): simd-json reads order books,
+/// positions and 500-key quotes 1.2x to 1.4x as fast, copy included, but its fixed cost per
+/// call makes a one-line order reply take about twice as long.
+const SIMD_JSON_FROM_BYTES: usize = 4 * 1024;
+
+/// A JSON body in the crate's wire types, by whichever decoder is faster at its size. Both give
+/// the same values (prices exact: `bench`'s property tests check simd-json's floats).
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.len() < SIMD_JSON_FROM_BYTES {
+        serde_json::from_slice(body).map_err(|e| e.to_string())
+    } else {
+        // simd-json rewrites its input and the response's bytes are shared: it reads a copy.
+        simd_json::serde::from_slice(&mut body.to_vec()).map_err(|e| e.to_string())
+    }
 }
 
 /// The exchange of an `exchange` field in either of Upstox's forms: plain (`NSE`, `NFO`, `MCX`)
@@ -580,7 +597,67 @@ pub(crate) fn modify_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use tt_core::ClientTag;
+    use tt_test_support::decimals::broker_decimal;
+
+    fn simd<T: DeserializeOwned>(text: &str) -> T {
+        simd_json::serde::from_slice(&mut text.as_bytes().to_vec()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// tt-core's `a_json_float_price_comes_back_exactly`, through simd-json.
+        #[test]
+        fn a_simd_json_float_price_comes_back_exactly(text in broker_decimal(10)) {
+            let exact: Price = text.parse().unwrap();
+            prop_assert_eq!(simd::<Price>(&text), exact, "{}", text);
+            prop_assert_eq!(Price::from_f64(simd::<f64>(&text)), Ok(exact), "{}", text);
+        }
+
+        #[test]
+        fn a_simd_json_float_amount_comes_back_exactly(text in broker_decimal(15)) {
+            let exact: Amount = text.parse().unwrap();
+            prop_assert_eq!(simd::<Amount>(&text), exact, "{}", text);
+        }
+    }
+
+    #[test]
+    fn simd_json_reads_the_float_edges_as_serde_json_does() {
+        for json in [
+            "9999999.99999999",
+            "-9999999.99999999",
+            "10000000.0000001",
+            "0.00000001",
+            "9999999999.99999",
+            "10000000000",
+            "99725.05000000002",
+            "52.04999923706055",
+            "1500.05",
+        ] {
+            let via_serde: Price = serde_json::from_str(json).unwrap();
+            assert_eq!(simd::<Price>(json), via_serde, "{json}");
+        }
+    }
+
+    #[test]
+    fn bodies_above_and_below_the_simd_json_size_decode_alike() {
+        let order = r#"{"order_id":"1","trading_symbol":"RELIANCE","exchange":"NSE","instrument_token":"NSE_EQ|INE002A01018","product":"D","order_type":"LIMIT","transaction_type":"BUY","validity":"DAY","status":"open","quantity":10,"price":1500.05,"trigger_price":0.0,"average_price":52.04999923706055,"is_amo":false,"tag":"a \"quoted\" tag","order_timestamp":"2025-12-01 09:15:00"}"#;
+        for count in [1, 40] {
+            let body = format!(
+                r#"{{"status":"success","data":[{}]}}"#,
+                vec![order; count].join(",")
+            );
+            assert_eq!(body.len() >= SIMD_JSON_FROM_BYTES, count > 1);
+            let chosen: Envelope<Vec<OrderData>> = decode(body.as_bytes()).unwrap();
+            let serde: Envelope<Vec<OrderData>> = serde_json::from_str(&body).unwrap();
+            assert_eq!(format!("{chosen:?}"), format!("{serde:?}"));
+            let first = &chosen.data.unwrap()[0];
+            assert_eq!(first.average_price, Some("52.04999924".parse().unwrap()));
+            assert_eq!(first.tag.as_deref(), Some(r#"a "quoted" tag"#));
+        }
+    }
 
     /// The appendix's terminal statuses are exactly the terminal states; anything else is
     /// kept raw as unknown.
