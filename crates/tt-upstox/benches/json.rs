@@ -248,6 +248,24 @@ fn rest(criterion: &mut Criterion, table: &mut Vec<String>) {
         ),
         ("quotes", "full quotes", RestBody::Quotes, quotes(QUOTES)),
         (
+            "order_book_10",
+            "order book, 10 orders",
+            RestBody::OrderBook,
+            order_book(10),
+        ),
+        (
+            "order_book_4",
+            "order book, 4 orders",
+            RestBody::OrderBook,
+            order_book(4),
+        ),
+        (
+            "order_book_1",
+            "order book, 1 order",
+            RestBody::OrderBook,
+            order_book(1),
+        ),
+        (
             "place_reply",
             "order placement reply",
             RestBody::PlaceReply,

@@ -2,9 +2,11 @@
 //! own field names. Nothing here leaves the crate; `transformer` turns it into tt-core models.
 //!
 //! Prices and amounts are read straight into [`Price`] / [`Amount`]: their `Deserialize` takes
-//! the `f64` `serde_json` read and converts it with `Price::from_f64`, which gives back exactly
-//! the number Upstox wrote (tt-core's `money` module proves it with a property test through
-//! `serde_json`); no binary float outlives the parse. Some of Upstox's quote prices are
+//! the `f64` the JSON decoder read (serde_json for small bodies, simd-json for large ones; see
+//! `transformer`) and converts it with `Price::from_f64`, which gives back exactly the number
+//! Upstox wrote (tt-core's `money` module proves it with a property test through serde_json, and
+//! `transformer`'s tests run the same property through simd-json); no binary float outlives the
+//! parse. Some of Upstox's quote prices are
 //! single-precision values written out in full (`52.04999923706055`): they keep eight decimal
 //! places (`52.04999924`), as a `Price` holds any price. Quantities are integers, as Upstox's
 //! own SDK models them. Every field a response may omit or send as `null` is an `Option` (serde

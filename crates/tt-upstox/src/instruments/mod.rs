@@ -1,11 +1,12 @@
 //! Upstox's BOD instrument file (`complete.json`, `NSE.json`, ...: one JSON array of objects)
 //! parsed into canonical [`DumpRecord`]s.
 //!
-//! The array is split into objects as bytes arrive and each object is decoded on its own, so a
-//! 60 MB file is never held whole. Facts about the format that matter here: keys are sparse
-//! (absent when not applicable); `tick_size` is in paise; `expiry` is epoch milliseconds at
-//! 23:59:59 IST of the expiry day; `exchange_token` is a string; index keys carry names in mixed
-//! case (`NSE_INDEX|Nifty 50`); NSE equity rows carry their series in `instrument_type`.
+//! The array is split into objects as bytes arrive and each object is decoded on its own (by
+//! simd-json, from a copy: see `SimdJsonRows`), so a 60 MB file is never held whole. Facts about
+//! the format that matter here: keys are sparse (absent when not applicable); `tick_size` is in
+//! paise; `expiry` is epoch milliseconds at 23:59:59 IST of the expiry day; `exchange_token` is a
+//! string; index keys carry names in mixed case (`NSE_INDEX|Nifty 50`); NSE equity rows carry their
+//! series in `instrument_type`.
 
 mod fetcher;
 
