@@ -62,9 +62,10 @@ pub(crate) fn flat<T: DeserializeOwned>(response: &RawResponse, what: &str) -> R
 
 /// Bodies this long or longer are read by simd-json, shorter ones by serde_json. Issue 8
 /// measured both on the same bytes (`docs/performance.md`): simd-json reads order books,
-/// positions and 500-key quotes 1.2x to 1.4x as fast, copy included, but its fixed cost per
-/// call makes a one-line order reply take about twice as long.
-const SIMD_JSON_FROM_BYTES: usize = 4 * 1024;
+/// positions and 500-key quotes 1.2x to 1.35x as fast, copy included, and a 2.9 kB order book
+/// still 1.2x; its fixed cost per call makes an 88-byte order reply take 1.75x as long, and at
+/// 758 bytes (one order) it gains under 10%.
+const SIMD_JSON_FROM_BYTES: usize = 1024;
 
 /// A JSON body in the crate's wire types, by whichever decoder is faster at its size. Both give
 /// the same values (prices exact: `bench`'s property tests check simd-json's floats).
