@@ -4,7 +4,8 @@
 //!
 //! Run with `cargo xtask bench rest` (or `cargo bench -p tt-e2e --bench rest`). The simulator
 //! runs on a runtime of its own thread; the clients run one request at a time on the main
-//! thread; the two kinds of round trip alternate in batches so drift hits both alike.
+//! thread; the two kinds of round trip alternate in batches so drift hits both alike, each batch
+//! meeting a fresh book (the simulator's own cost grows with the orders resting in it).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -58,8 +59,18 @@ fn post(raw: &Raw, request: http::Request<Full<Bytes>>) -> impl Future<Output = 
     }
 }
 
+/// The simulator back to a fresh book at the bench's price, so every batch meets the same
+/// (small) book: the simulator's own cost grows with the orders resting in it.
+fn fresh_book(world: &World) {
+    world.sim.reset();
+    world
+        .sim
+        .set_price("NSE:INFY", "1500".parse().unwrap())
+        .unwrap();
+}
+
 /// Alternating batches of SDK placements and raw POSTs; prints both and the difference.
-fn compare<B, R, F>(runtime: &Runtime, label: &str, client: &Client<B>, raw_post: R)
+fn compare<B, R, F>(world: &World, runtime: &Runtime, label: &str, client: &Client<B>, raw_post: R)
 where
     B: Trading,
     R: Fn() -> F,
@@ -74,11 +85,13 @@ where
             raw_post().await;
         }
         for _ in 0..ROUNDS {
+            fresh_book(world);
             for _ in 0..BATCH {
                 let started = Instant::now();
                 client.place_order(&order).await.unwrap();
                 through_sdk.push(started.elapsed());
             }
+            fresh_book(world);
             for _ in 0..BATCH {
                 let started = Instant::now();
                 raw_post().await;
@@ -145,7 +158,7 @@ fn main() {
     let kite_form = format!(
         "exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&quantity=1&product=CNC&price=1&validity=DAY&tag={tag}"
     );
-    compare(&runtime, "Zerodha", &Client::new(zerodha), || {
+    compare(&world, &runtime, "Zerodha", &Client::new(zerodha), || {
         let request = http::Request::post(&kite_url)
             .header("X-Kite-Version", "3")
             .header("Authorization", &kite_auth)
@@ -162,7 +175,7 @@ fn main() {
     let upstox_body = format!(
         r#"{{"quantity":1,"product":"D","validity":"DAY","price":1,"tag":"{tag}","instrument_token":"NSE_EQ|INE009A01021","order_type":"LIMIT","transaction_type":"BUY","disclosed_quantity":0,"trigger_price":0,"is_amo":false,"slice":false}}"#
     );
-    compare(&runtime, "Upstox", &Client::new(upstox), || {
+    compare(&world, &runtime, "Upstox", &Client::new(upstox), || {
         let request = http::Request::post(&upstox_url)
             .header("Authorization", &upstox_auth)
             .header("Accept", "application/json")
