@@ -6,7 +6,7 @@ use std::future::Future;
 
 use time::Time;
 use time::macros::time;
-use tt_connect::{Login, Result, Secret, SessionInfo, Trading, Upstox, Zerodha, ZerodhaConfig};
+use tt_connect::{Login, Result, Secret, SessionInfo, Trading, Upstox, Zerodha};
 use tt_sim::{FaultTarget, RateLimits, SimBroker};
 use tt_transport::RetryPolicy;
 
@@ -49,9 +49,9 @@ pub trait Side {
 
 /// Zerodha (Kite Connect v3).
 #[derive(Debug, Clone, Copy)]
-pub struct Kite;
+pub struct ZerodhaSide;
 
-impl Side for Kite {
+impl Side for ZerodhaSide {
     type Broker = Zerodha;
     const NAME: &'static str = "zerodha";
     const SIM: SimBroker = SimBroker::Kite;
@@ -64,8 +64,7 @@ impl Side for Kite {
     const TTL: bool = true;
 
     fn broker(world: &World, retry: RetryPolicy) -> Zerodha {
-        let config: ZerodhaConfig = world.zerodha_config().retry(retry);
-        Zerodha::new(config)
+        Zerodha::new(world.zerodha_config().retry(retry))
     }
 
     async fn log_in(world: &World, broker: &Zerodha) {

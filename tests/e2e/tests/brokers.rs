@@ -15,7 +15,7 @@ use tt_connect::{
     Client, ClientTag, Error, IST, Login, OrderModification, OrderRequest, OrderState, ProductType,
     QuoteDetail, ReconcileWindow, Reconciliation, RetryPolicy, Secret, Validity,
 };
-use tt_e2e::side::{Kite, Side, UpstoxSide, place_target};
+use tt_e2e::side::{Side, UpstoxSide, ZerodhaSide, place_target};
 use tt_e2e::{WORLD_START, World, instrument, price};
 use tt_sim::{Fault, SimBroker};
 
@@ -32,7 +32,7 @@ macro_rules! for_each_broker {
             $(
                 #[tokio::test]
                 async fn $scenario() {
-                    super::$scenario::<super::Kite>().await;
+                    super::$scenario::<super::ZerodhaSide>().await;
                 }
             )*
         }
@@ -262,7 +262,7 @@ fn the_blocking_client_trades_too<S: Side>() {
 
 #[test]
 fn the_blocking_client_trades_through_zerodha() {
-    the_blocking_client_trades_too::<Kite>();
+    the_blocking_client_trades_too::<ZerodhaSide>();
 }
 
 #[test]
