@@ -116,6 +116,13 @@ impl Trading for AnyBroker {
 }
 
 #[async_trait]
+impl tt_core::MarketFeed for AnyBroker {
+    async fn open_feed(&self, options: tt_core::FeedOptions) -> Result<tt_core::Feed> {
+        self.inner.open_feed(options).await
+    }
+}
+
+#[async_trait]
 impl Login for AnyBroker {
     fn login_url(&self) -> String {
         self.inner.login_url()
@@ -154,6 +161,9 @@ pub(crate) mod fake {
     fn no_master<T>() -> Result<T> {
         Err(Error::Config("no instrument master".to_owned()))
     }
+
+    /// It streams nothing: its feed is refused as unsupported.
+    impl tt_core::MarketFeed for RawBookOnly {}
 
     impl Broker for RawBookOnly {
         fn capabilities(&self) -> &Capabilities {

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tt_core::{
-    Broker, Capabilities, FeedStream, Funds, Holding, Instrument, MarketFeed, Order, OrderChange,
-    OrderId, OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result,
-    StreamMode, Tick, Trade, Trading,
+    Broker, Capabilities, Funds, Holding, Instrument, Order, OrderChange, OrderId,
+    OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result, Tick,
+    Trade, Trading,
 };
 
 use crate::reconcile::{ChangeReconciliation, ReconcileWindow, Reconciliation, shows_change};
@@ -97,27 +97,6 @@ impl Client<AnyBroker> {
     /// enabled (the message names the feature), or for settings the broker needs but lacks.
     pub fn from_name(name: &str, settings: BrokerSettings) -> Result<Self> {
         AnyBroker::from_name(name, settings).map(Client::new)
-    }
-}
-
-impl<B: MarketFeed> Client<B> {
-    /// Streams ticks of `instruments` in `mode`, after checking the mode and each instrument's
-    /// segment against the broker's capabilities.
-    ///
-    /// # Errors
-    /// [`tt_core::Error::UnsupportedFeature`] before connecting; the broker's connection errors
-    /// after.
-    pub async fn subscribe(
-        &self,
-        instruments: &[Instrument],
-        mode: StreamMode,
-    ) -> Result<FeedStream> {
-        let capabilities = self.capabilities();
-        capabilities.verify_stream_mode(mode)?;
-        for instrument in instruments {
-            capabilities.verify_segment(instrument.exchange())?;
-        }
-        self.broker.subscribe(instruments, mode).await
     }
 }
 

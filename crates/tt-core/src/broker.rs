@@ -9,15 +9,13 @@
 //! [`Capabilities`]; they still own everything broker-specific: auth, wire formats, error maps.
 
 use std::io::BufRead;
-use std::pin::Pin;
 
 use async_trait::async_trait;
-use futures_core::Stream;
 
 use crate::{
-    Capabilities, DumpError, DumpRecord, FeedEvent, Funds, Holding, Instrument, Order, OrderId,
-    OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result,
-    StreamMode, Tick, Trade,
+    Capabilities, DumpError, DumpRecord, Feed, FeedOptions, Funds, Holding, Instrument, Order,
+    OrderId, OrderModification, OrderRecord, OrderRequest, Positions, Profile, QuoteDetail, Result,
+    Tick, Trade,
 };
 
 /// A broker: its name and what it supports.
@@ -112,14 +110,23 @@ pub trait Trading: Broker {
     }
 }
 
-/// A stream of feed events; it ends only when the feed is closed or fails for good.
-pub type FeedStream = Pin<Box<dyn Stream<Item = FeedEvent> + Send>>;
-
 /// A broker's streaming market data and order updates.
 #[async_trait]
 pub trait MarketFeed: Broker {
-    /// Connects (or reuses the connection) and streams `instruments` in `mode`.
-    async fn subscribe(&self, instruments: &[Instrument], mode: StreamMode) -> Result<FeedStream>;
+    /// Opens the broker's feed with nothing subscribed yet. Order updates (when
+    /// `options.order_updates`) stream at once; market data once instruments are subscribed
+    /// through [`Feed::control`].
+    ///
+    /// # Errors
+    /// [`crate::Error::SessionExpired`] (or not logged in) before any socket opens;
+    /// [`crate::Error::UnsupportedFeature`] from brokers that do not stream (the default).
+    async fn open_feed(&self, options: FeedOptions) -> Result<Feed> {
+        let _ = options;
+        Err(crate::Error::UnsupportedFeature {
+            broker: self.name(),
+            feature: "streaming".to_owned(),
+        })
+    }
 }
 
 /// The rows of a dump, read lazily as the caller pulls them.

@@ -27,6 +27,7 @@ mod clock;
 mod dump;
 mod error;
 mod exchange;
+mod feed;
 mod instrument;
 mod login;
 mod market;
@@ -38,18 +39,24 @@ mod secret;
 mod wire;
 
 pub use account::{Funds, Profile, SegmentFunds};
-pub use broker::{Broker, DumpRows, FeedStream, InstrumentSource, MarketFeed, Trading};
+pub use broker::{Broker, DumpRows, InstrumentSource, MarketFeed, Trading};
 pub use capabilities::Capabilities;
 pub use clock::{Clock, IST, ManualClock, SystemClock, next_ist_time, parse_ist};
 pub use dump::{BrokerToken, DumpError, DumpRecord, OnStale, Underlying, UnderlyingBasis};
 pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};
+pub use feed::{
+    CloseReason, ConnectionId, ConnectionKind, Disconnect, Feed, FeedControl, FeedError, FeedEvent,
+    FeedOptions, FeedStream, MarketPhase, MarketSegment, MarketStatus, OrderUpdate,
+};
 pub use instrument::{
     ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
     InstrumentKind, IntoStrike, OptionContract, OptionType, Symbol,
 };
 pub use login::{BadRedirect, Login, RedirectParams, SessionEnded, SessionExpiryHook, SessionInfo};
-pub use market::{Depth, DepthLevel, FeedEvent, Ohlc, QuoteDetail, StreamMode, Tick};
+pub use market::{
+    Depth, DepthLevel, DepthSide, Greeks, Ohlc, QuoteDetail, StreamMode, Tick, UnknownStreamMode,
+};
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
 pub use order::{
     ClientTag, InvalidId, InvalidOrderReason, Order, OrderAction, OrderChange, OrderId,

@@ -1,33 +1,77 @@
 //! Market data: ticks with depth, stream modes, and the events a feed delivers.
 
 use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Instrument, Order, Price};
+use crate::{Instrument, Price};
 
-/// How much data a subscription streams per instrument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// How much data a subscription streams per instrument. Brokers offer different sets (see
+/// [`crate::Capabilities::stream_modes`]); a mode a broker lacks is refused before connecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StreamMode {
-    /// Last traded price only.
+    /// Last traded price (with Upstox: also the last trade's time and quantity and the
+    /// previous close).
     Ltp,
     /// Price, volume, OHLC and totals, without depth.
     Quote,
     /// Everything, with five levels of market depth.
     Full,
+    /// The best bid and offer with an option's greeks, volume, open interest and implied
+    /// volatility.
+    OptionGreeks,
+    /// Everything, with thirty levels of market depth.
+    FullDepth30,
+}
+
+impl StreamMode {
+    /// The mode's lower-case name, as `Display` and serde write it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StreamMode::Ltp => "ltp",
+            StreamMode::Quote => "quote",
+            StreamMode::Full => "full",
+            StreamMode::OptionGreeks => "option_greeks",
+            StreamMode::FullDepth30 => "full_depth30",
+        }
+    }
 }
 
 impl fmt::Display for StreamMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            StreamMode::Ltp => "ltp",
-            StreamMode::Quote => "quote",
-            StreamMode::Full => "full",
-        })
+        f.pad(self.as_str())
     }
 }
+
+impl FromStr for StreamMode {
+    type Err = UnknownStreamMode;
+
+    /// Reads a mode's name (`ltp`, `quote`, `full`, `option_greeks`, `full_depth30`).
+    fn from_str(text: &str) -> Result<StreamMode, UnknownStreamMode> {
+        [
+            StreamMode::Ltp,
+            StreamMode::Quote,
+            StreamMode::Full,
+            StreamMode::OptionGreeks,
+            StreamMode::FullDepth30,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+        .ok_or_else(|| UnknownStreamMode(text.to_owned()))
+    }
+}
+
+/// A stream mode's name that is none of [`StreamMode`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown stream mode {0:?} (expected ltp, quote, full, option_greeks or full_depth30)")]
+pub struct UnknownStreamMode(pub String);
 
 /// How much a REST quote carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,20 +126,87 @@ pub struct DepthLevel {
     pub orders: u32,
 }
 
+/// The levels of one side of the book, best first. Up to five are held inline, so a
+/// full-mode tick needs no heap allocation for its depth; deeper books (thirty levels) spill.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DepthSide(SmallVec<[DepthLevel; 5]>);
+
+impl DepthSide {
+    /// No levels.
+    pub const fn new() -> DepthSide {
+        DepthSide(SmallVec::new_const())
+    }
+
+    /// Adds the next (worse) level.
+    pub fn push(&mut self, level: DepthLevel) {
+        self.0.push(level);
+    }
+}
+
+impl Deref for DepthSide {
+    type Target = [DepthLevel];
+
+    fn deref(&self) -> &[DepthLevel] {
+        &self.0
+    }
+}
+
+impl FromIterator<DepthLevel> for DepthSide {
+    fn from_iter<I: IntoIterator<Item = DepthLevel>>(levels: I) -> DepthSide {
+        DepthSide(levels.into_iter().collect())
+    }
+}
+
+impl From<Vec<DepthLevel>> for DepthSide {
+    fn from(levels: Vec<DepthLevel>) -> DepthSide {
+        DepthSide(SmallVec::from_vec(levels))
+    }
+}
+
+impl<'a> IntoIterator for &'a DepthSide {
+    type Item = &'a DepthLevel;
+    type IntoIter = std::slice::Iter<'a, DepthLevel>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 /// Market depth: best bids and asks, best first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Depth {
     /// Buy side, highest price first.
-    pub bids: Vec<DepthLevel>,
+    pub bids: DepthSide,
     /// Sell side, lowest price first.
-    pub asks: Vec<DepthLevel>,
+    pub asks: DepthSide,
 }
 
-/// One market-data update for one instrument. Fields a mode does not carry are `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An option's sensitivities as the broker computes them. Plain floating point: these are
+/// model outputs, not money.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Greeks {
+    /// Change in premium per rupee of the underlying.
+    pub delta: f64,
+    /// Change in premium per day.
+    pub theta: f64,
+    /// Change in delta per rupee of the underlying.
+    pub gamma: f64,
+    /// Change in premium per point of volatility.
+    pub vega: f64,
+    /// Change in premium per point of interest rate.
+    pub rho: f64,
+}
+
+/// One market-data update for one instrument. Fields a mode (or the broker) does not carry are
+/// `None`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tick {
     /// The instrument.
     pub instrument: Instrument,
+    /// The broker's token for it (Kite's `instrument_token` in decimal, Upstox's
+    /// `instrument_key`), shared with the subscription so a tick costs no allocation for it.
+    pub token: Arc<str>,
     /// The mode this tick was streamed in.
     pub mode: StreamMode,
     /// Last traded price.
@@ -114,14 +225,22 @@ pub struct Tick {
     pub ohlc: Option<Ohlc>,
     /// Open interest (derivatives).
     pub open_interest: Option<u64>,
+    /// The session's highest open interest.
+    pub oi_day_high: Option<u64>,
+    /// The session's lowest open interest.
+    pub oi_day_low: Option<u64>,
     /// Time of the last trade.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_trade_time: Option<OffsetDateTime>,
     /// The exchange's timestamp for this update.
     #[serde(with = "time::serde::rfc3339::option")]
     pub exchange_time: Option<OffsetDateTime>,
-    /// Market depth (full mode).
+    /// Market depth (full modes; the best level alone in [`StreamMode::OptionGreeks`]).
     pub depth: Option<Depth>,
+    /// An option's greeks, where the broker streams them.
+    pub greeks: Option<Greeks>,
+    /// An option's implied volatility, where the broker streams it.
+    pub implied_volatility: Option<f64>,
 }
 
 impl Tick {
@@ -133,22 +252,4 @@ impl Tick {
         }
         self.last_price.checked_sub(close)
     }
-}
-
-/// What a market feed delivers: data, order updates, and the connection's own life, so a
-/// consumer always knows when a gap happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FeedEvent {
-    /// A market-data update.
-    Tick(Tick),
-    /// An update to one of the account's orders.
-    OrderUpdate(Order),
-    /// The connection dropped; reconnect attempt `attempt` is starting. Ticks may be missed.
-    Reconnecting {
-        /// Attempt number, from 1.
-        attempt: u32,
-    },
-    /// The connection is back and subscriptions are restored.
-    Reconnected,
 }

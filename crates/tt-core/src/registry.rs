@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::{Clock, Login, OnStale, Result, Secret, Trading};
+use crate::{Clock, Login, MarketFeed, OnStale, Result, Secret, Trading};
 
 /// An app's settings, in a shape every broker can be built from: credentials, the redirect URL
 /// and where things live. Each broker's factory translates them into its own configuration.
@@ -139,11 +139,12 @@ impl BrokerSettings {
     }
 }
 
-/// What a broker built by name offers: its REST operations and its login. Every type that
-/// implements both (and `Debug`) is one.
-pub trait RegisteredBroker: Trading + Login + fmt::Debug {}
+/// What a broker built by name offers: its REST operations, its login and its feed. Every type
+/// that implements the three (and `Debug`) is one; a broker that does not stream implements
+/// [`MarketFeed`] with nothing in it, and its feed is refused as unsupported.
+pub trait RegisteredBroker: Trading + Login + MarketFeed + fmt::Debug {}
 
-impl<B: Trading + Login + fmt::Debug> RegisteredBroker for B {}
+impl<B: Trading + Login + MarketFeed + fmt::Debug> RegisteredBroker for B {}
 
 /// Builds a registered broker from an app's settings.
 pub type BrokerFactory = fn(BrokerSettings) -> Result<Box<dyn RegisteredBroker>>;

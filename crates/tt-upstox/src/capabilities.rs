@@ -20,7 +20,12 @@ pub const CAPABILITIES: Capabilities = Capabilities::new("upstox")
         ProductType::Mtf,
     ])
     .with_validities(&[ValidityKind::Day, ValidityKind::Ioc])
-    .with_stream_modes(&[StreamMode::Ltp, StreamMode::Full])
+    .with_stream_modes(&[
+        StreamMode::Ltp,
+        StreamMode::Full,
+        StreamMode::OptionGreeks,
+        StreamMode::FullDepth30,
+    ])
     .with_after_market_orders(true);
 
 #[cfg(test)]

@@ -334,7 +334,13 @@ impl Trading for Upstox {
                 .collect();
             for (key, instrument) in chunk {
                 if let Some(quote) = by_key.get(key.as_str()) {
-                    ticks.push(transformer::quote(instrument.clone(), quote, detail)?);
+                    let token = std::sync::Arc::<str>::from(key.as_str());
+                    ticks.push(transformer::quote(
+                        instrument.clone(),
+                        token,
+                        quote,
+                        detail,
+                    )?);
                 }
             }
         }

@@ -431,6 +431,7 @@ fn epoch_millis(text: &str) -> Option<OffsetDateTime> {
 /// One quote as a tick for `instrument` (the one whose instrument key the quote names).
 pub(crate) fn quote(
     instrument: Instrument,
+    token: std::sync::Arc<str>,
     wire: &QuoteData,
     detail: QuoteDetail,
 ) -> Result<Tick, Error> {
@@ -442,6 +443,7 @@ pub(crate) fn quote(
         |value: Option<f64>, field: &str| value.map(|v| READ.unsigned(Some(v), field)).transpose();
     Ok(Tick {
         instrument,
+        token,
         mode: detail.stream_mode(),
         last_price,
         last_quantity: None,
@@ -451,6 +453,8 @@ pub(crate) fn quote(
         total_sell_quantity: quantity(wire.total_sell_quantity, "total_sell_quantity")?,
         ohlc: wire.ohlc,
         open_interest: quantity(wire.oi.filter(|_| full), "oi")?,
+        oi_day_high: quantity(wire.oi_day_high.filter(|_| full), "oi_day_high")?,
+        oi_day_low: quantity(wire.oi_day_low.filter(|_| full), "oi_day_low")?,
         last_trade_time: wire.last_trade_time.as_deref().and_then(epoch_millis),
         exchange_time: wire
             .timestamp
@@ -461,9 +465,11 @@ pub(crate) fn quote(
             .as_ref()
             .filter(|_| full)
             .map(|d| tt_core::Depth {
-                bids: d.buy.clone(),
-                asks: d.sell.clone(),
+                bids: d.buy.iter().copied().collect(),
+                asks: d.sell.iter().copied().collect(),
             }),
+        greeks: None,
+        implied_volatility: None,
     })
 }
 

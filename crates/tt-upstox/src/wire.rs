@@ -242,6 +242,10 @@ pub(crate) struct QuoteData {
     pub(crate) volume: Option<u64>,
     pub(crate) average_price: Option<Price>,
     pub(crate) oi: Option<f64>,
+    #[serde(default)]
+    pub(crate) oi_day_high: Option<f64>,
+    #[serde(default)]
+    pub(crate) oi_day_low: Option<f64>,
     pub(crate) total_buy_quantity: Option<f64>,
     pub(crate) total_sell_quantity: Option<f64>,
     pub(crate) ohlc: Option<Ohlc>,

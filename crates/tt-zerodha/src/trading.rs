@@ -296,10 +296,13 @@ impl Trading for Zerodha {
         for instrument in instruments {
             let resolved = master.resolve(instrument)?;
             let token = resolved.token(BROKER);
-            match token.and_then(|t| Some((t.exchange.as_deref()?, t.symbol.as_deref()?))) {
-                Some((exchange, symbol)) => {
-                    keys.push((format!("{exchange}:{symbol}"), instrument.clone()))
-                }
+            match token.and_then(|t| Some((t.exchange.as_deref()?, t.symbol.as_deref()?, &t.token)))
+            {
+                Some((exchange, symbol, token)) => keys.push((
+                    format!("{exchange}:{symbol}"),
+                    instrument.clone(),
+                    std::sync::Arc::<str>::from(token.as_str()),
+                )),
                 None => {
                     return Err(Error::InstrumentNotFound {
                         spec: instrument.to_string(),
@@ -315,8 +318,10 @@ impl Trading for Zerodha {
         };
         let mut ticks = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(batch) {
-            let query: Vec<(&str, &str)> =
-                chunk.iter().map(|(key, _)| ("i", key.as_str())).collect();
+            let query: Vec<(&str, &str)> = chunk
+                .iter()
+                .map(|(key, _, _)| ("i", key.as_str()))
+                .collect();
             let data: wire::QuotesData = self
                 .get(
                     KiteRequest::read(path, &KiteCheck::read())
@@ -325,9 +330,11 @@ impl Trading for Zerodha {
                     "quotes",
                 )
                 .await?;
-            for (key, instrument) in chunk {
+            for (key, instrument, token) in chunk {
                 if let Some(quote) = data.get(key) {
-                    ticks.push(transformer::quote(instrument.clone(), quote, detail)?);
+                    let instrument = instrument.clone();
+                    let token = std::sync::Arc::clone(token);
+                    ticks.push(transformer::quote(instrument, token, quote, detail)?);
                 }
             }
         }

@@ -308,7 +308,7 @@ pub(crate) fn profile(wire: ProfileData) -> Profile {
     }
 }
 
-fn depth_levels(entries: &[crate::wire::DepthEntry]) -> Result<Vec<tt_core::DepthLevel>, Error> {
+fn depth_levels(entries: &[crate::wire::DepthEntry]) -> Result<tt_core::DepthSide, Error> {
     entries
         .iter()
         .map(|e| {
@@ -330,6 +330,7 @@ fn depth(wire: &DepthData) -> Result<tt_core::Depth, Error> {
 
 pub(crate) fn quote(
     instrument: Instrument,
+    token: std::sync::Arc<str>,
     wire: &QuoteData,
     detail: QuoteDetail,
 ) -> Result<Tick, Error> {
@@ -348,6 +349,7 @@ pub(crate) fn quote(
     let full = detail == QuoteDetail::Full;
     Ok(Tick {
         instrument,
+        token,
         mode: detail.stream_mode(),
         last_price: READ.price(wire.last_price, "last_price")?,
         last_quantity: wire
@@ -373,6 +375,16 @@ pub(crate) fn quote(
             .filter(|_| full)
             .map(|v| READ.unsigned(Some(v), "oi"))
             .transpose()?,
+        oi_day_high: wire
+            .oi_day_high
+            .filter(|_| full)
+            .map(|v| READ.unsigned(Some(v), "oi_day_high"))
+            .transpose()?,
+        oi_day_low: wire
+            .oi_day_low
+            .filter(|_| full)
+            .map(|v| READ.unsigned(Some(v), "oi_day_low"))
+            .transpose()?,
         last_trade_time: wire.last_trade_time.as_deref().and_then(parse_ist),
         exchange_time: wire.timestamp.as_deref().and_then(parse_ist),
         depth: wire
@@ -381,6 +393,8 @@ pub(crate) fn quote(
             .filter(|_| full)
             .map(depth)
             .transpose()?,
+        greeks: None,
+        implied_volatility: None,
     })
 }
 

@@ -276,6 +276,10 @@ pub(crate) struct QuoteData {
     #[serde(default)]
     pub(crate) oi: Option<f64>,
     #[serde(default)]
+    pub(crate) oi_day_high: Option<f64>,
+    #[serde(default)]
+    pub(crate) oi_day_low: Option<f64>,
+    #[serde(default)]
     pub(crate) ohlc: Option<OhlcData>,
     #[serde(default)]
     pub(crate) depth: Option<DepthData>,
