@@ -55,7 +55,8 @@ pub use instrument::{
 };
 pub use login::{BadRedirect, Login, RedirectParams, SessionEnded, SessionExpiryHook, SessionInfo};
 pub use market::{
-    Depth, DepthLevel, DepthSide, Greeks, Ohlc, QuoteDetail, StreamMode, Tick, UnknownStreamMode,
+    Depth, DepthLevel, DepthSide, Greeks, Ohlc, QuoteDetail, StreamMode, Tick, TickData,
+    UnknownStreamMode,
 };
 pub use money::{Amount, DECIMALS, Price, PriceError, is_lot_multiple};
 pub use order::{

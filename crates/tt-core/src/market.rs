@@ -1,7 +1,7 @@
 //! Market data: ticks with depth, stream modes, and the events a feed delivers.
 
 use std::fmt;
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -198,8 +198,8 @@ pub struct Greeks {
     pub rho: f64,
 }
 
-/// One market-data update for one instrument. Fields a mode (or the broker) does not carry are
-/// `None`.
+/// One market-data update for one instrument: the contract and the broker's token, and the
+/// [`TickData`] itself, which a tick reads like its own fields (`tick.last_price`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tick {
     /// The instrument.
@@ -207,6 +207,40 @@ pub struct Tick {
     /// The broker's token for it (Kite's `instrument_token` in decimal, Upstox's
     /// `instrument_key`), shared with the subscription so a tick costs no allocation for it.
     pub token: Arc<str>,
+    /// The market data.
+    #[serde(flatten)]
+    pub data: TickData,
+}
+
+impl Tick {
+    /// A tick of `instrument` (the broker's `token`) carrying `data`.
+    pub fn new(instrument: Instrument, token: Arc<str>, data: TickData) -> Tick {
+        Tick {
+            instrument,
+            token,
+            data,
+        }
+    }
+}
+
+impl Deref for Tick {
+    type Target = TickData;
+
+    fn deref(&self) -> &TickData {
+        &self.data
+    }
+}
+
+impl DerefMut for Tick {
+    fn deref_mut(&mut self) -> &mut TickData {
+        &mut self.data
+    }
+}
+
+/// What a feed (or a quote) says of one instrument, as decoded from the wire before its token
+/// is matched to a contract. Fields a mode (or the broker) does not carry are `None`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TickData {
     /// The mode this tick was streamed in.
     pub mode: StreamMode,
     /// Last traded price.
@@ -243,7 +277,7 @@ pub struct Tick {
     pub implied_volatility: Option<f64>,
 }
 
-impl Tick {
+impl TickData {
     /// Change from the previous close, in rupees, when the close is known and not zero.
     pub fn change(&self) -> Option<Price> {
         let close = self.ohlc?.close;

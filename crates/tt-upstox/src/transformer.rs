@@ -441,36 +441,38 @@ pub(crate) fn quote(
         .ok_or_else(|| READ.malformed("quote", format!("no last_price for {instrument}")))?;
     let quantity =
         |value: Option<f64>, field: &str| value.map(|v| READ.unsigned(Some(v), field)).transpose();
-    Ok(Tick {
+    Ok(Tick::new(
         instrument,
         token,
-        mode: detail.stream_mode(),
-        last_price,
-        last_quantity: None,
-        average_price: nonzero(wire.average_price),
-        volume: wire.volume,
-        total_buy_quantity: quantity(wire.total_buy_quantity, "total_buy_quantity")?,
-        total_sell_quantity: quantity(wire.total_sell_quantity, "total_sell_quantity")?,
-        ohlc: wire.ohlc,
-        open_interest: quantity(wire.oi.filter(|_| full), "oi")?,
-        oi_day_high: quantity(wire.oi_day_high.filter(|_| full), "oi_day_high")?,
-        oi_day_low: quantity(wire.oi_day_low.filter(|_| full), "oi_day_low")?,
-        last_trade_time: wire.last_trade_time.as_deref().and_then(epoch_millis),
-        exchange_time: wire
-            .timestamp
-            .as_deref()
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
-        depth: wire
-            .depth
-            .as_ref()
-            .filter(|_| full)
-            .map(|d| tt_core::Depth {
-                bids: d.buy.iter().copied().collect(),
-                asks: d.sell.iter().copied().collect(),
-            }),
-        greeks: None,
-        implied_volatility: None,
-    })
+        tt_core::TickData {
+            mode: detail.stream_mode(),
+            last_price,
+            last_quantity: None,
+            average_price: nonzero(wire.average_price),
+            volume: wire.volume,
+            total_buy_quantity: quantity(wire.total_buy_quantity, "total_buy_quantity")?,
+            total_sell_quantity: quantity(wire.total_sell_quantity, "total_sell_quantity")?,
+            ohlc: wire.ohlc,
+            open_interest: quantity(wire.oi.filter(|_| full), "oi")?,
+            oi_day_high: quantity(wire.oi_day_high.filter(|_| full), "oi_day_high")?,
+            oi_day_low: quantity(wire.oi_day_low.filter(|_| full), "oi_day_low")?,
+            last_trade_time: wire.last_trade_time.as_deref().and_then(epoch_millis),
+            exchange_time: wire
+                .timestamp
+                .as_deref()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+            depth: wire
+                .depth
+                .as_ref()
+                .filter(|_| full)
+                .map(|d| tt_core::Depth {
+                    bids: d.buy.iter().copied().collect(),
+                    asks: d.sell.iter().copied().collect(),
+                }),
+            greeks: None,
+            implied_volatility: None,
+        },
+    ))
 }
 
 /// A price as a JSON number whose text is the price's exact decimal text: the `f64` nearest a

@@ -347,55 +347,57 @@ pub(crate) fn quote(
         })
         .transpose()?;
     let full = detail == QuoteDetail::Full;
-    Ok(Tick {
+    Ok(Tick::new(
         instrument,
         token,
-        mode: detail.stream_mode(),
-        last_price: READ.price(wire.last_price, "last_price")?,
-        last_quantity: wire
-            .last_quantity
-            .map(|q| READ.unsigned(Some(q), "last_quantity"))
-            .transpose()?,
-        average_price: READ.optional_price(wire.average_price, "average_price")?,
-        volume: wire
-            .volume
-            .map(|v| READ.unsigned(Some(v), "volume"))
-            .transpose()?,
-        total_buy_quantity: wire
-            .buy_quantity
-            .map(|v| READ.unsigned(Some(v), "buy_quantity"))
-            .transpose()?,
-        total_sell_quantity: wire
-            .sell_quantity
-            .map(|v| READ.unsigned(Some(v), "sell_quantity"))
-            .transpose()?,
-        ohlc,
-        open_interest: wire
-            .oi
-            .filter(|_| full)
-            .map(|v| READ.unsigned(Some(v), "oi"))
-            .transpose()?,
-        oi_day_high: wire
-            .oi_day_high
-            .filter(|_| full)
-            .map(|v| READ.unsigned(Some(v), "oi_day_high"))
-            .transpose()?,
-        oi_day_low: wire
-            .oi_day_low
-            .filter(|_| full)
-            .map(|v| READ.unsigned(Some(v), "oi_day_low"))
-            .transpose()?,
-        last_trade_time: wire.last_trade_time.as_deref().and_then(parse_ist),
-        exchange_time: wire.timestamp.as_deref().and_then(parse_ist),
-        depth: wire
-            .depth
-            .as_ref()
-            .filter(|_| full)
-            .map(depth)
-            .transpose()?,
-        greeks: None,
-        implied_volatility: None,
-    })
+        tt_core::TickData {
+            mode: detail.stream_mode(),
+            last_price: READ.price(wire.last_price, "last_price")?,
+            last_quantity: wire
+                .last_quantity
+                .map(|q| READ.unsigned(Some(q), "last_quantity"))
+                .transpose()?,
+            average_price: READ.optional_price(wire.average_price, "average_price")?,
+            volume: wire
+                .volume
+                .map(|v| READ.unsigned(Some(v), "volume"))
+                .transpose()?,
+            total_buy_quantity: wire
+                .buy_quantity
+                .map(|v| READ.unsigned(Some(v), "buy_quantity"))
+                .transpose()?,
+            total_sell_quantity: wire
+                .sell_quantity
+                .map(|v| READ.unsigned(Some(v), "sell_quantity"))
+                .transpose()?,
+            ohlc,
+            open_interest: wire
+                .oi
+                .filter(|_| full)
+                .map(|v| READ.unsigned(Some(v), "oi"))
+                .transpose()?,
+            oi_day_high: wire
+                .oi_day_high
+                .filter(|_| full)
+                .map(|v| READ.unsigned(Some(v), "oi_day_high"))
+                .transpose()?,
+            oi_day_low: wire
+                .oi_day_low
+                .filter(|_| full)
+                .map(|v| READ.unsigned(Some(v), "oi_day_low"))
+                .transpose()?,
+            last_trade_time: wire.last_trade_time.as_deref().and_then(parse_ist),
+            exchange_time: wire.timestamp.as_deref().and_then(parse_ist),
+            depth: wire
+                .depth
+                .as_ref()
+                .filter(|_| full)
+                .map(depth)
+                .transpose()?,
+            greeks: None,
+            implied_volatility: None,
+        },
+    ))
 }
 
 fn order_type_code(order_type: OrderType) -> &'static str {
