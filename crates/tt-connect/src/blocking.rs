@@ -34,8 +34,8 @@ use std::thread::Thread;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tt_core::{
-    Broker, Capabilities, Error, Login, OrderModification, OrderRequest, RedirectParams, Result,
-    SessionEnded, SessionInfo,
+    Broker, Capabilities, Error, FeedEvent, FeedOptions, Instrument, Login, MarketFeed,
+    OrderModification, OrderRequest, RedirectParams, Result, SessionEnded, SessionInfo, StreamMode,
 };
 
 use crate::{AnyBroker, BrokerSettings};
@@ -48,7 +48,7 @@ use crate::{AnyBroker, BrokerSettings};
 #[derive(Debug)]
 pub struct Client<B> {
     inner: crate::Client<B>,
-    runtime: RuntimeThread,
+    runtime: Arc<RuntimeThread>,
 }
 
 impl<B: Broker> Client<B> {
@@ -68,7 +68,7 @@ impl<B: Broker> Client<B> {
     pub fn from_async(inner: crate::Client<B>) -> Result<Self> {
         Ok(Client {
             inner,
-            runtime: RuntimeThread::start()?,
+            runtime: Arc::new(RuntimeThread::start()?),
         })
     }
 
@@ -230,5 +230,124 @@ impl<B: Login> Client<B> {
     /// See [`crate::Client::on_session_expired`].
     pub fn on_session_expired(&self, hook: impl Fn(&SessionEnded) + Send + Sync + 'static) {
         self.inner.on_session_expired(hook);
+    }
+}
+
+impl<B: MarketFeed> Client<B> {
+    /// See [`crate::Client::stream`]: the handle, and the events as a blocking iterator. The
+    /// feed's sockets run on this client's runtime thread, so the iterator may be read from
+    /// any thread.
+    ///
+    /// # Errors
+    /// As [`crate::Client::stream`].
+    pub fn stream(&self) -> Result<(StreamHandle, FeedEvents)> {
+        self.stream_with(FeedOptions::default())
+    }
+
+    /// See [`crate::Client::stream_with`].
+    ///
+    /// # Errors
+    /// As [`crate::Client::stream`].
+    pub fn stream_with(&self, options: FeedOptions) -> Result<(StreamHandle, FeedEvents)> {
+        let (handle, events) = self.run(|client| client.stream_with(options))?;
+        Ok((
+            StreamHandle {
+                inner: handle,
+                runtime: Arc::clone(&self.runtime),
+            },
+            FeedEvents {
+                inner: events,
+                runtime: Arc::clone(&self.runtime),
+            },
+        ))
+    }
+}
+
+/// The blocking [`crate::StreamHandle`].
+#[derive(Debug, Clone)]
+pub struct StreamHandle {
+    inner: crate::StreamHandle,
+    runtime: Arc<RuntimeThread>,
+}
+
+impl StreamHandle {
+    /// See [`crate::StreamHandle::subscribe`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn subscribe(&self, instruments: &[Instrument], mode: StreamMode) -> Result<()> {
+        self.runtime
+            .block_on(self.inner.subscribe(instruments, mode))
+    }
+
+    /// See [`crate::StreamHandle::set_mode`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn set_mode(&self, instruments: &[Instrument], mode: StreamMode) -> Result<()> {
+        self.runtime
+            .block_on(self.inner.set_mode(instruments, mode))
+    }
+
+    /// See [`crate::StreamHandle::unsubscribe`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn unsubscribe(&self, instruments: &[Instrument]) -> Result<()> {
+        self.runtime.block_on(self.inner.unsubscribe(instruments))
+    }
+
+    /// See [`crate::StreamHandle::subscriptions`].
+    pub fn subscriptions(&self) -> Vec<(Instrument, StreamMode)> {
+        self.inner.subscriptions()
+    }
+
+    /// See [`crate::StreamHandle::resume`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn resume(&self) -> Result<FeedEvents> {
+        let events = self.runtime.block_on(self.inner.resume())?;
+        Ok(FeedEvents {
+            inner: events,
+            runtime: Arc::clone(&self.runtime),
+        })
+    }
+
+    /// See [`crate::StreamHandle::close`].
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// A feed's events as a blocking iterator: [`Iterator::next`] waits for the next event and
+/// returns `None` once the feed has closed.
+#[derive(Debug)]
+pub struct FeedEvents {
+    inner: crate::FeedEvents,
+    runtime: Arc<RuntimeThread>,
+}
+
+impl FeedEvents {
+    /// The next event if one comes within `timeout`; `Ok(None)` once the feed has closed.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] (broker `feed`) when nothing came in time; the feed goes on.
+    pub fn next_within(&mut self, timeout: std::time::Duration) -> Result<Option<FeedEvent>> {
+        let next = self.inner.next();
+        self.runtime
+            .block_on(async { tokio::time::timeout(timeout, next).await })
+            .map_err(|_| Error::Timeout {
+                broker: "feed",
+                after: timeout,
+            })
+    }
+}
+
+impl Iterator for FeedEvents {
+    type Item = FeedEvent;
+
+    fn next(&mut self) -> Option<FeedEvent> {
+        self.runtime.block_on(self.inner.next())
     }
 }

@@ -46,11 +46,13 @@ mod client;
 mod login;
 pub mod reconcile;
 mod registry;
+mod stream;
 
 pub use any_broker::AnyBroker;
 pub use client::Client;
 pub use reconcile::{ChangeReconciliation, ReconcileWindow, Reconciliation};
 pub use registry::registered_brokers;
+pub use stream::{FeedEvents, StreamHandle};
 pub use tt_core::*;
 
 #[cfg(feature = "zerodha")]

@@ -74,6 +74,20 @@ pub enum Error {
         /// What it does not support, e.g. `MCX segment`.
         feature: String,
     },
+    /// A subscription would pass the broker's streaming limits (instruments per connection,
+    /// connections, instruments per mode). Raised before anything is sent; the feed keeps its
+    /// previous subscriptions.
+    #[error("{broker}: subscription limit: {limit} allows {allowed}, {requested} asked")]
+    SubscriptionLimit {
+        /// The broker.
+        broker: &'static str,
+        /// Which limit, e.g. `instruments per connection × 3 connections`.
+        limit: String,
+        /// How many it allows.
+        allowed: usize,
+        /// How many the subscription would make.
+        requested: usize,
+    },
     /// The broker refused an order operation for a business reason (holdings, order state).
     #[error("{broker}: order error{}: {message}", Code(.code))]
     Order {

@@ -85,7 +85,7 @@ async fn program(name: &str, settings: BrokerSettings, redirect_url: &str) -> Re
         .quotes(&[infy.clone(), sbin], QuoteDetail::Ltp)
         .await?
         .into_iter()
-        .map(|t| (t.instrument, t.last_price.to_string()))
+        .map(|t| (t.instrument, t.data.last_price.to_string()))
         .collect();
     let off_tick = OrderRequest::buy(infy, 1, ProductType::Cnc)
         .limit("1200.03".parse().expect("a price"))

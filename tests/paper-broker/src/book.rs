@@ -5,9 +5,10 @@ use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tt_connect::{
-    Amount, BrokerToken, Error, FeedEvent, Holding, Instrument, Order, OrderId, OrderModification,
-    OrderRequest, OrderState, OrderStatus, OrderType, Position, Price, ProductType, Result, Side,
-    StreamMode, Tick, Trade, TradeId, Validity,
+    Amount, BrokerToken, CloseReason, Error, FeedEvent, Holding, Instrument, Order, OrderId,
+    OrderModification, OrderRecord, OrderRequest, OrderState, OrderStatus, OrderType, OrderUpdate,
+    Position, Price, ProductType, Result, Side, StreamMode, Tick, TickData, Trade, TradeId,
+    Validity,
 };
 
 use crate::NAME;
@@ -23,7 +24,9 @@ struct Fills {
 
 #[derive(Debug)]
 struct Subscriber {
+    id: u64,
     instruments: HashSet<Instrument>,
+    order_updates: bool,
     events: UnboundedSender<FeedEvent>,
 }
 
@@ -39,6 +42,7 @@ pub(crate) struct Book {
     holdings: Vec<Holding>,
     next_id: u64,
     subscribers: Vec<Subscriber>,
+    next_subscriber: u64,
 }
 
 impl Book {
@@ -53,6 +57,7 @@ impl Book {
             holdings,
             next_id: 0,
             subscribers: Vec::new(),
+            next_subscriber: 0,
         }
     }
 
@@ -89,19 +94,63 @@ impl Book {
         }
     }
 
-    pub(crate) fn subscribe(
+    /// A new subscriber watching nothing yet; it gets order updates if asked.
+    pub(crate) fn add_subscriber(
         &mut self,
-        instruments: &[Instrument],
         events: UnboundedSender<FeedEvent>,
-    ) {
-        for instrument in instruments {
-            if let Some(&price) = self.prices.get(instrument) {
-                let _ = events.send(FeedEvent::Tick(ltp_tick(instrument, price)));
+        order_updates: bool,
+    ) -> u64 {
+        self.next_subscriber += 1;
+        self.subscribers.push(Subscriber {
+            id: self.next_subscriber,
+            instruments: HashSet::new(),
+            order_updates,
+            events,
+        });
+        self.next_subscriber
+    }
+
+    /// Adds instruments to what a subscriber watches, sending each new one's current price.
+    pub(crate) fn watch(&mut self, id: u64, instruments: &[Instrument]) {
+        let prices = &self.prices;
+        if let Some(subscriber) = self.subscribers.iter_mut().find(|s| s.id == id) {
+            for instrument in instruments {
+                if subscriber.instruments.insert(instrument.clone())
+                    && let Some(&price) = prices.get(instrument)
+                {
+                    let _ = subscriber
+                        .events
+                        .send(FeedEvent::Tick(ltp_tick(instrument, price)));
+                }
             }
         }
-        self.subscribers.push(Subscriber {
-            instruments: instruments.iter().cloned().collect(),
-            events,
+    }
+
+    pub(crate) fn unwatch(&mut self, id: u64, instruments: &[Instrument]) {
+        if let Some(subscriber) = self.subscribers.iter_mut().find(|s| s.id == id) {
+            for instrument in instruments {
+                subscriber.instruments.remove(instrument);
+            }
+        }
+    }
+
+    pub(crate) fn watched(&self, id: u64) -> Vec<Instrument> {
+        self.subscribers
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.instruments.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Ends a subscriber's feed with `Closed` (requested).
+    pub(crate) fn close_subscriber(&mut self, id: u64) {
+        self.subscribers.retain(|s| {
+            if s.id == id {
+                let _ = s.events.send(FeedEvent::Closed {
+                    reason: CloseReason::Requested,
+                });
+            }
+            s.id != id
         });
     }
 
@@ -434,28 +483,41 @@ impl Book {
     }
 
     fn publish_order(&mut self, order: Order) {
-        let event = FeedEvent::OrderUpdate(order);
+        let event = FeedEvent::OrderUpdate(Box::new(OrderUpdate {
+            record: OrderRecord::from(order.clone()),
+            order: Some(order),
+        }));
         self.subscribers
-            .retain(|s| s.events.send(event.clone()).is_ok());
+            .retain(|s| !s.order_updates || s.events.send(event.clone()).is_ok());
     }
 }
 
 fn ltp_tick(instrument: &Instrument, price: Price) -> Tick {
-    Tick {
-        instrument: instrument.clone(),
-        mode: StreamMode::Ltp,
-        last_price: price,
-        last_quantity: None,
-        average_price: None,
-        volume: None,
-        total_buy_quantity: None,
-        total_sell_quantity: None,
-        ohlc: None,
-        open_interest: None,
-        last_trade_time: None,
-        exchange_time: None,
-        depth: None,
-    }
+    // The paper market has no tokens of its own: an instrument's token is its canonical text.
+    let token = std::sync::Arc::from(instrument.to_string());
+    Tick::new(
+        instrument.clone(),
+        token,
+        TickData {
+            mode: StreamMode::Ltp,
+            last_price: price,
+            last_quantity: None,
+            average_price: None,
+            volume: None,
+            total_buy_quantity: None,
+            total_sell_quantity: None,
+            ohlc: None,
+            open_interest: None,
+            last_trade_time: None,
+            exchange_time: None,
+            depth: None,
+
+            oi_day_high: None,
+            oi_day_low: None,
+            greeks: None,
+            implied_volatility: None,
+        },
+    )
 }
 
 fn order_id(sequence: u64) -> Result<OrderId> {

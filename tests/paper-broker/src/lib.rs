@@ -36,16 +36,16 @@ mod book;
 mod session;
 
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 use tt_connect::{
-    Amount, Broker, BrokerSettings, Capabilities, Error, Exchange, FeedEvent, FeedStream, Funds,
-    Holding, Instrument, Login, MarketFeed, Order, OrderId, OrderModification, OrderRequest,
-    OrderType, Positions, Price, ProductType, Profile, QuoteDetail, RedirectParams, Result,
-    SegmentFunds, SessionExpiryHook, SessionInfo, Stream, StreamMode, Tick, Trade, Trading,
-    ValidityKind, async_trait,
+    Amount, Broker, BrokerSettings, Capabilities, Error, Exchange, Feed, FeedControl, FeedEvent,
+    FeedOptions, FeedStream, Funds, Holding, Instrument, Login, MarketFeed, Order, OrderId,
+    OrderModification, OrderRequest, OrderType, Positions, Price, ProductType, Profile,
+    QuoteDetail, RedirectParams, Result, SegmentFunds, SessionExpiryHook, SessionInfo, Stream,
+    StreamMode, Tick, Trade, Trading, ValidityKind, async_trait,
 };
 
 use book::Book;
@@ -92,7 +92,7 @@ tt_connect::register_broker!("paper", PaperBroker::from_settings);
 /// ```
 #[derive(Debug)]
 pub struct PaperBroker {
-    book: Mutex<Book>,
+    book: Arc<Mutex<Book>>,
     sessions: Sessions,
 }
 
@@ -105,7 +105,7 @@ impl PaperBroker {
     /// An account with `cash` and some demat holdings.
     pub fn with_holdings(cash: Amount, holdings: Vec<Holding>) -> Self {
         PaperBroker {
-            book: Mutex::new(Book::new(cash, holdings)),
+            book: Arc::new(Mutex::new(Book::new(cash, holdings))),
             sessions: Sessions::new(None, None),
         }
     }
@@ -119,7 +119,7 @@ impl PaperBroker {
     /// None: every setting is optional here (the signature is the registry's).
     pub fn from_settings(settings: BrokerSettings) -> Result<Self> {
         Ok(PaperBroker {
-            book: Mutex::new(Book::new(DEFAULT_CASH, Vec::new())),
+            book: Arc::new(Mutex::new(Book::new(DEFAULT_CASH, Vec::new()))),
             sessions: Sessions::new(settings.redirect(), settings.clock_source().cloned()),
         })
     }
@@ -137,12 +137,7 @@ impl PaperBroker {
     }
 
     fn book(&self) -> MutexGuard<'_, Book> {
-        // A panic while holding the lock cannot leave the book half-updated in a way later
-        // calls care about (every update is applied before events are sent), so a poisoned lock
-        // is still safe to use.
-        self.book
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.book)
     }
 }
 
@@ -257,20 +252,91 @@ impl Login for PaperBroker {
 
 #[async_trait]
 impl MarketFeed for PaperBroker {
-    async fn subscribe(&self, instruments: &[Instrument], mode: StreamMode) -> Result<FeedStream> {
+    async fn open_feed(&self, options: FeedOptions) -> Result<Feed> {
+        let (control, events) = PaperFeed::open(Arc::clone(&self.book), options.order_updates);
+        Ok(Feed {
+            control: Arc::new(control),
+            events,
+        })
+    }
+}
+
+/// A paper feed's control: its subscriber in the book. The paper market has no sockets, so
+/// nothing drops, stalls or lags; a closed feed resumes as a fresh subscriber.
+struct PaperFeed {
+    book: Arc<Mutex<Book>>,
+    subscriber: Mutex<u64>,
+    order_updates: bool,
+}
+
+impl PaperFeed {
+    fn open(book: Arc<Mutex<Book>>, order_updates: bool) -> (PaperFeed, FeedStream) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let id = lock(&book).add_subscriber(sender, order_updates);
+        let feed = PaperFeed {
+            book,
+            subscriber: Mutex::new(id),
+            order_updates,
+        };
+        (feed, Box::pin(Events(receiver)))
+    }
+
+    fn id(&self) -> u64 {
+        *lock(&self.subscriber)
+    }
+}
+
+#[async_trait]
+impl FeedControl for PaperFeed {
+    async fn subscribe(&self, instruments: &[Instrument], mode: StreamMode) -> Result<()> {
         if mode != StreamMode::Ltp {
             return Err(Error::UnsupportedFeature {
                 broker: NAME,
                 feature: format!("{mode} stream mode"),
             });
         }
+        lock(&self.book).watch(self.id(), instruments);
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, instruments: &[Instrument]) -> Result<()> {
+        lock(&self.book).unwatch(self.id(), instruments);
+        Ok(())
+    }
+
+    fn subscriptions(&self) -> Vec<(Instrument, StreamMode)> {
+        lock(&self.book)
+            .watched(self.id())
+            .into_iter()
+            .map(|instrument| (instrument, StreamMode::Ltp))
+            .collect()
+    }
+
+    async fn resume(&self) -> Result<FeedStream> {
+        let watched = lock(&self.book).watched(self.id());
         let (sender, receiver) = mpsc::unbounded_channel();
-        self.book().subscribe(instruments, sender);
+        let mut book = lock(&self.book);
+        book.close_subscriber(self.id());
+        let id = book.add_subscriber(sender, self.order_updates);
+        book.watch(id, &watched);
+        *lock(&self.subscriber) = id;
         Ok(Box::pin(Events(receiver)))
+    }
+
+    fn close(&self) {
+        lock(&self.book).close_subscriber(self.id());
     }
 }
 
-/// The receiving end of a subscription, as a stream.
+/// Locks a mutex whose holder cannot have left it half-updated in a way later calls care
+/// about (every update is applied before events are sent), so a poisoned lock is still safe.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The receiving end of a subscriber, as a stream.
 struct Events(mpsc::UnboundedReceiver<FeedEvent>);
 
 impl Stream for Events {

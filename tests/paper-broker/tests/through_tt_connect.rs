@@ -2,12 +2,11 @@
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::future::poll_fn;
 use std::time::Duration;
 
 use paper_broker::PaperBroker;
 use tt_connect::{
-    Amount, BrokerToken, Client, ClientTag, Error, FeedEvent, FeedStream, Holding, Instrument,
+    Amount, BrokerToken, Client, ClientTag, Error, FeedEvent, FeedEvents, Holding, Instrument,
     OrderId, OrderModification, OrderRequest, OrderState, Price, ProductType, StreamMode, Validity,
 };
 
@@ -26,10 +25,9 @@ fn paper_with_infy_at(last: &str) -> (Client<PaperBroker>, Instrument) {
     (Client::new(paper), infy)
 }
 
-async fn next_event(stream: &mut FeedStream) -> FeedEvent {
-    let next = poll_fn(|cx| stream.as_mut().poll_next(cx));
+async fn next_event(events: &mut FeedEvents) -> FeedEvent {
     // A generous guard so a broken feed fails the test instead of hanging it.
-    tokio::time::timeout(Duration::from_secs(10), next)
+    tokio::time::timeout(Duration::from_secs(10), events.next())
         .await
         .expect("no feed event")
         .expect("feed ended")
@@ -92,7 +90,8 @@ async fn unsupported_terms_fail_before_reaching_the_broker() {
 #[tokio::test]
 async fn limit_order_rests_until_the_market_reaches_it() {
     let (client, infy) = paper_with_infy_at("1500");
-    let mut feed = client
+    let (handle, mut feed) = client.stream().await.unwrap();
+    handle
         .subscribe(std::slice::from_ref(&infy), StreamMode::Ltp)
         .await
         .unwrap();
@@ -107,7 +106,9 @@ async fn limit_order_rests_until_the_market_reaches_it() {
         .unwrap();
     let id = client.place_order(&order).await.unwrap();
     match next_event(&mut feed).await {
-        FeedEvent::OrderUpdate(o) => assert_eq!(o.status.state, OrderState::Open),
+        FeedEvent::OrderUpdate(update) => {
+            assert_eq!(update.record.status.state, OrderState::Open)
+        }
         other => panic!("expected an open-order update, got {other:?}"),
     }
     let funds = client.funds().await.unwrap().equity.unwrap();
@@ -119,7 +120,8 @@ async fn limit_order_rests_until_the_market_reaches_it() {
         other => panic!("expected a tick, got {other:?}"),
     }
     match next_event(&mut feed).await {
-        FeedEvent::OrderUpdate(o) => {
+        FeedEvent::OrderUpdate(update) => {
+            let o = update.order.expect("the paper book knows its instruments");
             assert_eq!(o.id, id);
             assert_eq!(o.status.state, OrderState::Complete);
             assert_eq!(o.average_price, Some(price("1489.95")));
@@ -291,9 +293,10 @@ async fn quotes_return_known_prices_only() {
 #[tokio::test]
 async fn unsupported_stream_modes_fail_before_connecting() {
     let (client, infy) = paper_with_infy_at("1500");
-    let err = match client.subscribe(&[infy], StreamMode::Full).await {
-        Err(err) => err,
-        Ok(_) => panic!("full mode should be refused"),
-    };
+    let (handle, _events) = client.stream().await.unwrap();
+    let err = handle
+        .subscribe(&[infy], StreamMode::Full)
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "paper does not support full stream mode");
 }
