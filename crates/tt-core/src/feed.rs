@@ -190,6 +190,9 @@ pub struct OrderUpdate {
 /// consumer always knows when a gap happened.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// Ticks are nearly every event: boxing them would cost an allocation each to save space on
+// the rare others.
+#[allow(clippy::large_enum_variant)]
 pub enum FeedEvent {
     /// A market-data update.
     Tick(Tick),

@@ -105,14 +105,7 @@ impl HttpClient {
     /// # Errors
     /// [`TransportError::Tls`] if the TLS configuration cannot be built.
     pub fn new(config: HttpConfig) -> Result<Self, TransportError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots =
-            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| TransportError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = tls_config()?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -337,6 +330,19 @@ impl HttpClient {
     }
 }
 
+/// Verified TLS: the ring provider (never the process default, which feature unification could
+/// leave ambiguous) and Mozilla's roots compiled in. ALPN stays empty: the HTTPS connector sets
+/// its own, and a WebSocket must not negotiate h2.
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TransportError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// Refuses plain `http://` to anything but this machine, before any connection: a typo in a
 /// root URL must not send a token in clear. `https://` goes anywhere (certificates are always
 /// verified); other schemes go nowhere.
@@ -360,7 +366,7 @@ fn require_tls_off_loopback(uri: &http::Uri, url: &str) -> Result<(), TransportE
 }
 
 /// `localhost`, an address in 127.0.0.0/8, or `::1` (bracketed or not, as `Uri::host` gives it).
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
@@ -413,7 +419,7 @@ async fn next_chunk(
 }
 
 /// A URL for messages: scheme, host and path, never the query (it may hold a token).
-fn display_url(uri: &http::Uri) -> String {
+pub(crate) fn display_url(uri: &http::Uri) -> String {
     match (uri.scheme_str(), uri.authority()) {
         (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
         _ => uri.path().to_owned(),
@@ -421,7 +427,7 @@ fn display_url(uri: &http::Uri) -> String {
 }
 
 /// An error and its sources, joined: hyper's top-level messages alone say little.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -1,4 +1,4 @@
-//! The one HTTP client layer every broker shares.
+//! The one HTTP and WebSocket client layer every broker shares.
 //!
 //! hyper 1 over rustls (ring provider, Mozilla's roots compiled in; certificates are always
 //! verified), pooled keep-alive connections, a connect timeout (DNS, TCP, TLS) apart from one
@@ -11,6 +11,12 @@
 //! [`RetryPolicy`] for reads, never a retry for orders, and the broker's [`ResponseCheck`].
 //! Error messages carry URLs without their query strings, so no token in a query can leak.
 //!
+//! [`open_feed`] runs a broker's streaming protocol ([`FeedProtocol`]) over WebSockets
+//! (fastwebsockets; `wss://` with the same verified TLS, `ws://` only to loopback): sockets
+//! that reconnect with backoff and replay their subscriptions, a stall watchdog, the
+//! subscription registry spread over the broker's sockets, and a bounded event buffer that
+//! reports what a slow consumer missed.
+//!
 //! [`SessionKeeper`] keeps a broker's login session (in memory and in the shared, locked, 0600
 //! session file) until it expires or the broker refuses it, the same way for every broker.
 
@@ -18,14 +24,21 @@ mod api;
 mod client;
 mod encoding;
 mod error;
+mod feed;
 mod rate_limit;
 mod retry;
 mod session;
+mod ws;
 
 pub use api::{ApiClient, CallKind, LazyApiClient, ResponseCheck, retry_after};
 pub use client::{HttpClient, HttpConfig, Progress, RawResponse};
 pub use encoding::{form_body, percent_encode, request_to};
 pub use error::TransportError;
+pub use feed::{
+    FeedLayout, FeedProtocol, Incoming, Outgoing, SocketProtocol, Subscription, SubscriptionKey,
+    open_feed,
+};
 pub use rate_limit::{RateClass, RateLimit, RateLimiter};
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionKeeper, SessionStore};
+pub use ws::{WsError, WsTarget};
