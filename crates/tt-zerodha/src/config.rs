@@ -11,6 +11,9 @@ use tt_transport::{HttpConfig, RetryPolicy};
 /// Kite Connect's REST root.
 pub const DEFAULT_API_ROOT: &str = "https://api.kite.trade";
 
+/// Kite's ticker (WebSocket) root.
+pub const DEFAULT_TICKER_ROOT: &str = "wss://ws.kite.trade";
+
 /// Kite's login page.
 pub const DEFAULT_LOGIN_URL: &str = "https://kite.zerodha.com/connect/login";
 
@@ -33,6 +36,7 @@ pub struct ZerodhaConfig {
     api_key: String,
     api_secret: Secret,
     api_root: String,
+    ticker_root: String,
     login_url: String,
     pub(crate) session_file: PathBuf,
     pub(crate) master: MasterSource,
@@ -53,6 +57,7 @@ impl ZerodhaConfig {
             api_key: api_key.into(),
             api_secret: api_secret.into(),
             api_root: DEFAULT_API_ROOT.to_owned(),
+            ticker_root: DEFAULT_TICKER_ROOT.to_owned(),
             login_url: DEFAULT_LOGIN_URL.to_owned(),
             session_file: tt_instruments::cache_dir().join("session.json"),
             master: MasterSource::Path(tt_instruments::default_master_path()),
@@ -93,10 +98,30 @@ impl ZerodhaConfig {
         config.with_common_settings(&settings)
     }
 
-    /// Points REST calls elsewhere (the local simulator, say).
+    /// Points REST calls elsewhere (the local simulator, say). A plain `http://` root (the
+    /// simulator, which serves Kite's ticker on its own address) also points the ticker at
+    /// `ws://` there; otherwise the ticker stays where it was ([`ZerodhaConfig::ticker_root`]
+    /// moves it).
+    ///
+    /// ```
+    /// use tt_zerodha::ZerodhaConfig;
+    ///
+    /// let config = ZerodhaConfig::new("key", "secret").api_root("http://127.0.0.1:8765/");
+    /// assert_eq!(config.ticker(), "ws://127.0.0.1:8765");
+    /// ```
     #[must_use]
     pub fn api_root(mut self, root: impl Into<String>) -> Self {
         self.api_root = root.into().trim_end_matches('/').to_owned();
+        if let Some(address) = self.api_root.strip_prefix("http://") {
+            self.ticker_root = format!("ws://{address}");
+        }
+        self
+    }
+
+    /// Points the ticker (WebSocket) elsewhere; default `wss://ws.kite.trade`.
+    #[must_use]
+    pub fn ticker_root(mut self, root: impl Into<String>) -> Self {
+        self.ticker_root = root.into().trim_end_matches('/').to_owned();
         self
     }
 
@@ -127,6 +152,11 @@ impl ZerodhaConfig {
     /// The REST root, without a trailing slash.
     pub fn root(&self) -> &str {
         &self.api_root
+    }
+
+    /// The ticker root, without a trailing slash.
+    pub fn ticker(&self) -> &str {
+        &self.ticker_root
     }
 
     /// The login page.

@@ -42,7 +42,10 @@ use tt_instruments::{InstrumentMaster, TradingMaster};
 use tt_transport::{LazyApiClient, SessionKeeper, SessionStore};
 
 pub use capabilities::CAPABILITIES;
-pub use config::{DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, DEFAULT_ORDERS_PER_MINUTE, ZerodhaConfig};
+pub use config::{
+    DEFAULT_API_ROOT, DEFAULT_LOGIN_URL, DEFAULT_ORDERS_PER_MINUTE, DEFAULT_TICKER_ROOT,
+    ZerodhaConfig,
+};
 pub use instruments::InstrumentDumpFetcher;
 /// Re-exported from tt-core, where every broker's login shares them.
 pub use tt_core::{SessionEnded, SessionInfo};
