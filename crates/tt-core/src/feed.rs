@@ -261,11 +261,46 @@ pub struct FeedOptions {
     pub capacity: usize,
     /// Whether to stream order updates (at Upstox this opens the portfolio stream).
     pub order_updates: bool,
+    /// Sees every binary market-data message exactly as received, before it is decoded (to
+    /// record a capture, say).
+    pub recorder: Option<FrameRecorder>,
 }
+
+/// A callback that sees every binary market-data message as received: how `tt stream
+/// --record` writes a capture. It runs on the socket's task, so it must be quick.
+#[derive(Clone)]
+pub struct FrameRecorder(Arc<dyn Fn(&[u8]) + Send + Sync>);
+
+impl FrameRecorder {
+    /// A recorder calling `record` with each message's payload.
+    pub fn new(record: impl Fn(&[u8]) + Send + Sync + 'static) -> FrameRecorder {
+        FrameRecorder(Arc::new(record))
+    }
+
+    /// Hands it one message.
+    pub fn record(&self, payload: &[u8]) {
+        (self.0)(payload);
+    }
+}
+
+impl fmt::Debug for FrameRecorder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FrameRecorder")
+    }
+}
+
+impl PartialEq for FrameRecorder {
+    /// The same callback.
+    fn eq(&self, other: &FrameRecorder) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for FrameRecorder {}
 
 impl Default for FeedOptions {
     /// Reconnects after 0.5 s doubling to 30 s, for ever; 5 s stall timeout; 10 s to connect;
-    /// 16,384 buffered events; order updates on.
+    /// 16,384 buffered events; order updates on; no recorder.
     fn default() -> FeedOptions {
         FeedOptions {
             reconnect_initial: Duration::from_millis(500),
@@ -275,6 +310,7 @@ impl Default for FeedOptions {
             connect_timeout: Duration::from_secs(10),
             capacity: 16_384,
             order_updates: true,
+            recorder: None,
         }
     }
 }

@@ -47,7 +47,7 @@ pub use error::{Error, Result};
 pub use exchange::{Exchange, UnknownExchange};
 pub use feed::{
     CloseReason, ConnectionId, ConnectionKind, Disconnect, Feed, FeedControl, FeedError, FeedEvent,
-    FeedOptions, FeedStream, MarketPhase, MarketSegment, MarketStatus, OrderUpdate,
+    FeedOptions, FeedStream, FrameRecorder, MarketPhase, MarketSegment, MarketStatus, OrderUpdate,
 };
 pub use instrument::{
     ContractSpec, Currency, CurrencyContract, Equity, Future, Index, Instrument, InstrumentError,
