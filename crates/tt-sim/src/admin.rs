@@ -21,6 +21,7 @@
 //! | `PUT /__sim/rate_limits` | `{"preset":"unlimited"}`, `{"preset":"kite","quote_per_second":2}` or `{"broker":"upstox","preset":"upstox","orders_per_minute":100}` | replaces one broker's rate limits (a `null` or `0` field lifts that limit); `preset` defaults to the broker's own limits |
 //! | `POST /__sim/session[?broker=upstox]` | none, or `{"broker":"upstox"}` | opens a session at the broker; answers `api_key` (Upstox: the client id), `access_token`, `user_id` |
 //! | `POST /__sim/reset` | – | fresh accounts at every broker, reference prices, no faults; sessions stay |
+//! | `POST /__sim/stream` | `{"broker":"kite","fault":"drop"}` | throws a fault at the broker's live feed sockets (`fault`: `drop`, `mute`, `garbage`, `expire_token`; see [`crate::StreamFault`]) |
 //!
 //! `broker` is `kite` (the default) or `upstox`, given as a query parameter or as a `"broker"`
 //! field of the JSON body (both at once must agree).
@@ -38,7 +39,9 @@ use crate::call::Call;
 use crate::kite::wire::{self, error_reply};
 use crate::reply::Reply;
 use crate::sim::Sim;
-use crate::{Fault, FaultTarget, RateLimits, SimBroker, kite, upstox};
+use crate::{
+    Fault, FaultTarget, RateLimits, SimBroker, StreamFault, UnknownStreamFault, kite, upstox,
+};
 
 /// Why an admin call was refused: answered as a 400 `InputException`.
 type Refused = String;
@@ -177,6 +180,7 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
             Ok(wire::success(&true))
         }
         (&Method::PUT, "/rate_limits") => rate_limits(sim, call),
+        (&Method::POST, "/stream") => stream_fault(sim, call),
         (&Method::POST, "/session") => broker_only(call).map(|broker| {
             let access_token = sim.open_session(broker);
             wire::success(&serde_json::json!({
@@ -200,6 +204,26 @@ pub(crate) fn respond(sim: &Sim, call: &Call) -> Reply {
     };
     result
         .unwrap_or_else(|message| error_reply(StatusCode::BAD_REQUEST, "InputException", &message))
+}
+
+/// `POST /__sim/stream`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamFaultSpec {
+    #[serde(default)]
+    broker: Option<String>,
+    fault: String,
+}
+
+fn stream_fault(sim: &Sim, call: &Call) -> Result<Reply, Refused> {
+    let spec: StreamFaultSpec = parse(call)?;
+    let broker = broker_of(call, spec.broker.as_deref())?;
+    let fault: StreamFault = spec
+        .fault
+        .parse()
+        .map_err(|e: UnknownStreamFault| e.to_string())?;
+    sim.stream_fault(broker, fault);
+    Ok(wire::success(&true))
 }
 
 #[derive(Debug, Deserialize)]

@@ -379,7 +379,7 @@ impl Book<'_> {
         self.account.record_fill(trade);
         if let Some(listing) = self.universe.by_instrument(&instrument) {
             self.market
-                .record_fill(listing, quantity, self.now.unix_timestamp());
+                .record_trade(listing, quantity, self.now.unix_timestamp());
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tt_core::{Amount, Clock, Secret, SystemClock};
 use tt_instruments::InstrumentMaster;
 
-use crate::SimBroker;
+use crate::{SimBroker, StreamConfig};
 
 /// The app the simulator recognises, and the user who logs in through it. Both brokers accept
 /// the same app: Kite's `api_key` / `api_secret` / redirect URL are Upstox's `client_id` /
@@ -179,6 +179,7 @@ pub struct SimConfig {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) admin_token: Option<Secret>,
     pub(crate) reject_synchronously: bool,
+    pub(crate) stream: StreamConfig,
 }
 
 impl SimConfig {
@@ -200,6 +201,7 @@ impl SimConfig {
             clock: Arc::new(SystemClock),
             admin_token: None,
             reject_synchronously: false,
+            stream: StreamConfig::default(),
         }
     }
 
@@ -273,6 +275,14 @@ impl SimConfig {
     /// broker's message.
     pub fn reject_synchronously(mut self, synchronously: bool) -> SimConfig {
         self.reject_synchronously = synchronously;
+        self
+    }
+
+    /// Configures the WebSocket feeds (Kite's ticker, Upstox's market data and portfolio
+    /// feeds): their tick interval, an optional seeded price walk and a frame tap. The default
+    /// ([`StreamConfig::default`]) ticks every 250 ms and never moves a price by itself.
+    pub fn stream(mut self, stream: StreamConfig) -> SimConfig {
+        self.stream = stream;
         self
     }
 

@@ -146,8 +146,9 @@ impl Market {
         self.changed.insert(listing.instrument.clone());
     }
 
-    /// Adds one of the account's fills to the instrument's volume.
-    pub(crate) fn record_fill(&mut self, listing: &Listing, quantity: u32, now_unix: i64) {
+    /// Records a trade of `quantity` at the last price: an account's fill, or one of the
+    /// feeds' ticks (each tick is a trade, so the day's volume grows with every one).
+    pub(crate) fn record_trade(&mut self, listing: &Listing, quantity: u32, now_unix: i64) {
         let opened = self.opened_unix;
         let tape = self
             .tapes

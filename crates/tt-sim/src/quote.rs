@@ -5,7 +5,7 @@
 //! with the same keys, are written from here.
 
 use serde::Serialize;
-use tt_core::Price;
+use tt_core::{Price, Side};
 
 use crate::market::Tape;
 use crate::money::price;
@@ -91,33 +91,54 @@ fn scaled(price: Price, percent: i64, step: Price) -> Price {
         .unwrap_or(price)
 }
 
+/// The `rank`-th best level (from 0) of one side of `listing`'s book around `last`: bids one
+/// tick apart below the last price, offers from it upwards. The first five are what every
+/// quote shows; deeper ones (Upstox's 30-level feed) come from the same rule, with seeds of
+/// their own so the first five stay what they always were.
+pub(crate) fn level(listing: &Listing, last: Price, side: Side, rank: u8) -> Level {
+    if !listing.instrument.is_tradable() {
+        return Level {
+            price: Price::ZERO,
+            quantity: 0,
+            orders: 0,
+        };
+    }
+    let step = listing.price_step();
+    let lot = u64::from(listing.lot().max(1));
+    let side_number: u8 = match side {
+        Side::Buy => 0,
+        Side::Sell => 1,
+    };
+    let salt = if rank < 5 {
+        10 + side_number * 5 + rank
+    } else {
+        100u8
+            .saturating_add(side_number.saturating_mul(30))
+            .saturating_add(rank)
+    };
+    let seed = stable_hash(listing.seed, salt);
+    let steps = i64::from(rank);
+    Level {
+        price: match side {
+            Side::Buy => offset(last, step, -(steps + 1)),
+            Side::Sell => offset(last, step, steps),
+        },
+        quantity: (seed % 50 + 1) * lot,
+        orders: u32::try_from(seed % 9 + 1).unwrap_or(1),
+    }
+}
+
 /// The full quote of `listing` whose day so far is `tape`.
 pub(crate) fn snapshot(listing: &Listing, tape: Tape) -> Snapshot {
     let step = listing.price_step();
     let lot = u64::from(listing.lot().max(1));
     let tradable = listing.instrument.is_tradable();
-    let level = |side: u8, n: u8| -> Level {
-        if !tradable {
-            return Level {
-                price: Price::ZERO,
-                quantity: 0,
-                orders: 0,
-            };
-        }
-        let seed = stable_hash(listing.seed, 10 + side * 5 + n);
-        let steps = i64::from(n);
-        Level {
-            price: if side == 0 {
-                offset(tape.last, step, -(steps + 1))
-            } else {
-                offset(tape.last, step, steps)
-            },
-            quantity: (seed % 50 + 1) * lot,
-            orders: u32::try_from(seed % 9 + 1).unwrap_or(1),
-        }
-    };
-    let buy: Vec<Level> = (0..5).map(|n| level(0, n)).collect();
-    let sell: Vec<Level> = (0..5).map(|n| level(1, n)).collect();
+    let buy: Vec<Level> = (0..5)
+        .map(|n| level(listing, tape.last, Side::Buy, n))
+        .collect();
+    let sell: Vec<Level> = (0..5)
+        .map(|n| level(listing, tape.last, Side::Sell, n))
+        .collect();
     let derivative = listing.instrument.is_derivative();
     let oi = if derivative && tradable {
         (stable_hash(listing.seed, 3) % 100_000 + 100) * lot

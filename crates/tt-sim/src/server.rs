@@ -28,7 +28,8 @@ use crate::call::Call;
 use crate::reply::{self, Reply};
 use crate::sim::Sim;
 use crate::{
-    Fault, FaultTarget, KiteApp, RateLimits, SimBroker, SimConfig, SimError, admin, kite, upstox,
+    Fault, FaultTarget, KiteApp, RateLimits, SimBroker, SimConfig, SimError, StreamFault, admin,
+    kite, upstox,
 };
 
 /// The largest request body read; the brokers' requests are a few hundred bytes.
@@ -75,7 +76,16 @@ impl Simulator {
         };
         let listener = TcpListener::bind(config.addr).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let _ = sim.addr.set(addr);
         let (stop, stopped) = watch::channel(false);
+        if let Some(walk) = config.stream.walk {
+            tokio::spawn(crate::stream::walk::run(
+                Arc::clone(&sim),
+                walk,
+                config.stream.tick_interval,
+                stopped.clone(),
+            ));
+        }
         let task = tokio::spawn(accept(
             listener,
             Arc::clone(&sim),
@@ -124,7 +134,9 @@ async fn serve(
         let gate = Arc::clone(&gate);
         async move { respond(&sim, &gate, request).await }
     });
-    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
@@ -157,10 +169,13 @@ fn broker_error(broker: SimBroker, status: StatusCode, error_type: &str, message
 }
 
 async fn respond(
-    sim: &Sim,
+    sim: &Arc<Sim>,
     gate: &AdminGate,
     request: Request<Incoming>,
 ) -> Result<Reply, DropConnection> {
+    if fastwebsockets::upgrade::is_upgrade_request(&request) {
+        return Ok(crate::stream::open(sim, request));
+    }
     let (parts, body) = request.into_parts();
     let broker = SimBroker::of_path(parts.uri.path());
     let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -401,6 +416,18 @@ impl SimHandle {
             .collect()
     }
 
+    /// Throws `fault` at the broker's live feed sockets (see [`StreamFault`] for what each
+    /// does); `POST /__sim/stream` does the same.
+    pub fn stream_fault(&self, broker: SimBroker, fault: StreamFault) {
+        self.sim.stream_fault(broker, fault);
+    }
+
+    /// The broker's live feed sockets (Kite: ticker connections; Upstox: market data and
+    /// portfolio feed connections).
+    pub fn feed_connections(&self, broker: SimBroker) -> usize {
+        self.sim.feeds.connections(broker)
+    }
+
     /// Opens the market: after-market orders at every broker go to the exchange.
     pub fn open_market(&self) {
         self.sim.open_market();
@@ -450,6 +477,7 @@ impl SimHandle {
     /// the listener to close.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
+        self.sim.feeds.shutdown();
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -459,5 +487,6 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        self.sim.feeds.shutdown();
     }
 }

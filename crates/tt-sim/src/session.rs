@@ -150,6 +150,12 @@ impl Sessions {
         self.open.len() != before
     }
 
+    /// Ends every session at once, as the broker's daily cut-off does: each token is then
+    /// refused as an expired one is.
+    pub(crate) fn expire_all(&mut self) {
+        self.open.retain(|_| false);
+    }
+
     fn forget_expired(&mut self, now: OffsetDateTime) {
         self.open.retain(|s| now.unix_timestamp() < s.expires_unix);
     }

@@ -2,7 +2,8 @@
 //! broker's desk (account, sessions, rate counters), the market both brokers trade in, and the
 //! faults.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use time::OffsetDateTime;
 use tt_core::{Amount, Clock, Instrument, Price};
@@ -15,7 +16,8 @@ use crate::market::Market;
 use crate::rate::RateLimiter;
 use crate::session::Sessions;
 use crate::store::{SavedDesk, Store};
-use crate::universe::{InstrumentRef, Universe};
+use crate::stream::{Control, Feeds, StreamFault, updates, walk};
+use crate::universe::{InstrumentRef, Listing, Universe};
 use crate::{KiteApp, SimBroker, SimConfig, SimError};
 
 /// What a fresh (or reset) account starts with, at every broker.
@@ -113,6 +115,10 @@ pub(crate) struct Sim {
     /// The state database, when one is configured. Locked after `inner`, never before.
     store: Option<Mutex<Store>>,
     inner: Mutex<Inner>,
+    /// The live feed sockets. Their state is locked after `inner`, never before.
+    pub(crate) feeds: Feeds,
+    /// The address the simulator listens on, once bound (the feeds' authorized URLs name it).
+    pub(crate) addr: OnceLock<SocketAddr>,
 }
 
 impl std::fmt::Debug for Sim {
@@ -192,6 +198,8 @@ impl Sim {
                 market,
                 faults: Faults::default(),
             }),
+            feeds: Feeds::new(config.stream.clone()),
+            addr: OnceLock::new(),
         };
         sim.persist();
         Ok(sim)
@@ -339,12 +347,45 @@ impl Sim {
             return Err(invalid(format!("it is not a multiple of the tick {step}")));
         }
         let (mut inner, now) = self.current();
+        self.move_price(&mut inner, listing, price, now);
+        Ok(())
+    }
+
+    /// The one path every price move takes: the market trades at `price`, and every book
+    /// fills what that reaches.
+    fn move_price(&self, inner: &mut Inner, listing: &Listing, price: Price, now: OffsetDateTime) {
         inner.market.set_price(listing, price, now.unix_timestamp());
         for broker in SimBroker::ALL {
-            self.book(&mut inner, broker, now)
-                .price_moved(listing, price);
+            self.book(inner, broker, now).price_moved(listing, price);
         }
-        Ok(())
+    }
+
+    /// The price walk's step: each listing (by universe index) moves by its number of ticks.
+    pub(crate) fn walk_prices(&self, moves: &[(usize, i64)]) {
+        let (mut inner, now) = self.current();
+        for &(index, ticks) in moves {
+            let Some(listing) = self.universe.get(index) else {
+                continue;
+            };
+            let last = inner.market.last_price(listing);
+            let price = walk::walked(last, listing.price_step(), ticks);
+            if price != last {
+                self.move_price(&mut inner, listing, price, now);
+            }
+        }
+    }
+
+    /// Throws `fault` at the broker's live feed sockets; for [`StreamFault::ExpireToken`]
+    /// every session of the broker ends first, and so do its feed codes.
+    pub(crate) fn stream_fault(&self, broker: SimBroker, fault: StreamFault) {
+        if fault == StreamFault::ExpireToken {
+            self.lock().desk_mut(broker).sessions.expire_all();
+            self.feeds.forget_codes(broker);
+            self.feeds.tell(broker, Control::SessionEnded);
+            self.persist();
+        } else {
+            self.feeds.tell(broker, Control::Fault(fault));
+        }
     }
 
     /// The market opens: after-market orders at every broker go to the exchange.
@@ -378,11 +419,14 @@ impl Sim {
     /// Writes what changed since the last successful write to the state database, in one
     /// transaction. A failure is reported on stderr and the changes are kept, so the next
     /// write (after the next request) saves them too: the simulator keeps serving.
+    ///
+    /// First, the feeds that carry order and position updates are told what changed.
     pub(crate) fn persist(&self) {
+        let mut inner = self.lock();
+        updates::publish(self, &inner);
         let Some(store) = &self.store else {
             return;
         };
-        let mut inner = self.lock();
         if !inner.has_changes() {
             return;
         }

@@ -210,6 +210,8 @@ impl InstrumentRef {
 pub(crate) struct Universe {
     listings: Vec<Listing>,
     by_kite_symbol: HashMap<(Exchange, String), usize>,
+    /// Kite's numeric `instrument_token`, as the ticker names instruments.
+    by_kite_token: HashMap<u32, usize>,
     by_upstox_key: HashMap<String, usize>,
     by_instrument: HashMap<Instrument, usize>,
 }
@@ -311,6 +313,7 @@ impl Universe {
 
     fn new(listings: Vec<Listing>) -> Universe {
         let mut by_kite_symbol = HashMap::with_capacity(listings.len());
+        let mut by_kite_token = HashMap::with_capacity(listings.len());
         let mut by_upstox_key = HashMap::with_capacity(listings.len());
         let mut by_instrument = HashMap::with_capacity(listings.len());
         for (index, listing) in listings.iter().enumerate() {
@@ -318,6 +321,7 @@ impl Universe {
                 by_kite_symbol
                     .entry((kite.exchange, kite.symbol.clone()))
                     .or_insert(index);
+                by_kite_token.entry(kite.kite_token()).or_insert(index);
             }
             if let Some(upstox) = &listing.upstox {
                 by_upstox_key.entry(upstox.token.clone()).or_insert(index);
@@ -329,6 +333,7 @@ impl Universe {
         Universe {
             listings,
             by_kite_symbol,
+            by_kite_token,
             by_upstox_key,
             by_instrument,
         }
@@ -359,6 +364,22 @@ impl Universe {
         self.at(self
             .by_kite_symbol
             .get(&(exchange, tradingsymbol.to_owned())))
+    }
+
+    /// The listing at `index` (as [`Universe::kite_token_index`] and
+    /// [`Universe::upstox_key_index`] answer): the feeds keep indices, not borrows.
+    pub(crate) fn get(&self, index: usize) -> Option<&Listing> {
+        self.listings.get(index)
+    }
+
+    /// Where the instrument with Kite's `instrument_token` is, as the ticker names it.
+    pub(crate) fn kite_token_index(&self, token: u32) -> Option<usize> {
+        self.by_kite_token.get(&token).copied()
+    }
+
+    /// Where the instrument with Upstox's `instrument_key` is, as the feed names it.
+    pub(crate) fn upstox_key_index(&self, key: &str) -> Option<usize> {
+        self.by_upstox_key.get(key).copied()
     }
 
     /// The instrument with Upstox's `instrument_key`.

@@ -19,7 +19,7 @@ async fn dump_is_kites_csv_in_the_apis_formatting() {
     let text = answer.text();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], HEADER);
-    assert_eq!(lines.len(), 12);
+    assert_eq!(lines.len(), 13);
     for expected in [
         "738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.05,1,EQ,NSE,NSE",
         "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE",

@@ -12,6 +12,7 @@ pub(crate) mod orders;
 mod portfolio;
 mod quotes;
 mod session;
+pub(crate) mod ticker;
 pub(crate) mod wire;
 
 use http::Method;

@@ -129,8 +129,18 @@ pub(crate) fn authorize(sim: &Sim, call: &Call) -> Result<(), KiteError> {
     let header = call.header("authorization").ok_or_else(refused)?;
     let credentials = header.strip_prefix("token ").ok_or_else(refused)?;
     let (api_key, access_token) = credentials.split_once(':').ok_or_else(refused)?;
+    check_credentials(sim, api_key, access_token)
+}
+
+/// Checks that `api_key` is the app's and `access_token` an open session (REST's header and
+/// the ticker's handshake both).
+pub(crate) fn check_credentials(
+    sim: &Sim,
+    api_key: &str,
+    access_token: &str,
+) -> Result<(), KiteError> {
     if api_key != sim.app.api_key || !sim.lock().kite.sessions.is_valid(access_token, sim.now()) {
-        return Err(refused());
+        return Err(KiteError::token("Incorrect `api_key` or `access_token`."));
     }
     Ok(())
 }

@@ -14,9 +14,12 @@
 //! The order host's paths (`/v2|v3/order/place|modify|cancel`) are served on the same address,
 //! so a client pointing both its API root and its order root at the simulator works.
 
+pub(crate) mod feed;
+pub(crate) mod feed_proto;
 mod instruments;
 pub(crate) mod orders;
 mod portfolio;
+pub(crate) mod portfolio_feed;
 mod quotes;
 mod session;
 pub(crate) mod wire;
@@ -62,6 +65,8 @@ enum Route {
     Ltp(Version),
     Ohlc(Version),
     InstrumentFile(String),
+    MarketDataFeedAuthorize,
+    PortfolioFeedAuthorize,
 }
 
 impl Route {
@@ -89,6 +94,8 @@ impl Route {
             Route::Ohlc(Version::V2) => "ohlc v2",
             Route::Ohlc(Version::V3) => "ohlc v3",
             Route::InstrumentFile(_) => "instrument file",
+            Route::MarketDataFeedAuthorize => "market data feed authorize",
+            Route::PortfolioFeedAuthorize => "portfolio stream feed authorize",
         }
     }
 
@@ -127,6 +134,12 @@ impl Route {
             [v @ ("v2" | "v3"), "market-quote", "ohlc"] => {
                 only(Method::GET, Route::Ohlc(version(v)))
             }
+            ["v3", "feed", "market-data-feed", "authorize"] => {
+                only(Method::GET, Route::MarketDataFeedAuthorize)
+            }
+            ["v2", "feed", "portfolio-stream-feed", "authorize"] => {
+                only(Method::GET, Route::PortfolioFeedAuthorize)
+            }
             ["market-quote", "instruments", "exchange", file] => {
                 only(Method::GET, Route::InstrumentFile((*file).to_owned()))
             }
@@ -153,7 +166,9 @@ impl Route {
             | Route::FullQuote
             | Route::Ltp(_)
             | Route::Ohlc(_)
-            | Route::InstrumentFile(_) => false,
+            | Route::InstrumentFile(_)
+            | Route::MarketDataFeedAuthorize
+            | Route::PortfolioFeedAuthorize => false,
         }
     }
 }
@@ -235,6 +250,10 @@ fn serve(sim: &Sim, call: &Call) -> Result<Reply, UpstoxError> {
         Route::Ltp(Version::V3) => quotes::ltp_v3(sim, call),
         Route::Ohlc(Version::V2) => quotes::ohlc_v2(sim, call),
         Route::Ohlc(Version::V3) => quotes::ohlc_v3(sim, call),
+        Route::MarketDataFeedAuthorize => Ok(feed::authorize_market_data(sim, access_token)),
+        Route::PortfolioFeedAuthorize => {
+            portfolio_feed::authorize_portfolio(sim, call, access_token)
+        }
         Route::Dialog | Route::Token | Route::InstrumentFile(_) => Err(UpstoxError::not_found()),
     }
 }

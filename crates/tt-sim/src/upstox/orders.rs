@@ -507,7 +507,7 @@ const fn validity_code(validity: Validity) -> &'static str {
 }
 
 /// One order state in Upstox's shape; `step` is its place in the order's history (from 1).
-fn order_wire(state: &OrderState, step: usize) -> wire::Order<'_> {
+pub(crate) fn order_wire(state: &OrderState, step: usize) -> wire::Order<'_> {
     let terms = &state.terms;
     let instrument = &state.instrument;
     wire::Order {

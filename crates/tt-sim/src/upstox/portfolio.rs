@@ -132,7 +132,11 @@ pub(crate) fn holdings(sim: &Sim) -> Reply {
     wire::success(&list)
 }
 
-fn position<'a>(sim: &Sim, inner: &Inner, record: &'a PositionRecord) -> wire::Position<'a> {
+pub(crate) fn position<'a>(
+    sim: &Sim,
+    inner: &Inner,
+    record: &'a PositionRecord,
+) -> wire::Position<'a> {
     let marks = sim.position_marks(inner, record);
     let instrument = &record.instrument;
     wire::Position {

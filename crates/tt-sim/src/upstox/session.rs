@@ -11,6 +11,14 @@ use crate::call::Call;
 use crate::form::{self, Form};
 use crate::reply::{self, Reply};
 use crate::sim::Sim;
+use std::sync::Arc;
+
+use http::Request;
+use hyper::body::Incoming;
+use serde::Serialize;
+
+use crate::stream::session::{self as stream_session, Feed};
+use crate::stream::{FeedKind, Registration, socket};
 
 fn mismatch() -> UpstoxError {
     UpstoxError::bad(
@@ -105,9 +113,43 @@ pub(crate) fn authorize<'c>(sim: &Sim, call: &'c Call) -> Result<&'c str, Upstox
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(UpstoxError::invalid_token)?;
+    check_token(sim, token)?;
+    Ok(token)
+}
+
+/// Checks that `token` names an open session (REST's header and the feeds' handshakes both).
+pub(crate) fn check_token(sim: &Sim, token: &str) -> Result<(), UpstoxError> {
     if !sim.lock().upstox.sessions.is_valid(token, sim.now()) {
         return Err(UpstoxError::invalid_token());
     }
+    Ok(())
+}
+
+/// The session a feed handshake opens: the single-use `code` of the feed's authorize call
+/// (from its `authorized_redirect_uri`), else the `Authorization: Bearer` header, as the
+/// official SDK opens the feed directly. A used, unknown or lapsed code, a missing header and
+/// a token that is no longer open are all refused with 401 `UDAPI100050`.
+pub(crate) fn feed_session(
+    sim: &Sim,
+    kind: FeedKind,
+    headers: &http::HeaderMap,
+    params: &Form,
+) -> Result<String, UpstoxError> {
+    let token = match params.value("code") {
+        Some(code) => sim
+            .feeds
+            .redeem_code(kind, code, sim.now())
+            .ok_or_else(UpstoxError::invalid_token)?,
+        None => headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(UpstoxError::invalid_token)?
+            .to_owned(),
+    };
+    check_token(sim, &token)?;
     Ok(token)
 }
 
@@ -118,4 +160,65 @@ pub(crate) fn logout(sim: &Sim, access_token: &str) -> Reply {
         .sessions
         .close(access_token);
     wire::success(&true)
+}
+
+/// The `authorized_redirect_uri` a feed's authorize call answers, in both spellings.
+#[derive(Debug, Serialize)]
+pub(crate) struct Authorized {
+    pub(crate) authorized_redirect_uri: String,
+    #[serde(rename = "authorizedRedirectUri")]
+    pub(crate) authorized_redirect_uri_camel: String,
+}
+
+/// A feed's authorize call: a single-use code for the session of `access_token`, as the
+/// WebSocket URI to open.
+pub(crate) fn authorize_feed(
+    sim: &Sim,
+    access_token: &str,
+    kind: FeedKind,
+    path: &str,
+    extra_query: &str,
+) -> Reply {
+    let code = sim.feeds.issue_code(kind, access_token, sim.now());
+    let host = sim
+        .addr
+        .get()
+        .map_or_else(|| "127.0.0.1".to_owned(), ToString::to_string);
+    let uri = format!(
+        "ws://{host}{path}?code={}{extra_query}",
+        form::encode(&code)
+    );
+    wire::success(&Authorized {
+        authorized_redirect_uri: uri.clone(),
+        authorized_redirect_uri_camel: uri,
+    })
+}
+
+/// A feed's WebSocket handshake: the session (a code or the Bearer header, else 401), the
+/// socket's registration, and the upgrade to the feed `make` builds from the query.
+pub(crate) fn open_feed<F: Feed>(
+    sim: &Arc<Sim>,
+    request: &mut Request<Incoming>,
+    kind: FeedKind,
+    make: impl FnOnce(&Form) -> F,
+) -> Reply {
+    let query = request.uri().query().unwrap_or("");
+    let Ok(params) = Form::parse(query.as_bytes()) else {
+        return UpstoxError::input("Invalid query encoding.").reply();
+    };
+    if let Err(refused) = feed_session(sim, kind, request.headers(), &params) {
+        return refused.reply();
+    }
+    let Ok(link) = Registration::open(sim, kind) else {
+        return UpstoxError::new(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            code::TOO_MANY_REQUESTS,
+            "Too many feed connections",
+        )
+        .reply();
+    };
+    let feed = make(&params);
+    socket::upgrade(request, move |socket| {
+        stream_session::run(socket, link, feed)
+    })
 }

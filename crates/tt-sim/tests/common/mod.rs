@@ -24,13 +24,16 @@ use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
 use tt_sim::SimBroker;
 use tt_sim::{RateLimits, SimConfig, SimHandle, Simulator};
 use tt_upstox::{Upstox, UpstoxConfig};
+
+pub mod ws;
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
 /// 09:30 IST on a Tuesday.
 pub const NOW: OffsetDateTime = datetime!(2026-11-24 04:00:00 UTC);
 
 /// A small Kite dump in the API's own formatting: NSE and BSE equities (one with `&`), an index
-/// (with a space), NIFTY options and a future, an MCX future and a CDS future.
+/// (with a space), NIFTY options and a future, an MCX future, and a CDS and a BCD future (their
+/// tokens' low bytes 3 and 6: the ticker's currency segments).
 pub const KITE_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
 738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.05,1,EQ,NSE,NSE
 408065,1594,INFY,\"INFOSYS\",0,,0,0.05,1,EQ,NSE,NSE
@@ -43,6 +46,7 @@ pub const KITE_CSV: &str = "instrument_token,exchange_token,tradingsymbol,name,l
 13238786,51714,NIFTY26DECFUT,\"NIFTY\",0,2026-12-29,0,0.1,75,FUT,NFO-FUT,NFO
 111872007,437000,GOLD26DECFUT,\"GOLD\",0,2026-12-05,0,1,1,FUT,MCX-FUT,MCX
 256259,1001,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,CDS-FUT,CDS
+1234950,4824,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,BCD-FUT,BCD
 ";
 
 /// A small Upstox BOD file in the file's own shape: RELIANCE, INFY and SBIN (NSE), the NIFTY 50
