@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves that the brokers' official Python clients work against `tt sim` unchanged: kiteconnect
-# (Zerodha) and upstox-python-sdk (Upstox). Installs each into its own virtualenv under /tmp,
+# (Zerodha) and upstox-python-sdk (Upstox), their REST clients and their streaming clients
+# (KiteTicker; MarketDataStreamerV3, whose one fixed feed URL the check points at the simulator). Installs each into its own virtualenv under /tmp,
 # builds `tt`, builds a scratch instrument master holding both brokers' listings of the same
 # contracts (kite_instruments.csv, upstox_instruments.json), starts one `tt sim` on a free
 # loopback port, runs each client's check script against it, and stops the simulator. Exits
@@ -100,11 +101,17 @@ for client in "${clients[@]}"; do
             echo "== kiteconnect"
             "$kite_venv/bin/python" "$here/kite_sim_check.py" --root "$url" \
                 --admin-token "$admin_token" --instruments "$here/kite_instruments.csv"
+            echo "== kiteconnect KiteTicker"
+            "$kite_venv/bin/python" "$here/kite_stream_check.py" --root "$url" \
+                --admin-token "$admin_token"
             ;;
         upstox)
             echo "== upstox-python-sdk"
             "$upstox_venv/bin/python" "$here/upstox_sim_check.py" --root "$url" \
                 --instruments "$here/upstox_instruments.json"
+            echo "== upstox-python-sdk MarketDataStreamerV3"
+            "$upstox_venv/bin/python" "$here/upstox_stream_check.py" --root "$url" \
+                --admin-token "$admin_token"
             ;;
     esac
 done

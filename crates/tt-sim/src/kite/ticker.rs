@@ -247,11 +247,12 @@ impl Feed for Ticker {
     }
 }
 
-/// What a price is divided by on the wire for a token's segment.
+/// What a price is divided by on the wire for a token's segment: CDS (3) 10^7, BCD (6) and
+/// NCO (12, NSE commodities, as the official clients read it) 10^4, else paise.
 pub(crate) const fn divisor(token: u32) -> i64 {
     match token & 0xFF {
         3 => 10_000_000,
-        6 => 10_000,
+        6 | 12 => 10_000,
         _ => 100,
     }
 }

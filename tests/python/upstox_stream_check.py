@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Checks `tt sim`'s market data feed v3 against the official Upstox Python SDK's MarketDataStreamerV3.
+
+The SDK's feed URL is fixed (`wss://api.upstox.com/v3/feed/market-data-feed`, built inside
+`MarketDataFeederV3.connect`), so this check rewrites exactly that one URL to
+`ws://ADDR/v3/feed/market-data-feed`, by handing the feeder module a `websocket` whose
+`WebSocketApp` swaps it; everything else (the Bearer header, the binary JSON requests, the
+decoding with Upstox's own generated protobuf classes) is the SDK's, unchanged. Given a
+running simulator's root URL and admin token, it opens an Upstox session through the admin
+endpoint, moves two prices, streams one key in `ltpc` and subscribes another in `full`, checks
+`market_info` comes first and that both modes' ticks carry the simulator's prices, then
+disconnects. Any mismatch is printed and the script exits with status 1.
+
+    python upstox_stream_check.py --root http://127.0.0.1:8765 --admin-token TOKEN
+"""
+
+import argparse
+import sys
+import threading
+import time
+import types
+
+import requests
+import upstox_client
+from upstox_client.feeder import market_data_feeder_v3
+
+FAILURES = []
+SDK_FEED_URL = "wss://api.upstox.com/v3/feed/market-data-feed"
+INFY = "NSE_EQ|INE009A01021"
+TCS = "NSE_EQ|INE467B01029"
+
+
+def check(condition, what):
+    """Records a failed expectation and keeps going, so one run reports every mismatch."""
+    if condition:
+        print(f"ok    {what}")
+    else:
+        print(f"FAIL  {what}")
+        FAILURES.append(what)
+
+
+def admin(root, token, method, path, body=None):
+    """Calls one of the simulator's own `/__sim/` endpoints, with the run's admin token."""
+    answer = requests.request(method, f"{root}/__sim{path}", json=body, timeout=7,
+                              headers={"X-Sim-Admin-Token": token})
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
+def wait_for(condition, seconds=10.0):
+    """Polls `condition` until it holds or `seconds` pass; answers whether it held."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def point_feed_at(root):
+    """Rewrites the SDK's one fixed feed URL to the simulator's (ws://, no TLS)."""
+    real = market_data_feeder_v3.websocket
+    sim_url = root.replace("http://", "ws://", 1) + "/v3/feed/market-data-feed"
+
+    def websocket_app(url, *args, **kwargs):
+        return real.WebSocketApp(sim_url if url == SDK_FEED_URL else url, *args, **kwargs)
+
+    shim = types.SimpleNamespace(**{name: getattr(real, name) for name in dir(real)
+                                    if not name.startswith("__")})
+    shim.WebSocketApp = websocket_app
+    market_data_feeder_v3.websocket = shim
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", required=True, help="the simulator's root URL")
+    parser.add_argument("--admin-token", required=True, help="the token `tt sim` printed")
+    args = parser.parse_args()
+    root = args.root.rstrip("/")
+
+    streamer = None
+    try:
+        session = admin(root, args.admin_token, "POST", "/session", {"broker": "upstox"})
+        admin(root, args.admin_token, "POST", "/prices", [
+            {"instrument": INFY, "price": 1501.25},
+            {"instrument": TCS, "price": 3999.9},
+        ])
+        point_feed_at(root)
+
+        configuration = upstox_client.Configuration()
+        configuration.host = root
+        configuration.access_token = session["access_token"]
+        client = upstox_client.ApiClient(configuration)
+
+        messages = []
+        errors = []
+        opened = threading.Event()
+        lock = threading.Lock()
+
+        def on_message(message):
+            with lock:
+                messages.append(message)
+
+        streamer = upstox_client.MarketDataStreamerV3(client, [INFY], "ltpc")
+        streamer.on("open", opened.set)
+        streamer.on("message", on_message)
+        streamer.on("error", errors.append)
+        streamer.connect()
+        check(opened.wait(10), "the SDK opens the feed with its Bearer header")
+        streamer.subscribe([TCS], "full")
+
+        def feed_of(key, part):
+            with lock:
+                found = [m["feeds"][key] for m in messages
+                         if key in m.get("feeds", {}) and part in m["feeds"][key]]
+            return found[-1] if found else None
+
+        check(wait_for(lambda: feed_of(INFY, "ltpc") and feed_of(TCS, "fullFeed")),
+              "ltpc and full ticks arrive and decode with Upstox's own classes")
+        with lock:
+            first = messages[0] if messages else {}
+            live = any(m.get("type") == "live_feed" for m in messages)
+        check(first.get("type") == "market_info", f"market_info comes first ({first.get('type')})")
+        segments = first.get("marketInfo", {}).get("segmentStatus", {})
+        check(segments.get("NSE_EQ") == "NORMAL_OPEN", f"NSE_EQ is open ({segments.get('NSE_EQ')})")
+        check(live, "live_feed messages follow")
+
+        ltpc = (feed_of(INFY, "ltpc") or {}).get("ltpc", {})
+        check(ltpc.get("ltp") == 1501.25, f"ltpc at the sim's price ({ltpc.get('ltp')})")
+        check(int(ltpc.get("ltq", "0")) > 0 and int(ltpc.get("ltt", "0")) > 0, "ltq and ltt")
+        full = (feed_of(TCS, "fullFeed") or {})
+        check(full.get("requestMode") == "full_d5", f"requestMode full_d5 ({full.get('requestMode')})")
+        market = full.get("fullFeed", {}).get("marketFF", {})
+        check(market.get("ltpc", {}).get("ltp") == 3999.9,
+              f"full at the sim's price ({market.get('ltpc', {}).get('ltp')})")
+        levels = market.get("marketLevel", {}).get("bidAskQuote", [])
+        check(len(levels) == 5, f"five depth levels ({len(levels)})")
+        check(all(float(q["bidP"]) < 3999.9 <= float(q["askP"]) for q in levels),
+              "bids below and asks from the last price")
+        intervals = [c.get("interval") for c in market.get("marketOHLC", {}).get("ohlc", [])]
+        check(intervals == ["1d", "I1"], f"1d and I1 candles ({intervals})")
+        check(int(market.get("vtt", "0")) > 0 and market.get("atp", 0) > 0, "vtt and atp")
+        check(not errors, f"no streamer errors ({errors})")
+    except Exception as error:  # noqa: BLE001 - an unexpected failure is a mismatch too
+        check(False, f"unexpected {type(error).__name__}: {error}")
+    finally:
+        if streamer is not None and streamer.feeder is not None:
+            streamer.disconnect()
+
+    if FAILURES:
+        print(f"\n{len(FAILURES)} mismatch(es) with upstox-python-sdk's streamer")
+        return 1
+    print("\nupstox-python-sdk's MarketDataStreamerV3 works against tt sim")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
