@@ -143,12 +143,13 @@ impl Market {
         tape.high = tape.high.max(price);
         tape.low = tape.low.min(price);
         tape.last_trade_unix = now_unix;
-        self.changed.insert(listing.instrument.clone());
+        self.note_change(&listing.instrument);
     }
 
     /// Records a trade of `quantity` at the last price: an account's fill, or one of the
-    /// feeds' ticks (each tick is a trade, so the day's volume grows with every one).
-    pub(crate) fn record_trade(&mut self, listing: &Listing, quantity: u32, now_unix: i64) {
+    /// feeds' ticks (each tick is a trade, so the day's volume grows with every one). Answers
+    /// the tape after it.
+    pub(crate) fn record_trade(&mut self, listing: &Listing, quantity: u32, now_unix: i64) -> Tape {
         let opened = self.opened_unix;
         let tape = self
             .tapes
@@ -157,6 +158,16 @@ impl Market {
         tape.volume += u64::from(quantity);
         tape.last_quantity = quantity;
         tape.last_trade_unix = now_unix;
-        self.changed.insert(listing.instrument.clone());
+        let after = tape.clone();
+        self.note_change(&listing.instrument);
+        after
+    }
+
+    /// Notes the instrument's tape as changed since the last save (the feeds trade every
+    /// streamed instrument each tick: no copy of the key when it is noted already).
+    fn note_change(&mut self, instrument: &Instrument) {
+        if !self.changed.contains(instrument) {
+            self.changed.insert(instrument.clone());
+        }
     }
 }

@@ -299,16 +299,7 @@ async fn a_fourth_connection_for_one_api_key_is_refused() {
 
 #[tokio::test]
 async fn more_than_3000_tokens_on_one_connection_answers_an_error_and_ignores_the_excess() {
-    let mut csv = String::from(
-        "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n",
-    );
-    let tokens: Vec<u32> = (0..3005u32).map(|n| (10_000 + n) * 256 + 1).collect();
-    for (n, token) in tokens.iter().enumerate() {
-        csv.push_str(&format!(
-            "{token},{},SYM{n},\"SYM {n}\",0,,0,0.05,1,EQ,NSE,NSE\n",
-            50_000 + n
-        ));
-    }
+    let (csv, tokens) = common::nse_equities(3005, 10_000);
     let dir = common::TempDir::new("ticker-3000");
     let master = common::build(&dir.path("instruments.db"), &csv);
     let clock = std::sync::Arc::new(tt_core::ManualClock::new(common::NOW));
@@ -434,4 +425,59 @@ async fn the_frame_tap_sees_each_market_data_frame() {
     let frame = ws.next_binary().await;
     let seen = seen.lock().unwrap().clone();
     assert!(seen.contains(&(SimBroker::Kite, frame.len())), "{seen:?}");
+}
+
+#[tokio::test]
+async fn the_price_walk_moves_streamed_instruments_in_whole_ticks_and_fills_the_book() {
+    let sim = TestSim::start_with("ticker-walk", |config| {
+        config.stream(
+            StreamConfig::default()
+                .tick_interval(Duration::from_millis(5))
+                .walk(tt_sim::PriceWalk {
+                    seed: 7,
+                    step_ticks: 20,
+                }),
+        )
+    })
+    .await;
+    sim.set_price("NSE:INFY", "1500");
+    let id = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&price=1499.95&quantity=1&product=CNC&validity=DAY")
+        .await;
+    assert_eq!(sim.kite.order(&id).await["status"], "OPEN");
+    let before_sbin = sim.handle.price("NSE:SBIN").unwrap();
+    let mut ws = ticker(&sim).await;
+    ws.send_text(&format!(r#"{{"a":"subscribe","v":[{INFY}]}}"#))
+        .await;
+    ws::eventually(|| sim.handle.orders()[0].status == "COMPLETE").await;
+    let now = sim.handle.price("NSE:INFY").unwrap();
+    assert!(now.is_multiple_of("0.05".parse().unwrap()), "{now}");
+    assert_eq!(
+        sim.handle.price("NSE:SBIN").unwrap(),
+        before_sbin,
+        "an instrument nobody streams stays still"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_order_arrives_as_an_update() {
+    let sim = TestSim::start("ticker-cancel").await;
+    sim.set_price("NSE:INFY", "1500");
+    let mut ws = ticker(&sim).await;
+    ws::eventually(|| sim.handle.feed_connections(SimBroker::Kite) == 1).await;
+    let id = sim
+        .kite
+        .place("exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=LIMIT&price=1400&quantity=1&product=CNC&validity=DAY")
+        .await;
+    sim.kite
+        .delete(&format!("/orders/regular/{id}"))
+        .await
+        .data();
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("CANCELLED") {
+        let message: Value = serde_json::from_str(&ws.next_text().await).unwrap();
+        statuses.push(message["data"]["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(statuses, ["OPEN", "CANCELLED"]);
 }

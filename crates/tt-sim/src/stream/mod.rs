@@ -517,15 +517,16 @@ impl Drop for Registration {
 /// `last_quantity` is above zero and the day's volume grows by it, so no two ticks carry the
 /// same volume), then the full quote as the REST quotes show it.
 pub(crate) fn tick(market: &mut Market, listing: &Listing, now_unix: i64) -> Snapshot {
-    if listing.instrument.is_tradable() {
-        let before = market.tape(listing);
-        let lot = listing.lot().max(1);
-        // A few lots, varying with the volume so far so the sizes look like a tape.
-        let salt = u32::try_from(before.volume % u64::from(u32::MAX)).unwrap_or(0);
-        let lots = u32::try_from(stable_hash(listing.seed ^ salt, 2) % 10 + 1).unwrap_or(1);
-        market.record_trade(listing, lot.saturating_mul(lots), now_unix);
+    let before = market.tape(listing);
+    if !listing.instrument.is_tradable() {
+        return quote::snapshot(listing, before);
     }
-    quote::snapshot(listing, market.tape(listing))
+    let lot = listing.lot().max(1);
+    // A few lots, varying with the volume so far so the sizes look like a tape.
+    let salt = u32::try_from(before.volume % u64::from(u32::MAX)).unwrap_or(0);
+    let lots = u32::try_from(stable_hash(listing.seed ^ salt, 2) % 10 + 1).unwrap_or(1);
+    let after = market.record_trade(listing, lot.saturating_mul(lots), now_unix);
+    quote::snapshot(listing, after)
 }
 
 /// Answers a WebSocket handshake, by path: Upstox's feeds at their paths, Kite's ticker at

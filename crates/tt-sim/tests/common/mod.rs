@@ -63,6 +63,22 @@ pub const UPSTOX_JSON: &str = r#"[
 {"weekly":false,"segment":"NSE_FO","name":"NIFTY","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","underlying_symbol":"NIFTY","instrument_key":"NSE_FO|51714","lot_size":75,"freeze_quantity":1800.0,"exchange_token":"51714","underlying_key":"NSE_INDEX|Nifty 50","tick_size":10.0,"underlying_type":"INDEX","trading_symbol":"NIFTY FUT 29 DEC 26","strike_price":0.0,"minimum_lot":75}
 ]"#;
 
+/// A Kite dump of `count` NSE equities (`SYM0`, `SYM1`, ...) whose tokens count up from
+/// `first * 256 + 1` (segment 1, NSE), and those tokens.
+pub fn nse_equities(count: u32, first: u32) -> (String, Vec<u32>) {
+    let mut csv = String::from(
+        "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n",
+    );
+    let tokens: Vec<u32> = (0..count).map(|n| (first + n) * 256 + 1).collect();
+    for (n, token) in tokens.iter().enumerate() {
+        csv.push_str(&format!(
+            "{token},{},SYM{n},\"SYM {n}\",0,,0,0.05,1,EQ,NSE,NSE\n",
+            first as usize + 50_000 + n
+        ));
+    }
+    (csv, tokens)
+}
+
 /// A scratch directory, removed on drop.
 pub struct TempDir(pub PathBuf);
 
