@@ -14,6 +14,26 @@
 //!   included), trades and quotes with Upstox's field names, lower-case statuses, `UDAPI` error
 //!   bodies and rate limits.
 //!
+//! The same address serves both brokers' WebSocket feeds (see [`StreamConfig`]):
+//!
+//! - **Kite's ticker** at any Kite path (`ws://ADDR/?api_key=..&access_token=..`, what
+//!   `KiteTicker(root="ws://ADDR")` opens): binary packets of the `ltp`, `quote` and `full`
+//!   modes for tradable instruments and indices in each segment's price units, a 1-byte
+//!   heartbeat after a silent second, and order updates (`{"type":"order","data":...}`) as the
+//!   Kite book changes; at most 3,000 tokens per connection and three connections per api_key.
+//! - **Upstox's market data feed v3** at `/v3/feed/market-data-feed` (opened with the Bearer
+//!   header or the single-use URI of `GET /v3/feed/market-data-feed/authorize`): protobuf
+//!   `FeedResponse`s, `market_info` first, then per subscription an `initial_feed` and
+//!   `live_feed` ticks in the `ltpc`, `full`, `option_greeks` and `full_d30` modes, within
+//!   Upstox's per-mode key limits.
+//! - **Upstox's portfolio stream feed** at `/v2/feed/portfolio-stream-feed` (Bearer, or the URI
+//!   of its `authorize` call): order updates, and position updates when asked for.
+//!
+//! Ticks come from the one market: each is a trade at the instrument's current price (which
+//! [`SimHandle::set_price`], `POST /__sim/prices` or an optional seeded [`PriceWalk`] moves),
+//! with the depth and figures the REST quotes show. [`SimHandle::stream_fault`] (or
+//! `POST /__sim/stream`) drops, mutes, garbles or expires the live feeds for tests.
+//!
 //! Each is an independent implementation of the format (it shares no code with `tt-zerodha` or
 //! `tt-upstox`), so a misreading of a broker's format cannot hide on both sides of a test.
 //!
