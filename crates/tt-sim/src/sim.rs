@@ -16,7 +16,7 @@ use crate::market::Market;
 use crate::rate::RateLimiter;
 use crate::session::Sessions;
 use crate::store::{SavedDesk, Store};
-use crate::stream::{Control, Feeds, StreamFault, updates, walk};
+use crate::stream::{Control, Feeds, Published, StreamFault, updates, walk};
 use crate::universe::{InstrumentRef, Listing, Universe};
 use crate::{KiteApp, SimBroker, SimConfig, SimError};
 
@@ -414,6 +414,11 @@ impl Sim {
         }
         inner.market = Market::opened_at(now.unix_timestamp());
         inner.faults.clear();
+        // Fresh books number their orders from the start again: what was published of the
+        // old ones must not hide the new ones' updates.
+        for published in &mut self.feeds.state().published {
+            *published = Published::default();
+        }
     }
 
     /// Writes what changed since the last successful write to the state database, in one

@@ -481,3 +481,43 @@ async fn a_cancelled_order_arrives_as_an_update() {
     }
     assert_eq!(statuses, ["OPEN", "CANCELLED"]);
 }
+
+#[tokio::test]
+async fn after_a_reset_the_renumbered_orders_still_arrive_as_updates() {
+    let sim = TestSim::start("ticker-reset").await;
+    let mut ws = ticker(&sim).await;
+    ws::eventually(|| sim.handle.feed_connections(SimBroker::Kite) == 1).await;
+    let form = "exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=CNC&validity=DAY";
+    let first = sim.kite.place(form).await;
+    let completed = |text: &str| {
+        let message: Value = serde_json::from_str(text).unwrap();
+        message["data"]["status"] == "COMPLETE"
+    };
+    while !completed(&ws.next_text().await) {}
+    sim.handle.reset();
+    let second = sim.kite.place(form).await;
+    assert_eq!(first, second, "a fresh book numbers from the start");
+    while !completed(&ws.next_text().await) {}
+}
+
+#[tokio::test]
+async fn the_stream_admin_call_needs_the_token_and_a_known_fault() {
+    let sim = TestSim::start("ticker-admin").await;
+    sim.admin(
+        "POST",
+        "/__sim/stream",
+        r#"{"broker":"kite","fault":"explode"}"#,
+    )
+    .await
+    .error(400, "InputException");
+    common::send_json(
+        sim.handle.addr(),
+        "POST",
+        "/__sim/stream",
+        &[],
+        r#"{"broker":"kite","fault":"drop"}"#,
+    )
+    .await
+    .unwrap()
+    .error(401, "TokenException");
+}
