@@ -447,7 +447,7 @@ impl Registration {
             if state.watchers(broker) == 0
                 && let Some(published) = state.published.get_mut(broker.index())
             {
-                *published = updates::baseline(sim, &inner, broker);
+                *published = updates::baseline(&inner, broker);
             }
             if let Some(watchers) = state.watchers.get_mut(broker.index()) {
                 *watchers += 1;

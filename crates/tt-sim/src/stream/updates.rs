@@ -14,7 +14,7 @@ use crate::tracked::Keyed;
 use crate::{kite, upstox};
 
 /// What the broker's book holds now, as if it had all been published.
-pub(crate) fn baseline(_sim: &Sim, inner: &Inner, broker: SimBroker) -> Published {
+pub(crate) fn baseline(inner: &Inner, broker: SimBroker) -> Published {
     let account = &inner.desk(broker).account;
     Published {
         orders: account
