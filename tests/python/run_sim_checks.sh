@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves that the brokers' official Python clients work against `tt sim` unchanged: kiteconnect
 # (Zerodha) and upstox-python-sdk (Upstox), their REST clients and their streaming clients
-# (KiteTicker; MarketDataStreamerV3, whose one fixed feed URL the check points at the simulator). Installs each into its own virtualenv under /tmp,
+# (KiteTicker; MarketDataStreamerV3 and PortfolioDataStreamer, whose fixed feed URLs the check
+# points at the simulator). Installs each into its own virtualenv under /tmp,
 # builds `tt`, builds a scratch instrument master holding both brokers' listings of the same
 # contracts (kite_instruments.csv, upstox_instruments.json), starts one `tt sim` on a free
 # loopback port, runs each client's check script against it, and stops the simulator. Exits
@@ -109,7 +110,7 @@ for client in "${clients[@]}"; do
             echo "== upstox-python-sdk"
             "$upstox_venv/bin/python" "$here/upstox_sim_check.py" --root "$url" \
                 --instruments "$here/upstox_instruments.json"
-            echo "== upstox-python-sdk MarketDataStreamerV3"
+            echo "== upstox-python-sdk MarketDataStreamerV3, PortfolioDataStreamer"
             "$upstox_venv/bin/python" "$here/upstox_stream_check.py" --root "$url" \
                 --admin-token "$admin_token"
             ;;
