@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::socket::{FromClient, Socket};
-use super::{Control, Registration, StreamFault, Update};
+use super::{Control, FrameTap, Registration, StreamFault, Update};
 use crate::SimBroker;
 
 /// A frame a feed answers a client message with.
@@ -70,32 +70,93 @@ async fn next_update(
 }
 
 /// What the loop does after one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Next {
     Continue,
     Stop,
 }
 
+/// A frame the loop writes.
+#[derive(Debug, Clone, Copy)]
+enum Write<'a> {
+    Text(&'a str),
+    /// Market data: the frame tap sees it first.
+    MarketData(&'a [u8]),
+    /// Other binary bytes (a heartbeat, a fault's garbage).
+    Binary(&'a [u8]),
+    Ping,
+    Pong(&'a [u8]),
+    Close(u16, &'a str),
+}
+
+/// The socket's writing side: every frame written counts as activity for the keepalive.
+struct Writer {
+    socket: Socket,
+    tap: Option<FrameTap>,
+    broker: SimBroker,
+    last_sent: Instant,
+}
+
+impl Writer {
+    /// Writes `frame`; a failed write (the client is gone) stops the loop.
+    async fn write(&mut self, frame: Write<'_>) -> Next {
+        let written = match frame {
+            Write::Text(text) => self.socket.send_text(text).await,
+            Write::MarketData(bytes) => {
+                if let Some(tap) = &self.tap {
+                    tap(self.broker, bytes);
+                }
+                self.socket.send_binary(bytes).await
+            }
+            Write::Binary(bytes) => self.socket.send_binary(bytes).await,
+            Write::Ping => self.socket.send_ping().await,
+            Write::Pong(payload) => self.socket.send_pong(payload).await,
+            Write::Close(code, reason) => self.socket.send_close(code, reason).await,
+        };
+        self.last_sent = Instant::now();
+        if written.is_ok() {
+            Next::Continue
+        } else {
+            Next::Stop
+        }
+    }
+
+    /// Writes each of a feed's answers, stopping at the first that fails.
+    async fn write_all(&mut self, answers: &[Outgoing]) -> Next {
+        for answer in answers {
+            let frame = match answer {
+                Outgoing::Text(text) => Write::Text(text),
+                Outgoing::MarketData(bytes) => Write::MarketData(bytes),
+            };
+            if self.write(frame).await == Next::Stop {
+                return Next::Stop;
+            }
+        }
+        Next::Continue
+    }
+}
+
 /// Runs `feed` on `socket` until the client goes away, a write fails, or a control ends it.
-pub(crate) async fn run<F: Feed>(mut socket: Socket, mut link: Registration, mut feed: F) {
+pub(crate) async fn run<F: Feed>(socket: Socket, mut link: Registration, mut feed: F) {
     let config = link.sim().feeds.config.clone();
-    let tap = config.frame_tap.clone();
     let mut ticks = tokio::time::interval(config.tick_interval);
     // A slow client skips ticks instead of getting a burst of stale ones.
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let (keepalive, idle) = feed.keepalive(&link);
     let mut keepalive_timer = tokio::time::interval(idle);
     keepalive_timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut last_sent = Instant::now();
+    let mut writer = Writer {
+        socket,
+        tap: config.frame_tap.clone(),
+        broker: F::BROKER,
+        last_sent: Instant::now(),
+    };
     let mut muted = false;
     let mut frame = Vec::with_capacity(4096);
 
-    for out in feed.opening(&mut link) {
-        if send(&mut socket, &out, tap.as_ref(), F::BROKER)
-            .await
-            .is_err()
-        {
-            return;
-        }
+    let opening = feed.opening(&mut link);
+    if writer.write_all(&opening).await == Next::Stop {
+        return;
     }
     loop {
         let next = tokio::select! {
@@ -105,16 +166,13 @@ pub(crate) async fn run<F: Feed>(mut socket: Socket, mut link: Registration, mut
                     Next::Continue
                 }
                 Ok(Control::Fault(StreamFault::Garbage)) => match feed.garbage() {
-                    Some(bytes) if !muted => match socket.send_binary(bytes).await {
-                        Ok(()) => Next::Continue,
-                        Err(_) => Next::Stop,
-                    },
+                    Some(bytes) if !muted => writer.write(Write::Binary(bytes)).await,
                     _ => Next::Continue,
                 },
                 Ok(Control::SessionEnded | Control::Fault(StreamFault::ExpireToken)) => {
                     if !muted {
                         // 1008: policy violation, the token is no longer valid.
-                        let _ = socket.send_close(1008, "session expired").await;
+                        writer.write(Write::Close(1008, "session expired")).await;
                     }
                     Next::Stop
                 }
@@ -123,38 +181,22 @@ pub(crate) async fn run<F: Feed>(mut socket: Socket, mut link: Registration, mut
                 Err(RecvError::Lagged(_)) => Next::Continue,
                 Err(RecvError::Closed) => Next::Stop,
             },
-            incoming = socket.next_from_client() => match incoming {
+            incoming = writer.socket.next_from_client() => match incoming {
                 None => Next::Stop,
                 Some(_) if muted => Next::Continue,
-                Some(FromClient::Ping(payload)) => match socket.send_pong(&payload).await {
-                    Ok(()) => Next::Continue,
-                    Err(_) => Next::Stop,
-                },
+                Some(FromClient::Ping(payload)) => writer.write(Write::Pong(&payload)).await,
                 Some(FromClient::Close) => {
-                    let _ = socket.send_close(1000, "").await;
+                    writer.write(Write::Close(1000, "")).await;
                     Next::Stop
                 }
                 Some(FromClient::Message(payload)) => {
-                    let mut next = Next::Continue;
-                    for out in feed.on_message(&mut link, &payload) {
-                        if send(&mut socket, &out, tap.as_ref(), F::BROKER).await.is_err() {
-                            next = Next::Stop;
-                            break;
-                        }
-                        last_sent = Instant::now();
-                    }
-                    next
+                    let answers = feed.on_message(&mut link, &payload);
+                    writer.write_all(&answers).await
                 }
             },
             update = next_update(&mut link.updates), if !muted => match update {
                 Ok(update) => match feed.on_update(&update) {
-                    Some(text) => match socket.send_text(&text).await {
-                        Ok(()) => {
-                            last_sent = Instant::now();
-                            Next::Continue
-                        }
-                        Err(_) => Next::Stop,
-                    },
+                    Some(text) => writer.write(Write::Text(&text)).await,
                     None => Next::Continue,
                 },
                 // A socket that fell this far behind misses some updates, as a slow
@@ -165,57 +207,26 @@ pub(crate) async fn run<F: Feed>(mut socket: Socket, mut link: Registration, mut
             _ = ticks.tick(), if !muted && feed.ticks() => {
                 frame.clear();
                 if feed.on_tick(&mut link, &mut frame) {
-                    let out = Outgoing::MarketData(std::mem::take(&mut frame));
-                    let sent = send(&mut socket, &out, tap.as_ref(), F::BROKER).await;
-                    if let Outgoing::MarketData(bytes) = out {
-                        frame = bytes;
-                    }
-                    match sent {
-                        Ok(()) => {
-                            last_sent = Instant::now();
-                            Next::Continue
-                        }
-                        Err(_) => Next::Stop,
-                    }
+                    writer.write(Write::MarketData(&frame)).await
                 } else {
                     Next::Continue
                 }
             },
             _ = keepalive_timer.tick(), if !muted => {
-                if last_sent.elapsed() + Duration::from_millis(5) >= idle {
-                    let sent = match keepalive {
-                        Keepalive::Heartbeat => socket.send_binary(&[0]).await,
-                        Keepalive::Ping => socket.send_ping().await,
-                    };
-                    last_sent = Instant::now();
-                    match sent {
-                        Ok(()) => Next::Continue,
-                        Err(_) => Next::Stop,
-                    }
+                // A little slack: the timer and the last frame need not line up exactly.
+                if writer.last_sent.elapsed() + Duration::from_millis(5) >= idle {
+                    writer.write(match keepalive {
+                        Keepalive::Heartbeat => Write::Binary(&[0]),
+                        Keepalive::Ping => Write::Ping,
+                    })
+                    .await
                 } else {
                     Next::Continue
                 }
             },
         };
-        if let Next::Stop = next {
+        if next == Next::Stop {
             return;
-        }
-    }
-}
-
-async fn send(
-    socket: &mut Socket,
-    out: &Outgoing,
-    tap: Option<&super::FrameTap>,
-    broker: SimBroker,
-) -> Result<(), fastwebsockets::WebSocketError> {
-    match out {
-        Outgoing::Text(text) => socket.send_text(text).await,
-        Outgoing::MarketData(bytes) => {
-            if let Some(tap) = tap {
-                tap(broker, bytes);
-            }
-            socket.send_binary(bytes).await
         }
     }
 }
