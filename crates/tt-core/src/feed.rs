@@ -269,7 +269,10 @@ pub struct FeedOptions {
 /// A callback that sees every binary market-data message as received: how `tt stream
 /// --record` writes a capture. It runs on the socket's task, so it must be quick.
 #[derive(Clone)]
-pub struct FrameRecorder(Arc<dyn Fn(&[u8]) + Send + Sync>);
+pub struct FrameRecorder(Arc<RecordFn>);
+
+/// What a [`FrameRecorder`] calls.
+type RecordFn = dyn Fn(&[u8]) + Send + Sync;
 
 impl FrameRecorder {
     /// A recorder calling `record` with each message's payload.
