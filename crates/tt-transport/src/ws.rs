@@ -16,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 
-use crate::client::{display_url, error_chain, is_loopback, tls_config};
+use crate::client::{error_chain, is_loopback, tls_config};
 
 /// The largest refusal body kept for a message.
 const MAX_REFUSAL_BODY: usize = 4096;
@@ -35,11 +35,7 @@ pub struct WsTarget {
 impl std::fmt::Debug for WsTarget {
     /// The URL without its query (it may hold a token) and the header names only.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = self
-            .url
-            .parse::<Uri>()
-            .map(|uri| display_url(&uri))
-            .unwrap_or_else(|_| "<invalid url>".to_owned());
+        let url = self.display_url();
         let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("WsTarget")
             .field("url", &url)
@@ -74,13 +70,26 @@ impl WsTarget {
         Ok(self)
     }
 
-    /// The URL without its query, for messages.
+    /// The URL without its query or any `user:password@`, for messages.
     pub fn display_url(&self) -> String {
         self.url
             .parse::<Uri>()
-            .map(|uri| display_url(&uri))
+            .map(|uri| match (uri.scheme_str(), host_and_port(&uri)) {
+                (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
+                _ => uri.path().to_owned(),
+            })
             .unwrap_or_else(|_| "<invalid url>".to_owned())
     }
+}
+
+/// The URL's host and port, without the `user:password@` an authority may carry: that is
+/// neither shown nor sent (the upgrade's `Host` is this).
+fn host_and_port(uri: &Uri) -> Option<String> {
+    let host = uri.host()?;
+    Some(match uri.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// Why a socket could not be opened.
@@ -199,7 +208,7 @@ async fn open(target: &WsTarget, url: &str) -> Result<WebSocket<TokioIo<Upgraded
     tcp.set_nodelay(true).map_err(|e| failed(&e))?;
 
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let authority = uri.authority().map_or(host.as_str(), |a| a.as_str());
+    let authority = host_and_port(&uri).unwrap_or_else(|| host.clone());
     let mut request = Request::builder()
         .method("GET")
         .uri(path)
