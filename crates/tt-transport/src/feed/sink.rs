@@ -1,8 +1,8 @@
 //! The bounded road from the sockets to the consumer: a slow consumer never stalls a socket
 //! and never grows memory past the buffer, and what it misses is counted and reported as
-//! [`FeedEvent::Lagged`] before the next event it gets. The final [`FeedEvent::Closed`] (and
-//! a last `Lagged`) never needs room in the buffer: the stream yields them once every
-//! socket has let go.
+//! [`FeedEvent::Lagged`] once it has caught up with the buffer (or before the next event it
+//! gets, whichever comes first). The final [`FeedEvent::Closed`] (and a last `Lagged`) never
+//! needs room in the buffer: the stream yields them once every socket has let go.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,6 @@ use tt_core::{CloseReason, FeedEvent};
 #[derive(Debug, Default)]
 pub(crate) struct Ending {
     reason: Mutex<Option<CloseReason>>,
-    dropped: AtomicU64,
 }
 
 impl Ending {
@@ -38,8 +37,9 @@ impl Ending {
 #[derive(Debug)]
 pub(crate) struct Sink {
     sender: mpsc::Sender<FeedEvent>,
-    dropped: AtomicU64,
-    ending: Arc<Ending>,
+    /// Events dropped and not yet reported, shared with the stream: whichever side finds them
+    /// first (the next event sent, or the consumer finding the buffer empty) reports them.
+    dropped: Arc<AtomicU64>,
 }
 
 impl Sink {
@@ -47,13 +47,14 @@ impl Sink {
     pub(crate) fn new(capacity: usize) -> (Arc<Sink>, Events, Arc<Ending>) {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
         let ending = Arc::new(Ending::default());
+        let dropped = Arc::new(AtomicU64::new(0));
         let sink = Arc::new(Sink {
             sender,
-            dropped: AtomicU64::new(0),
-            ending: Arc::clone(&ending),
+            dropped: Arc::clone(&dropped),
         });
         let events = Events {
             receiver,
+            dropped,
             ending: Arc::clone(&ending),
             finished: false,
             closed_sent: false,
@@ -92,18 +93,11 @@ impl Sink {
     }
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        // What could not be delivered is still reported, by the stream, before `Closed`.
-        let dropped = self.dropped.load(Ordering::Acquire);
-        self.ending.dropped.fetch_add(dropped, Ordering::AcqRel);
-    }
-}
-
 /// The events of one run of a feed.
 #[derive(Debug)]
 pub(crate) struct Events {
     receiver: mpsc::Receiver<FeedEvent>,
+    dropped: Arc<AtomicU64>,
     ending: Arc<Ending>,
     finished: bool,
     closed_sent: bool,
@@ -117,10 +111,20 @@ impl Stream for Events {
             match self.receiver.poll_recv(cx) {
                 Poll::Ready(Some(event)) => return Poll::Ready(Some(event)),
                 Poll::Ready(None) => self.finished = true,
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // The buffer is empty: what was dropped comes before anything sent from
+                    // now on, so it is reported now rather than when the next event comes
+                    // (which, on a quiet feed, may be long after).
+                    let dropped = self.dropped.swap(0, Ordering::AcqRel);
+                    if dropped > 0 {
+                        return Poll::Ready(Some(FeedEvent::Lagged { dropped }));
+                    }
+                    return Poll::Pending;
+                }
             }
         }
-        let dropped = self.ending.dropped.swap(0, Ordering::AcqRel);
+        // Every sink is gone: what could not be delivered is still reported before `Closed`.
+        let dropped = self.dropped.swap(0, Ordering::AcqRel);
         if dropped > 0 {
             return Poll::Ready(Some(FeedEvent::Lagged { dropped }));
         }
@@ -163,6 +167,28 @@ mod tests {
             Some(FeedEvent::Lagged { dropped: 3 })
         );
         assert_eq!(next(&mut events).await, Some(message(5)));
+    }
+
+    #[tokio::test]
+    async fn a_consumer_that_caught_up_hears_of_the_drops_without_waiting_for_an_event() {
+        let (sink, mut events, _) = Sink::new(2);
+        for n in 0..5 {
+            assert!(sink.emit(message(n)));
+        }
+        assert_eq!(next(&mut events).await, Some(message(0)));
+        assert_eq!(next(&mut events).await, Some(message(1)));
+        assert_eq!(
+            next(&mut events).await,
+            Some(FeedEvent::Lagged { dropped: 3 })
+        );
+        // Reported once.
+        assert!(sink.emit(message(5)));
+        assert_eq!(next(&mut events).await, Some(message(5)));
+        drop(sink);
+        assert!(matches!(
+            next(&mut events).await,
+            Some(FeedEvent::Closed { .. })
+        ));
     }
 
     #[tokio::test]
