@@ -1,7 +1,7 @@
 //! The feed's registry and its runs: which subscriptions exist and on which socket, the socket
 //! tasks of the current run, and the control a user holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
@@ -157,6 +157,15 @@ impl<P: FeedProtocol> Engine<P> {
                 *count += 1;
             }
         }
+        // What the registry would hold after the change, for the refusal to say.
+        let requested = {
+            let new: BTreeSet<&SubscriptionKey> = subscriptions
+                .iter()
+                .map(|s| &s.key)
+                .filter(|key| !state.subscriptions.contains_key(*key))
+                .collect();
+            state.subscriptions.len() + new.len()
+        };
         let mut placements: Vec<(Subscription, u8)> = Vec::with_capacity(subscriptions.len());
         let mut fresh: BTreeMap<SubscriptionKey, u8> = BTreeMap::new();
         for subscription in subscriptions {
@@ -168,7 +177,7 @@ impl<P: FeedProtocol> Engine<P> {
                         let socket = counts
                             .iter()
                             .position(|&n| layout.per_socket.is_none_or(|cap| n < cap))
-                            .ok_or_else(|| too_many(&*self.protocol, &layout, &state, &fresh))?;
+                            .ok_or_else(|| too_many(&*self.protocol, &layout, requested))?;
                         if let Some(count) = counts.get_mut(socket) {
                             *count += 1;
                         }
@@ -248,19 +257,14 @@ fn market(index: u8) -> ConnectionId {
     }
 }
 
-fn too_many<P: FeedProtocol>(
-    protocol: &P,
-    layout: &super::FeedLayout,
-    state: &State,
-    fresh: &BTreeMap<SubscriptionKey, u8>,
-) -> Error {
+fn too_many<P: FeedProtocol>(protocol: &P, layout: &super::FeedLayout, requested: usize) -> Error {
     let per_socket = layout.per_socket.unwrap_or(usize::MAX);
     let sockets = usize::from(layout.market_sockets.max(1));
     Error::SubscriptionLimit {
         broker: protocol.broker(),
         limit: format!("{per_socket} instruments per connection × {sockets} connections"),
         allowed: per_socket.saturating_mul(sockets),
-        requested: state.subscriptions.len() + fresh.len() + 1,
+        requested,
     }
 }
 
