@@ -121,12 +121,24 @@ impl<P: FeedProtocol> Engine<P> {
         ));
     }
 
-    /// Every subscription on market-data socket `index`, for a (re)connect to replay.
-    pub(crate) fn subscriptions_on(&self, index: u8) -> Vec<Subscription> {
-        self.state()
+    /// What a fresh connection of `connection` replays: every subscription on it (none on a
+    /// portfolio socket). The commands queued for it are dropped in the same breath, under
+    /// the registry's lock: every change sent before is in the replay, every one after it
+    /// follows it, and none is sent twice or lost between the two.
+    pub(crate) fn replay(
+        &self,
+        connection: ConnectionId,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> Vec<Subscription> {
+        let state = self.state();
+        while commands.try_recv().is_ok() {}
+        if connection.kind != ConnectionKind::MarketData {
+            return Vec::new();
+        }
+        state
             .subscriptions
             .values()
-            .filter(|p| p.socket == index)
+            .filter(|p| p.socket == connection.index)
             .map(|p| p.subscription.clone())
             .collect()
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use fastwebsockets::{Frame, OpCode, Payload};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
-use tt_core::{CloseReason, ConnectionId, ConnectionKind, Disconnect, FeedEvent};
+use tt_core::{CloseReason, ConnectionId, Disconnect, FeedEvent};
 
 use super::backoff::reconnect_delay;
 use super::engine::Engine;
@@ -134,12 +134,11 @@ pub(crate) async fn run<P: FeedProtocol>(
 
         // The registry is what a fresh connection replays; commands queued while away are
         // already in it.
-        while commands.try_recv().is_ok() {}
+        let replay = engine.replay(connection, &mut commands);
         let (writes, pending) = mpsc::unbounded_channel();
         let writer = tokio::spawn(write_all(write, pending));
         let mut protocol = engine.protocol.socket(connection, spec.order_updates);
-        if connection.kind == ConnectionKind::MarketData {
-            let replay = engine.subscriptions_on(connection.index);
+        if !replay.is_empty() {
             send(&writes, protocol.subscribe(&replay));
         }
         if !sink.emit(FeedEvent::Connected { connection }) {
