@@ -279,7 +279,8 @@ where
         .map_err(|e| failed(&e))?;
     let mut ws = WebSocket::after_handshake(TokioIo::new(upgraded), Role::Client);
     ws.set_max_message_size(MAX_MESSAGE);
-    ws.set_auto_pong(true);
+    // The feed answers pings itself: a server's ping then reaches it and counts as life.
+    ws.set_auto_pong(false);
     ws.set_auto_close(true);
     Ok(ws)
 }

@@ -257,8 +257,12 @@ async fn read_until_lost(
                     .map(u16::from_be_bytes);
                 return Ended::Lost(Disconnect::Closed { code });
             }
-            // Pings are answered by the reader; pongs and pings alike prove the line alive.
-            OpCode::Ping | OpCode::Pong | OpCode::Continuation => {}
+            // A server's ping is answered here (fastwebsockets' own answer would swallow it,
+            // and it proves the line alive as much as a pong does).
+            OpCode::Ping => {
+                let _ = writes.send(Write::Pong(frame.payload.to_vec()));
+            }
+            OpCode::Pong | OpCode::Continuation => {}
         }
         if !alive {
             return Ended::Stop;
