@@ -21,6 +21,9 @@ use super::sink::Sink;
 use super::{FeedProtocol, Incoming, Outgoing, SocketProtocol, Subscription, session_expired};
 use crate::ws::{self, WsRead, WsWrite};
 
+/// How long a closing connection's writer may take to flush.
+const WRITER_GRACE: Duration = Duration::from_millis(200);
+
 /// What the engine tells a socket between reconnects.
 #[derive(Debug)]
 pub(crate) enum Command {
@@ -160,14 +163,17 @@ pub(crate) async fn run<P: FeedProtocol>(
         .await;
         match ended {
             Ended::Lost(reason) => {
-                writer.abort();
+                // What the reader owes is still sent: the answer to a server's close frame
+                // completes the closing handshake.
+                drop(writes);
+                let_writer_finish(writer).await;
                 lost = Some(reason);
             }
             Ended::Stop => {
                 // A polite close for the server, if the writer gets to it.
                 let _ = writes.send(Write::Close(1000u16.to_be_bytes().to_vec()));
                 drop(writes);
-                let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;
+                let_writer_finish(writer).await;
                 if sink.consumer_gone() {
                     engine.finish(spec.generation, CloseReason::Requested);
                 }
@@ -267,6 +273,15 @@ async fn read_until_lost(
         if !alive {
             return Ended::Stop;
         }
+    }
+}
+
+/// Waits a moment for the writer to flush what is queued (it stops once its queue is closed),
+/// and no longer: a peer that stopped reading must not hold up a reconnect.
+async fn let_writer_finish(writer: tokio::task::JoinHandle<()>) {
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(WRITER_GRACE, writer).await.is_err() {
+        abort.abort();
     }
 }
 
