@@ -827,9 +827,15 @@ async fn close_without_any_socket_ends_the_stream() {
 }
 
 #[tokio::test]
-async fn dropping_the_events_stops_the_sockets_and_the_feed_can_resume() {
+async fn dropping_the_events_stops_the_sockets_at_once_and_the_feed_can_resume() {
     within_timeout(async {
-        let s = streaming(fast_options(), StreamMode::Ltp).await;
+        // With a stall timeout this long the engine pings only every 10 s: noticing the
+        // consumer left must not wait for that.
+        let options = FeedOptions {
+            stall_timeout: Duration::from_secs(20),
+            ..fast_options()
+        };
+        let s = streaming(options, StreamMode::Ltp).await;
         drop(s.feed.events);
         let ending = s.first.wait_ended(Duration::from_secs(1)).await;
         assert_eq!(ending, Ending::ClientClosed(Some(1000)));
@@ -842,7 +848,11 @@ async fn dropping_the_events_stops_the_sockets_and_the_feed_can_resume() {
 #[tokio::test]
 async fn dropping_the_whole_feed_stops_the_sockets() {
     within_timeout(async {
-        let s = streaming(fast_options(), StreamMode::Ltp).await;
+        let options = FeedOptions {
+            stall_timeout: Duration::from_secs(20),
+            ..fast_options()
+        };
+        let s = streaming(options, StreamMode::Ltp).await;
         drop(s.feed);
         let ending = s.first.wait_ended(Duration::from_secs(1)).await;
         assert_eq!(ending, Ending::ClientClosed(Some(1000)));

@@ -91,6 +91,11 @@ impl Sink {
     pub(crate) fn consumer_gone(&self) -> bool {
         self.sender.is_closed()
     }
+
+    /// Completes once the consumer has dropped the stream (at once if it has).
+    pub(crate) async fn consumer_left(&self) {
+        self.sender.closed().await;
+    }
 }
 
 /// The events of one run of a feed.

@@ -87,13 +87,13 @@ pub(crate) async fn run<P: FeedProtocol>(
                 attempt: failures,
                 reason,
             }) {
-                engine.finish(spec.generation, CloseReason::Requested);
-                return;
+                break;
             }
             let delay = reconnect_delay(&options, failures);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 _ = stop.changed() => return,
+                () = sink.consumer_left() => break,
             }
         }
         if *stop.borrow() {
@@ -103,6 +103,7 @@ pub(crate) async fn run<P: FeedProtocol>(
         let target = tokio::select! {
             target = engine.protocol.target(connection) => target,
             _ = stop.changed() => return,
+            () = sink.consumer_left() => break,
         };
         let target = match target {
             Ok(target) => target,
@@ -120,6 +121,7 @@ pub(crate) async fn run<P: FeedProtocol>(
         let opened = tokio::select! {
             opened = ws::connect(&target, options.connect_timeout) => opened,
             _ = stop.changed() => return,
+            () = sink.consumer_left() => break,
         };
         let (mut read, write) = match opened {
             Ok(halves) => halves,
@@ -146,8 +148,7 @@ pub(crate) async fn run<P: FeedProtocol>(
         }
         if !sink.emit(FeedEvent::Connected { connection }) {
             writer.abort();
-            engine.finish(spec.generation, CloseReason::Requested);
-            return;
+            break;
         }
         failures = 0;
         let ended = read_until_lost(
@@ -175,12 +176,14 @@ pub(crate) async fn run<P: FeedProtocol>(
                 drop(writes);
                 let_writer_finish(writer).await;
                 if sink.consumer_gone() {
-                    engine.finish(spec.generation, CloseReason::Requested);
+                    break;
                 }
                 return;
             }
         }
     }
+    // Nobody reads the events any more: the run is over.
+    engine.finish(spec.generation, CloseReason::Requested);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -215,6 +218,7 @@ async fn read_until_lost(
                 tokio::select! {
                     biased;
                     _ = stop.changed() => return Ended::Stop,
+                    () = sink.consumer_left() => return Ended::Stop,
                     frame = &mut next => break frame,
                     Some(command) = commands.recv() => {
                         let messages = match command {
@@ -225,9 +229,6 @@ async fn read_until_lost(
                     }
                     () = sleep_until(ping_at.unwrap_or(deadline)), if ping_at.is_some() => {
                         ping_at = None;
-                        if sink.consumer_gone() {
-                            return Ended::Stop;
-                        }
                         let _ = writes.send(Write::Ping);
                     }
                     () = sleep_until(deadline) => {
