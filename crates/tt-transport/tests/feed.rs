@@ -1054,3 +1054,15 @@ fn a_header_that_is_not_header_text_is_refused_without_echoing_it() {
         .unwrap_err();
     assert!(!error.to_string().contains("secret"), "{error}");
 }
+
+#[test]
+fn opening_a_feed_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let toy = Arc::new(Toy::with_layout(
+        "ws://127.0.0.1:9/unused",
+        orders_on(ConnectionKind::MarketData, 1),
+    ));
+    match open_feed(toy, fast_options()) {
+        Err(Error::Config(message)) => assert!(message.contains("tokio runtime"), "{message}"),
+        other => panic!("expected a Config error, got {other:?}"),
+    }
+}

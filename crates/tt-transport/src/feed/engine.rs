@@ -19,6 +19,9 @@ use super::{FeedProtocol, Subscription, SubscriptionKey};
 pub(crate) struct Engine<P> {
     pub(crate) protocol: Arc<P>,
     pub(crate) options: FeedOptions,
+    /// The runtime the feed was opened on: its sockets run there, whoever subscribes later
+    /// and from whichever executor.
+    runtime: tokio::runtime::Handle,
     state: Mutex<State>,
 }
 
@@ -45,9 +48,16 @@ struct Run {
 
 impl<P: FeedProtocol> Engine<P> {
     pub(crate) fn open(protocol: Arc<P>, options: FeedOptions) -> Result<Feed> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::Config(format!(
+                "the {} feed must be opened within a tokio runtime (its sockets run there)",
+                protocol.broker()
+            ))
+        })?;
         let engine = Arc::new(Engine {
             protocol,
             options,
+            runtime,
             state: Mutex::new(State {
                 subscriptions: BTreeMap::new(),
                 run: None,
@@ -108,7 +118,7 @@ impl<P: FeedProtocol> Engine<P> {
         let order_updates = self.options.order_updates
             && self.protocol.layout().order_updates == Some(connection.kind)
             && connection.index == 0;
-        tokio::spawn(socket::run(
+        self.runtime.spawn(socket::run(
             Arc::clone(self),
             socket::Spec {
                 connection,

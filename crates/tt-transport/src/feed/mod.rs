@@ -147,9 +147,12 @@ pub trait SocketProtocol: Send {
 /// Opens a feed on `protocol`: the order-update socket at once when `options.order_updates`,
 /// market-data sockets as subscriptions need them.
 ///
+/// The feed's sockets run on the tokio runtime it is opened on, whichever executor later
+/// subscribes.
+///
 /// # Errors
-/// None yet; connection failures are events. (The signature leaves room for a broker's
-/// checks before any socket opens.)
+/// [`tt_core::Error::Config`] outside a tokio runtime. Connection failures are events, not
+/// errors.
 pub fn open_feed<P: FeedProtocol>(protocol: Arc<P>, options: FeedOptions) -> Result<Feed> {
     engine::Engine::open(protocol, options)
 }
