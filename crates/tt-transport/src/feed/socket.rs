@@ -171,13 +171,15 @@ pub(crate) async fn run<P: FeedProtocol>(
                 lost = Some(reason);
             }
             Ended::Stop => {
+                if sink.consumer_gone() {
+                    // The run is over as soon as nobody reads it (so it can be resumed
+                    // while this connection is still closing).
+                    engine.finish(spec.generation, CloseReason::Requested);
+                }
                 // A polite close for the server, if the writer gets to it.
                 let _ = writes.send(Write::Close(1000u16.to_be_bytes().to_vec()));
                 drop(writes);
                 let_writer_finish(writer).await;
-                if sink.consumer_gone() {
-                    break;
-                }
                 return;
             }
         }
