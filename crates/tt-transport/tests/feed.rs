@@ -735,14 +735,16 @@ async fn subscriptions_spread_over_sockets_and_one_past_the_total_is_refused_who
         assert_eq!(connected, [market(0), market(1)]);
         let (a, b) = (server.connection(0).await, server.connection(1).await);
         // Which connection is which socket depends on who connected first.
-        let (three, two) = if a.wait_messages(2).await.len() == 3 {
+        let on_first_socket: Vec<String> =
+            five[..3].iter().map(|i| sub(i, StreamMode::Ltp)).collect();
+        let (three, two) = if on_first_socket.contains(&a.wait_messages(1).await[0]) {
             (a, b)
         } else {
             (b, a)
         };
         assert_eq!(
             sorted(three.wait_messages(3).await),
-            sorted(five[..3].iter().map(|i| sub(i, StreamMode::Ltp)).collect())
+            sorted(on_first_socket)
         );
         assert_eq!(
             sorted(two.wait_messages(2).await),
@@ -787,6 +789,29 @@ async fn subscriptions_spread_over_sockets_and_one_past_the_total_is_refused_who
                 .subscriptions()
                 .contains(&("NSE:INFY".parse().unwrap(), StreamMode::Full))
         );
+
+        // The sixth fits, on the socket with room; a seventh does not.
+        subscribe(&feed, &["NSE:WIPRO"], StreamMode::Quote).await;
+        assert_eq!(
+            two.wait_messages(4).await[3],
+            sub("NSE:WIPRO", StreamMode::Quote)
+        );
+        let refused = feed
+            .control
+            .subscribe(&instruments(&["NSE:LT"]), StreamMode::Ltp)
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(Error::SubscriptionLimit {
+                    allowed: 6,
+                    requested: 7,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(feed.control.subscriptions().len(), 6);
         assert_eq!(server.connections(), 2);
     })
     .await;
