@@ -14,7 +14,7 @@ use common::toy::{Toy, fast_options, instruments, market, token};
 use common::{assert_ended, assert_quiet, next_event};
 use tt_core::{
     CloseReason, ConnectionId, ConnectionKind, Disconnect, Error, Feed, FeedError, FeedEvent,
-    FeedOptions, Price, StreamMode,
+    FeedOptions, FrameRecorder, Price, StreamMode,
 };
 use tt_transport::{FeedLayout, WsTarget, open_feed};
 
@@ -310,6 +310,45 @@ async fn failures_count_again_from_zero_after_a_connection_succeeds() {
             expect_connected(next_event(&mut s.feed.events).await);
         }
         assert_eq!(s.server.connections(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_recorder_sees_every_binary_market_data_message_as_received() {
+    within_timeout(async {
+        let recorded = Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+        let options = FeedOptions {
+            recorder: Some(FrameRecorder::new({
+                let recorded = Arc::clone(&recorded);
+                move |payload: &[u8]| recorded.lock().unwrap().push(payload.to_vec())
+            })),
+            ..fast_options()
+        };
+        let server = WsServer::start().await;
+        let (toy, mut feed) = feed_laid_out(
+            &server.url("/feed"),
+            orders_on(ConnectionKind::Portfolio, 1),
+            options,
+        );
+        expect_connected(next_event(&mut feed.events).await);
+        subscribe(&feed, &["NSE:INFY"], StreamMode::Ltp).await;
+        expect_connected(next_event(&mut feed.events).await);
+        let (portfolio, market) = (server.connection(0).await, server.connection(1).await);
+        market.wait_messages(1).await;
+
+        portfolio.push_binary(&[9, 9]);
+        market.push_binary(&[1, 2, 3]);
+        market.push_text(&tick("NSE:INFY", 5));
+        market.push_binary(&[]);
+        market.push_binary(&[4, 5]);
+        toy.wait_decoded(5).await;
+        // Binary messages of the market socket, in order, byte for byte; not its text, not
+        // the portfolio socket's.
+        assert_eq!(
+            *recorded.lock().unwrap(),
+            [vec![1, 2, 3], vec![], vec![4, 5]]
+        );
     })
     .await;
 }

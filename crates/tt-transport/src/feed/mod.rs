@@ -11,6 +11,8 @@
 //! - Each socket runs on a task of its own: frames are read and decoded there and delivered
 //!   over a bounded channel; a full channel drops events and reports how many
 //!   ([`FeedEvent::Lagged`]), never stalling the socket.
+//! - A market-data socket hands every binary message, as received, to
+//!   [`FeedOptions::recorder`] (when set) before decoding it.
 //! - A dropped socket reconnects after an exponential, jittered backoff and replays every one
 //!   of its subscriptions with its mode. A socket silent for the stall timeout (no tick,
 //!   heartbeat or pong: it is pinged at half the timeout) is reported

@@ -13,7 +13,7 @@ use std::time::Duration;
 use fastwebsockets::{Frame, OpCode, Payload};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
-use tt_core::{CloseReason, ConnectionId, Disconnect, FeedEvent};
+use tt_core::{CloseReason, ConnectionId, ConnectionKind, Disconnect, FeedEvent, FrameRecorder};
 
 use super::backoff::reconnect_delay;
 use super::engine::Engine;
@@ -151,6 +151,11 @@ pub(crate) async fn run<P: FeedProtocol>(
             break;
         }
         failures = 0;
+        // Only market data is recorded (a capture replays ticks, not order updates).
+        let recorder = options
+            .recorder
+            .as_ref()
+            .filter(|_| connection.kind == ConnectionKind::MarketData);
         let ended = read_until_lost(
             &mut read,
             &mut *protocol,
@@ -160,6 +165,7 @@ pub(crate) async fn run<P: FeedProtocol>(
             &sink,
             connection,
             options.stall_timeout,
+            recorder,
         )
         .await;
         match ended {
@@ -198,6 +204,7 @@ async fn read_until_lost(
     sink: &Sink,
     connection: ConnectionId,
     stall_timeout: Duration,
+    recorder: Option<&FrameRecorder>,
 ) -> Ended {
     // Pongs and close replies the reader owes go out through the writer.
     let mut owed = |frame: Frame<'_>| {
@@ -256,7 +263,12 @@ async fn read_until_lost(
             alive &= sink.emit(event);
         };
         match frame.opcode {
-            OpCode::Binary => protocol.decode(Incoming::Binary(&frame.payload), &mut emit),
+            OpCode::Binary => {
+                if let Some(recorder) = recorder {
+                    recorder.record(&frame.payload);
+                }
+                protocol.decode(Incoming::Binary(&frame.payload), &mut emit);
+            }
             OpCode::Text => protocol.decode(Incoming::Text(&frame.payload), &mut emit),
             OpCode::Close => {
                 let code = frame
