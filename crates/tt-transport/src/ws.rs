@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastwebsockets::{FragmentCollectorRead, Role, WebSocket, WebSocketRead, WebSocketWrite};
-use http::header::{CONNECTION, HOST, UPGRADE};
+use http::header::{CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
 use http::{HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::upgrade::Upgraded;
@@ -215,10 +215,7 @@ async fn open(target: &WsTarget, url: &str) -> Result<WebSocket<TokioIo<Upgraded
         .header(HOST, authority)
         .header(UPGRADE, "websocket")
         .header(CONNECTION, "upgrade")
-        .header(
-            "Sec-WebSocket-Key",
-            fastwebsockets::handshake::generate_key(),
-        )
+        .header(SEC_WEBSOCKET_KEY, fastwebsockets::handshake::generate_key())
         .header("Sec-WebSocket-Version", "13")
         .body(Empty::<Bytes>::new())
         .map_err(|_| invalid("the request could not be built"))?;
@@ -237,6 +234,20 @@ async fn open(target: &WsTarget, url: &str) -> Result<WebSocket<TokioIo<Upgraded
     } else {
         upgrade(tcp, request, url).await
     }
+}
+
+/// The `Sec-WebSocket-Accept` a server must answer `request`'s key with (RFC 6455 §4.2.2),
+/// computed by fastwebsockets' own server side (its SHA-1 and base64), so this crate needs
+/// neither.
+fn expected_accept(request: &Request<Empty<Bytes>>) -> Option<HeaderValue> {
+    let key = request.headers().get(SEC_WEBSOCKET_KEY)?;
+    let mut probe = Request::builder()
+        .header(SEC_WEBSOCKET_KEY, key)
+        .header("Sec-WebSocket-Version", "13")
+        .body(())
+        .ok()?;
+    let (answer, _) = fastwebsockets::upgrade::upgrade(&mut probe).ok()?;
+    answer.headers().get(SEC_WEBSOCKET_ACCEPT).cloned()
 }
 
 /// The HTTP/1.1 upgrade, driven here rather than by fastwebsockets' helper so a refusal keeps
@@ -260,6 +271,7 @@ where
     tokio::spawn(async move {
         let _ = connection.with_upgrades().await;
     });
+    let accept = expected_accept(&request);
     let mut response = sender.send_request(request).await.map_err(|e| failed(&e))?;
     let status = response.status().as_u16();
     if status != 101 {
@@ -272,6 +284,14 @@ where
             url: url.to_owned(),
             status,
             body,
+        });
+    }
+    // RFC 6455 §4.1: a 101 without the key's accept is not a WebSocket (a proxy's or a
+    // cache's answer, say), and the connection fails.
+    if accept.is_none() || response.headers().get(SEC_WEBSOCKET_ACCEPT) != accept.as_ref() {
+        return Err(WsError::Connect {
+            url: url.to_owned(),
+            message: "the upgrade's answer has no valid Sec-WebSocket-Accept".to_owned(),
         });
     }
     let upgraded = hyper::upgrade::on(&mut response)

@@ -1055,6 +1055,30 @@ async fn wss_to_a_self_signed_certificate_is_refused() {
     .await;
 }
 
+#[tokio::test]
+async fn a_101_answer_with_the_wrong_accept_key_is_not_a_websocket() {
+    within_timeout(async {
+        let server = WsServer::start().await;
+        server.answer_with_a_wrong_accept();
+        let (_, mut feed) = feed_to(&server.url("/feed"), fast_options());
+        subscribe(&feed, &["NSE:INFY"], StreamMode::Ltp).await;
+        let (_, attempt, reason) = expect_reconnecting(next_event(&mut feed.events).await);
+        assert_eq!(attempt, 1);
+        assert!(
+            failure_text(&reason).contains("Sec-WebSocket-Accept"),
+            "{reason:?}"
+        );
+        server.accept();
+        loop {
+            match next_event(&mut feed.events).await {
+                FeedEvent::Reconnecting { .. } => {}
+                event => break assert_eq!(expect_connected(event), market(0)),
+            }
+        }
+    })
+    .await;
+}
+
 // 11. Secrets stay out of messages.
 
 #[tokio::test]

@@ -25,7 +25,12 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 enum Admission {
     Accept,
-    Refuse { status: u16, body: String },
+    Refuse {
+        status: u16,
+        body: String,
+    },
+    /// Answers 101 with a `Sec-WebSocket-Accept` that is not the key's.
+    WrongAccept,
 }
 
 struct Shared {
@@ -87,6 +92,11 @@ impl WsServer {
         };
     }
 
+    /// Answers upgrades with 101 but a wrong `Sec-WebSocket-Accept` from now on.
+    pub fn answer_with_a_wrong_accept(&self) {
+        *self.shared.admission.lock().unwrap() = Admission::WrongAccept;
+    }
+
     /// Upgrade requests seen so far, accepted or refused.
     pub fn attempts(&self) -> usize {
         self.shared.attempts.load(Ordering::SeqCst)
@@ -144,8 +154,24 @@ async fn answer(
     }
     shared.attempts.fetch_add(1, Ordering::SeqCst);
     let admission = shared.admission.lock().unwrap().clone();
-    if let Admission::Refuse { status: code, body } = admission {
-        return Ok(status(code, &body));
+    match admission {
+        Admission::Accept => {}
+        Admission::Refuse { status: code, body } => return Ok(status(code, &body)),
+        Admission::WrongAccept => {
+            let (mut response, upgrade) = fastwebsockets::upgrade::upgrade(&mut request).unwrap();
+            response.headers_mut().insert(
+                "Sec-WebSocket-Accept",
+                http::HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
+            );
+            // Hold the upgraded connection until the client lets go.
+            tokio::spawn(async move {
+                if let Ok(ws) = upgrade.await {
+                    let mut ws = fastwebsockets::FragmentCollector::new(ws);
+                    while ws.read_frame().await.is_ok() {}
+                }
+            });
+            return Ok(response.map(|_| Full::new(Bytes::new())));
+        }
     }
     let path = request
         .uri()
