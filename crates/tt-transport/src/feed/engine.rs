@@ -64,7 +64,7 @@ impl<P: FeedProtocol> Engine<P> {
                 generation: 0,
             }),
         });
-        let events = Arc::clone(&engine).start();
+        let events = engine.start(&mut engine.state());
         Ok(Feed {
             control: Arc::new(Control(engine)),
             events,
@@ -79,10 +79,10 @@ impl<P: FeedProtocol> Engine<P> {
 
     /// Starts a run: a fresh buffer, the order-update socket if wanted, and every market-data
     /// socket that has subscriptions.
-    fn start(self: Arc<Self>) -> FeedStream {
+    /// The caller holds the registry's lock throughout, so two resumes cannot both start one.
+    fn start(self: &Arc<Self>, state: &mut State) -> FeedStream {
         let (sink, events, ending) = Sink::new(self.options.capacity);
         let (stop, _) = watch::channel(false);
-        let mut state = self.state();
         state.generation += 1;
         let generation = state.generation;
         let mut run = Run {
@@ -324,13 +324,14 @@ impl<P: FeedProtocol> FeedControl for Control<P> {
     }
 
     async fn resume(&self) -> Result<FeedStream> {
-        if self.0.state().run.is_some() {
+        let mut state = self.0.state();
+        if state.run.is_some() {
             return Err(Error::Config(format!(
                 "the {} feed is still running: resume it after it has closed",
                 self.0.protocol.broker()
             )));
         }
-        Ok(Arc::clone(&self.0).start())
+        Ok(self.0.start(&mut state))
     }
 
     fn close(&self) {
