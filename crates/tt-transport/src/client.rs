@@ -418,12 +418,22 @@ async fn next_chunk(
     }
 }
 
-/// A URL for messages: scheme, host and path, never the query (it may hold a token).
+/// A URL for messages: scheme, host, port and path, never the query or a `user:password@`
+/// (either may hold a secret).
 pub(crate) fn display_url(uri: &http::Uri) -> String {
-    match (uri.scheme_str(), uri.authority()) {
+    match (uri.scheme_str(), host_and_port(uri)) {
         (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
         _ => uri.path().to_owned(),
     }
+}
+
+/// The URL's host and port, without the `user:password@` an authority may carry.
+pub(crate) fn host_and_port(uri: &http::Uri) -> Option<String> {
+    let host = uri.host()?;
+    Some(match uri.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// An error and its sources, joined: hyper's top-level messages alone say little.
@@ -466,6 +476,14 @@ mod tests {
         ] {
             assert!(!is_loopback(host), "{host}");
         }
+    }
+
+    #[test]
+    fn a_url_in_a_message_has_neither_its_query_nor_its_userinfo() {
+        let uri: http::Uri = "https://user:secret@api.example.com:8443/quote?token=abc"
+            .parse()
+            .unwrap();
+        assert_eq!(display_url(&uri), "https://api.example.com:8443/quote");
     }
 
     #[test]

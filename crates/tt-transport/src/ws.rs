@@ -16,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 
-use crate::client::{error_chain, is_loopback, tls_config};
+use crate::client::{display_url, error_chain, host_and_port, is_loopback, tls_config};
 
 /// The largest refusal body kept for a message.
 const MAX_REFUSAL_BODY: usize = 4096;
@@ -74,22 +74,9 @@ impl WsTarget {
     pub fn display_url(&self) -> String {
         self.url
             .parse::<Uri>()
-            .map(|uri| match (uri.scheme_str(), host_and_port(&uri)) {
-                (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
-                _ => uri.path().to_owned(),
-            })
+            .map(|uri| display_url(&uri))
             .unwrap_or_else(|_| "<invalid url>".to_owned())
     }
-}
-
-/// The URL's host and port, without the `user:password@` an authority may carry: that is
-/// neither shown nor sent (the upgrade's `Host` is this).
-fn host_and_port(uri: &Uri) -> Option<String> {
-    let host = uri.host()?;
-    Some(match uri.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
 }
 
 /// Why a socket could not be opened.
