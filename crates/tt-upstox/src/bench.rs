@@ -1,5 +1,6 @@
 //! Entry points into the crate's JSON decoding for `benches/json.rs`, which times serde_json
-//! against simd-json on the same bytes (issue 8 chose between them by these figures). Compiled only with the
+//! against simd-json on the same bytes (issue 8 chose between them by these figures), and into
+//! the market data feed's protobuf decoding for `benches/feed.rs`. Compiled only with the
 //! non-default `bench-internals` feature; not part of the API and not kept stable.
 //!
 //! Each simd-json function takes a mutable buffer because simd-json rewrites its input while it
@@ -12,6 +13,8 @@ use std::io::BufRead;
 use tt_core::DumpRows;
 
 use crate::instruments::{self, Row, RowDecoder};
+use crate::stream::feed;
+use crate::stream::proto::{self, samples};
 use crate::wire::{Envelope, OrderData, PlaceData, PositionData, QuotesData};
 
 /// One of the large REST bodies, each read exactly as the crate reads it: the envelope with its
@@ -214,4 +217,41 @@ pub fn parse_dump_serde<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> 
 /// The same path with each object decoded by simd-json: `InstrumentSource::parse_dump` itself.
 pub fn parse_dump_simd<'a>(dump: Box<dyn BufRead + Send + 'a>) -> DumpRows<'a> {
     instruments::parse_dump(dump)
+}
+
+/// A `live_feed` message of `count` full-mode feeds (options with five levels of depth, three
+/// candles and greeks), encoded from the schema: the feed benchmark's realistic input.
+pub fn feed_full_message(count: usize) -> Vec<u8> {
+    samples::full_message(count)
+}
+
+/// A `live_feed` message of `count` LTPC feeds.
+pub fn feed_ltpc_message(count: usize) -> Vec<u8> {
+    samples::ltpc_message(count)
+}
+
+/// Decodes a feed message with the crate's decoder, each tick passed through
+/// [`std::hint::black_box`]; the number of ticks.
+///
+/// # Errors
+/// The decoder's message when the bytes do not decode.
+pub fn decode_feed(message: &[u8]) -> Result<usize, String> {
+    feed::decode_feed_response(message, |key, tick| {
+        std::hint::black_box((key, tick));
+    })
+    .map(|m| m.feeds)
+    .map_err(|e| e.to_string())
+}
+
+/// prost's derived decoding of the same message into the schema's types, without converting
+/// anything to ticks: what the hand-written outer decoding replaced; the number of feeds.
+///
+/// # Errors
+/// prost's message when the bytes do not decode.
+pub fn decode_feed_prost_derive(message: &[u8]) -> Result<usize, String> {
+    use prost::Message;
+
+    proto::FeedResponse::decode(message)
+        .map(|m| std::hint::black_box(m).feeds.len())
+        .map_err(|e| e.to_string())
 }

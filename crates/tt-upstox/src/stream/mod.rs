@@ -1,0 +1,10 @@
+//! Upstox's two streams: the market data feed v3 (protobuf `FeedResponse` frames, JSON
+//! subscription requests) and the portfolio stream (JSON order, position, holding and GTT
+//! updates). The modules here are the pure wire parts: decoding frames (`feed`, `portfolio`),
+//! the schema (`proto`), and the client's requests with Upstox's subscription limits
+//! (`request`).
+
+pub(crate) mod feed;
+pub(crate) mod proto;
+
+pub use feed::{FeedDecodeError, decode_ticks};
