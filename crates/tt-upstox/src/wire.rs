@@ -259,3 +259,70 @@ pub(crate) struct QuoteData {
 /// `/v2/market-quote/*` data: keyed `NSE_EQ:NHPC` (segment and trading symbol), not by the
 /// instrument key asked for.
 pub(crate) type QuotesData = HashMap<String, QuoteData>;
+
+/// A `holding` update of the portfolio stream: a holding row's fields less the prices of the
+/// day (`last_price`, `close_price`, `pnl` are not sent), plus the collateral fields.
+// Read by the portfolio stream's translation, which comes with its connection code.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+pub(crate) struct HoldingUpdateData {
+    #[serde(flatten)]
+    pub(crate) symbol: SymbolFields,
+    /// Plain form (`NSE`).
+    pub(crate) exchange: String,
+    /// The instrument key (`NSE_EQ|INE002A01018`).
+    pub(crate) instrument_token: String,
+    pub(crate) instrument_key: Option<String>,
+    pub(crate) isin: Option<String>,
+    pub(crate) product: Option<String>,
+    pub(crate) quantity: i64,
+    pub(crate) t1_quantity: Option<i64>,
+    pub(crate) average_price: Price,
+    pub(crate) company_name: Option<String>,
+    pub(crate) cnc_used_quantity: Option<i64>,
+    pub(crate) collateral_quantity: Option<i64>,
+    pub(crate) collateral_update_quantity: Option<i64>,
+    pub(crate) collateral_type: Option<String>,
+    pub(crate) haircut: Option<f64>,
+}
+
+/// A `gtt_order` update of the portfolio stream.
+// Read by the portfolio stream's translation, which comes with its connection code.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+pub(crate) struct GttOrderUpdateData {
+    /// `GTT-CU25270200024002`.
+    pub(crate) gtt_order_id: String,
+    /// `SINGLE` or `MULTIPLE`.
+    #[serde(rename = "type")]
+    pub(crate) gtt_type: Option<String>,
+    /// Segment form (`NSE_EQ`).
+    pub(crate) exchange: Option<String>,
+    /// The instrument key.
+    pub(crate) instrument_token: Option<String>,
+    pub(crate) quantity: Option<u32>,
+    pub(crate) product: Option<String>,
+    /// Epoch microseconds.
+    pub(crate) expires_at: Option<i64>,
+    /// Epoch microseconds.
+    pub(crate) created_at: Option<i64>,
+    #[serde(default)]
+    pub(crate) rules: Vec<GttRuleData>,
+}
+
+/// One rule of a GTT order: its leg, trigger and the order it placed, if any.
+// Read by the portfolio stream's translation, which comes with its connection code.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+pub(crate) struct GttRuleData {
+    /// `ENTRY`, `TARGET`, `STOPLOSS`.
+    pub(crate) strategy: Option<String>,
+    pub(crate) status: Option<String>,
+    /// `ABOVE`, `BELOW`, `IMMEDIATE`.
+    pub(crate) trigger_type: Option<String>,
+    pub(crate) trigger_price: Option<Price>,
+    pub(crate) transaction_type: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) trailing_gap: Option<f64>,
+}

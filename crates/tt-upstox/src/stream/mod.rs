@@ -5,8 +5,11 @@
 //! (`request`).
 
 pub(crate) mod feed;
+// `portfolio` and `request` serve the connection code that comes next; until it does, only
+// their tests call them.
+#[allow(dead_code)]
+mod portfolio;
 pub(crate) mod proto;
-// `request` serves the connection code that comes next; until it does, only its tests call it.
 #[allow(dead_code)]
 mod request;
 
