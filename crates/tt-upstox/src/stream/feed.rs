@@ -646,6 +646,16 @@ impl<'k, 's> FeedParts<'k, 's> {
 
     /// One `OHLC`; only the `1d` candle is kept, its prices converted.
     fn candle(&mut self, bytes: &[u8]) -> Decoded<()> {
+        // An intraday candle (`I1`, `I30`) is not read: one that opens with its interval, as
+        // encoders write it, is passed over whole once the interval is seen not to be `1d`,
+        // like a field the decoder does not know.
+        if let [0x0a, len, rest @ ..] = bytes {
+            if let Some(interval) = rest.get(..usize::from(*len)) {
+                if *len < 0x80 && interval != b"1d" {
+                    return Ok(());
+                }
+            }
+        }
         let (mut interval, mut open, mut high, mut low): (&[u8], f64, f64, f64) =
             (&[], 0.0, 0.0, 0.0);
         let wire = self.wire("OHLC");
