@@ -649,12 +649,12 @@ impl<'k, 's> FeedParts<'k, 's> {
         // An intraday candle (`I1`, `I30`) is not read: one that opens with its interval, as
         // encoders write it, is passed over whole once the interval is seen not to be `1d`,
         // like a field the decoder does not know.
-        if let [0x0a, len, rest @ ..] = bytes {
-            if let Some(interval) = rest.get(..usize::from(*len)) {
-                if *len < 0x80 && interval != b"1d" {
-                    return Ok(());
-                }
-            }
+        if let [0x0a, len, rest @ ..] = bytes
+            && *len < 0x80
+            && let Some(interval) = rest.get(..usize::from(*len))
+            && interval != b"1d"
+        {
+            return Ok(());
         }
         let (mut interval, mut open, mut high, mut low): (&[u8], f64, f64, f64) =
             (&[], 0.0, 0.0, 0.0);
@@ -780,57 +780,54 @@ impl<'k, 's> FeedParts<'k, 's> {
             return Ok(None);
         }
         let ltpc = self.ltpc;
-        let mut tick = TickData {
-            mode,
-            last_price: self.price(ltpc.ltp, "ltpc.ltp")?,
-            last_quantity: Some(self.count(ltpc.ltq, "ltpc.ltq")?).filter(|q| *q != 0),
-            average_price: None,
-            volume: None,
-            total_buy_quantity: None,
-            total_sell_quantity: None,
-            ohlc: None,
-            open_interest: None,
-            oi_day_high: None,
-            oi_day_low: None,
-            last_trade_time: epoch_millis(ltpc.ltt, "ltpc.ltt", Some(self.key))?,
-            exchange_time: None,
-            depth: None,
-            greeks: None,
-            implied_volatility: None,
-        };
-        if let (Arm::MarketFull | Arm::IndexFull, Some((open, high, low))) = (self.arm, self.day) {
-            tick.ohlc = Some(Ohlc {
+        let (market, index, first) = (
+            self.arm == Arm::MarketFull,
+            self.arm == Arm::IndexFull,
+            self.arm == Arm::FirstLevel,
+        );
+        let ohlc = match self.day {
+            Some((open, high, low)) if market || index => Some(Ohlc {
                 open,
                 high,
                 low,
                 close: self.price(ltpc.cp, "ltpc.cp")?,
-            });
-        }
-        if matches!(self.arm, Arm::MarketFull | Arm::FirstLevel) {
-            tick.volume = Some(self.count(self.vtt, "vtt")?);
-            tick.open_interest = Some(self.whole(self.oi, "oi")?);
-            tick.implied_volatility = Some(self.iv).filter(|iv| *iv != 0.0);
-            tick.greeks = self.greeks.map(|g| Greeks {
+            }),
+            _ => None,
+        };
+        let traded = market || first;
+        // Built in one expression, so that the tick is written where it is returned rather
+        // than assembled and copied.
+        Ok(Some(TickData {
+            mode,
+            last_price: self.price(ltpc.ltp, "ltpc.ltp")?,
+            last_quantity: Some(self.count(ltpc.ltq, "ltpc.ltq")?).filter(|q| *q != 0),
+            average_price: market
+                .then(|| self.price(self.atp, "atp"))
+                .transpose()?
+                .filter(|p| *p != Price::ZERO),
+            volume: traded.then(|| self.count(self.vtt, "vtt")).transpose()?,
+            total_buy_quantity: market.then(|| self.whole(self.tbq, "tbq")).transpose()?,
+            total_sell_quantity: market.then(|| self.whole(self.tsq, "tsq")).transpose()?,
+            ohlc,
+            open_interest: traded.then(|| self.whole(self.oi, "oi")).transpose()?,
+            oi_day_high: None,
+            oi_day_low: None,
+            last_trade_time: epoch_millis(ltpc.ltt, "ltpc.ltt", Some(self.key))?,
+            exchange_time: None,
+            // Exact-size copies: the sides' inline storage is filled without a check a level.
+            depth: traded.then(|| Depth {
+                bids: self.levels.bids.iter().copied().collect(),
+                asks: self.levels.asks.iter().copied().collect(),
+            }),
+            greeks: self.greeks.filter(|_| traded).map(|g| Greeks {
                 delta: g.delta,
                 theta: g.theta,
                 gamma: g.gamma,
                 vega: g.vega,
                 rho: g.rho,
-            });
-        }
-        if self.arm == Arm::MarketFull {
-            tick.average_price = Some(self.price(self.atp, "atp")?).filter(|p| *p != Price::ZERO);
-            tick.total_buy_quantity = Some(self.whole(self.tbq, "tbq")?);
-            tick.total_sell_quantity = Some(self.whole(self.tsq, "tsq")?);
-        }
-        if matches!(self.arm, Arm::MarketFull | Arm::FirstLevel) {
-            // Exact-size copies: the sides' inline storage is filled without a check a level.
-            tick.depth = Some(Depth {
-                bids: self.levels.bids.iter().copied().collect(),
-                asks: self.levels.asks.iter().copied().collect(),
-            });
-        }
-        Ok(Some(tick))
+            }),
+            implied_volatility: Some(self.iv).filter(|iv| traded && *iv != 0.0),
+        }))
     }
 }
 
@@ -1268,8 +1265,15 @@ mod tests {
     #[test]
     fn an_ltpc_message_hands_over_every_feed_in_ltp_mode() {
         let (message, ticks) = decode(&samples::ltpc_message(50)).unwrap();
-        assert_eq!((message.feeds, message.empty_feeds, ticks.len()), (50, 0, 50));
-        assert!(ticks.iter().all(|(_, t)| t.mode == StreamMode::Ltp && t.depth.is_none()));
+        assert_eq!(
+            (message.feeds, message.empty_feeds, ticks.len()),
+            (50, 0, 50)
+        );
+        assert!(
+            ticks
+                .iter()
+                .all(|(_, t)| t.mode == StreamMode::Ltp && t.depth.is_none())
+        );
     }
 
     fn market_info_message(segments: &[(&str, i32)]) -> Vec<u8> {
