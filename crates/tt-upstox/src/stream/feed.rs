@@ -1,17 +1,18 @@
 //! Upstox's market data feed v3 messages (`FeedResponse`, protobuf) to tt-core ticks and market
 //! statuses.
 //!
-//! The outer layers (`FeedResponse`, its `map<string, Feed>` entries, `Feed`, `FullFeed`,
-//! `MarketFullFeed`, `IndexFullFeed`, `FirstLevelWithGreeks`, `MarketLevel`, `MarketOHLC` and
-//! `OHLC`) are read field by field with prost's encoding primitives, straight into a
-//! [`TickData`]: an instrument key is borrowed from the frame, a candle's interval is compared
-//! in place, and depth goes into the tick's inline levels, so a five-level full feed costs no
-//! heap allocation. prost's derived decoding would build a `HashMap` with a `String` per key,
-//! a `String` per candle and two `Vec`s per feed before any conversion (see `benches/feed.rs`
-//! for both). The small scalar leaves (`LTPC`, `Quote`, `OptionGreeks`) and the rare
-//! `MarketInfo` are decoded by the derived code in `proto`. Wire semantics are protobuf's: a
-//! field seen twice takes its last value (a message merges), a oneof takes its last arm,
-//! unknown fields are skipped.
+//! Every message on the hot path (`FeedResponse`, its `map<string, Feed>` entries, `Feed`,
+//! `FullFeed`, `MarketFullFeed`, `IndexFullFeed`, `FirstLevelWithGreeks`, `MarketLevel`,
+//! `Quote`, `MarketOHLC`, `OHLC`, `LTPC`, `OptionGreeks`) is read field by field, with
+//! one-byte keys and varints read in place and prost's encoding primitives for the rest,
+//! straight into a [`TickData`]: an instrument key is borrowed from the frame, a candle's
+//! interval is compared in place (an intraday candle is passed over whole), and depth levels go
+//! into buffers one message shares, so a five-level full feed costs no heap allocation. prost's
+//! derived decoding would build a `HashMap` with a `String` per key, a `String` per candle and
+//! two `Vec`s per feed before any conversion, and takes about twice as long doing only that
+//! (`benches/feed.rs` times both). Only the rare `MarketInfo` goes through the derived code in
+//! `proto`. Wire semantics are protobuf's: a field seen twice takes its last value (a message
+//! merges), a oneof takes its last arm, unknown fields are skipped.
 //!
 //! How a feed becomes a [`TickData`]:
 //!
