@@ -29,6 +29,7 @@ mod errors;
 mod http;
 mod instruments;
 mod session;
+pub mod stream;
 mod trading;
 mod transformer;
 mod wire;
