@@ -83,25 +83,14 @@ pub enum FrameError {
         /// How many bytes are surplus.
         count: usize,
     },
-    /// A price, divided by its segment's divisor, is beyond what a [`Price`] holds.
-    #[error("the price at byte {offset} ({raw} / {divisor}) is out of range")]
-    PriceOutOfRange {
-        /// Where the price starts.
-        offset: usize,
-        /// The integer on the wire.
-        raw: u32,
-        /// The divisor of the packet's segment.
-        divisor: i64,
-    },
 }
 
 /// Decodes a binary frame, handing each packet's instrument token and data to `each` in frame
 /// order, and returns the number of packets. A frame under two bytes is a heartbeat: `Ok(0)`.
 ///
-/// The frame's layout (count, lengths, packet kinds, no surplus) is checked before the first
-/// packet is handed out, so on a layout error `each` has not been called. A price out of range
-/// is found while decoding and stops there; with Kite's u32 prices and divisors it cannot
-/// happen, and the check stays so that no arithmetic is trusted blindly.
+/// The whole frame's layout (count, lengths, packet kinds, no surplus) is checked before the
+/// first packet is handed out, so on an error `each` has not been called. Past the layout
+/// nothing can fail: every field is a u32, and every u32 price scales exactly.
 ///
 /// # Errors
 /// A [`FrameError`] naming what was wrong and its byte offset.
@@ -124,8 +113,7 @@ pub(crate) fn decode_frame(
         packets += 1;
     }
     for packet in Packets::new(frame) {
-        let (token, data) = decode_packet(packet?)?;
-        each(token, data);
+        decode_packet(packet?, &mut each)?;
     }
     Ok(packets)
 }
@@ -278,87 +266,88 @@ impl<'a> Iterator for Packets<'a> {
     }
 }
 
-/// Decodes one packet.
+/// Decodes one packet and hands it to `each`. Only a length no kind has fails, which the
+/// frame's check has already ruled out.
+///
+/// Handing the tick on from here, rather than returning it up the calls, lets the compiler
+/// build it where `each` takes it instead of copying its ~600 bytes at every level.
 #[inline]
-fn decode_packet(packet: PacketSlice<'_>) -> Result<(u32, TickData), FrameError> {
+fn decode_packet(
+    packet: PacketSlice<'_>,
+    each: &mut impl FnMut(u32, TickData),
+) -> Result<(), FrameError> {
     // The token is big-endian, so its low byte, the segment, is the packet's fourth byte.
     match packet.body.get(3) {
-        Some(&CDS_SEGMENT) => decode_scaled::<CDS_DIVISOR>(packet),
-        Some(&BCD_SEGMENT) => decode_scaled::<BCD_DIVISOR>(packet),
-        _ => decode_scaled::<PAISE_DIVISOR>(packet),
+        Some(&CDS_SEGMENT) => decode_scaled::<CDS_DIVISOR>(packet, each),
+        Some(&BCD_SEGMENT) => decode_scaled::<BCD_DIVISOR>(packet, each),
+        _ => decode_scaled::<PAISE_DIVISOR>(packet, each),
     }
 }
 
 /// Decodes one packet of a segment whose prices divide by `D`, by its length. `D` is a
 /// constant so that each price's scaling compiles to one multiplication.
 #[inline]
-fn decode_scaled<const D: i64>(packet: PacketSlice<'_>) -> Result<(u32, TickData), FrameError> {
-    let scale = Scale::<D> {
-        offset: packet.offset,
-    };
+fn decode_scaled<const D: i64>(
+    packet: PacketSlice<'_>,
+    each: &mut impl FnMut(u32, TickData),
+) -> Result<(), FrameError> {
     // Each conversion to a fixed array is a length comparison, the most frequent kinds first.
     let body = packet.body;
-    if let Ok(full) = body.try_into() {
-        decode_full(full, scale)
+    let (token, data) = if let Ok(full) = body.try_into() {
+        decode_full::<D>(full)
     } else if let Ok(quote) = <&[u8; QUOTE]>::try_from(body) {
-        tradable_quote(words(quote), StreamMode::Quote, scale)
+        tradable_quote::<D>(words(quote), StreamMode::Quote)
     } else if let Ok(ltp) = body.try_into() {
-        decode_ltp(ltp, scale)
+        decode_ltp::<D>(ltp)
     } else if let Ok(index_full) = body.try_into() {
-        decode_index_full(index_full, scale)
+        decode_index_full::<D>(index_full)
     } else if let Ok(index) = <&[u8; INDEX_QUOTE]>::try_from(body) {
-        index_quote(words(index), StreamMode::Quote, scale)
+        index_quote::<D>(words(index), StreamMode::Quote)
     } else {
-        Err(packet.unknown_length())
+        return Err(packet.unknown_length());
+    };
+    each(token, data);
+    Ok(())
+}
+
+/// The price of a raw integer in a segment whose prices divide by `D`.
+#[inline]
+fn price<const D: i64>(raw: u32) -> Price {
+    const {
+        assert!(
+            Price::from_scaled(u32::MAX as i64, D).is_some(),
+            "every u32 price scales under the divisor"
+        )
+    };
+    // The assertion proves at compile time that the largest u32 scales, so every other one
+    // does too and the default is never taken.
+    Price::from_scaled(i64::from(raw), D).unwrap_or(Price::ZERO)
+}
+
+/// OHLC from its four raw prices.
+#[inline]
+fn ohlc<const D: i64>(open: u32, high: u32, low: u32, close: u32) -> Ohlc {
+    Ohlc {
+        open: price::<D>(open),
+        high: price::<D>(high),
+        low: price::<D>(low),
+        close: price::<D>(close),
     }
 }
 
-/// Turns one packet's integers into prices, with the packet's offset for errors.
-#[derive(Clone, Copy)]
-struct Scale<const D: i64> {
-    offset: usize,
-}
-
-impl<const D: i64> Scale<D> {
-    /// The price of the raw integer found in word `word` of the packet.
-    #[inline]
-    fn price(self, raw: u32, word: usize) -> Result<Price, FrameError> {
-        Price::from_scaled(i64::from(raw), D).ok_or(FrameError::PriceOutOfRange {
-            offset: self.offset + 4 * word,
-            raw,
-            divisor: D,
+/// One side of the depth from its 3-word entries: quantity, price, and the order count in the
+/// high half of the third word (its low half is padding). Every entry is kept, empty ones
+/// too, as Kite's own clients do; collecting is generic, so unlike `DepthSide::push` it
+/// compiles (and inlines) here, and five levels fit the side's inline storage.
+#[inline]
+fn depth_side<'a, const D: i64>(entries: impl Iterator<Item = &'a [u32; 3]>) -> DepthSide {
+    entries
+        .map(|&[quantity, raw_price, orders]| DepthLevel {
+            price: price::<D>(raw_price),
+            quantity: u64::from(quantity),
+            orders: orders >> 16,
         })
-    }
-
-    /// OHLC from its four raw prices, given with the word each came from.
-    #[inline]
-    fn ohlc(self, [open, high, low, close]: [(u32, usize); 4]) -> Result<Ohlc, FrameError> {
-        Ok(Ohlc {
-            open: self.price(open.0, open.1)?,
-            high: self.price(high.0, high.1)?,
-            low: self.price(low.0, low.1)?,
-            close: self.price(close.0, close.1)?,
-        })
-    }
-
-    /// One side of the depth from its 3-word entries (quantity, price, orders in the high half
-    /// of the third word, padding in its low half), each with the word it starts at. Every
-    /// entry is kept, empty ones too, as Kite's own clients do.
-    #[inline]
-    fn depth_side(
-        self,
-        entries: impl Iterator<Item = (usize, [u32; 3])>,
-    ) -> Result<DepthSide, FrameError> {
-        let mut side = DepthSide::new();
-        for (word, [quantity, price, orders]) in entries {
-            side.push(DepthLevel {
-                price: self.price(price, word + 1)?,
-                quantity: u64::from(quantity),
-                orders: orders >> 16,
-            });
-        }
-        Ok(side)
-    }
+        .collect()
 }
 
 /// A packet of `N` bytes as its `W` big-endian words. One pass the compiler turns into byte
@@ -402,15 +391,8 @@ fn timestamp(seconds: u32) -> Option<OffsetDateTime> {
 
 /// Kite's "no trades yet" average is 0, read as no average (as the REST quote reads it).
 #[inline]
-fn average<const D: i64>(
-    scale: Scale<D>,
-    raw: u32,
-    word: usize,
-) -> Result<Option<Price>, FrameError> {
-    if raw == 0 {
-        return Ok(None);
-    }
-    scale.price(raw, word).map(Some)
+fn average<const D: i64>(raw: u32) -> Option<Price> {
+    (raw != 0).then(|| price::<D>(raw))
 }
 
 /// A tick of `mode` at `last_price` with nothing else known yet.
@@ -438,12 +420,9 @@ fn tick(mode: StreamMode, last_price: Price) -> TickData {
 
 /// An 8-byte packet: token and last price.
 #[inline]
-fn decode_ltp<const D: i64>(
-    packet: &[u8; LTP],
-    scale: Scale<D>,
-) -> Result<(u32, TickData), FrameError> {
+fn decode_ltp<const D: i64>(packet: &[u8; LTP]) -> (u32, TickData) {
     let [token, last_price] = words(packet);
-    Ok((token, tick(StreamMode::Ltp, scale.price(last_price, 1)?)))
+    (token, tick(StreamMode::Ltp, price::<D>(last_price)))
 }
 
 /// The 28 bytes of an index packet, the full one's first: last price, then high, low, open,
@@ -452,32 +431,24 @@ fn decode_ltp<const D: i64>(
 fn index_quote<const D: i64>(
     [token, last_price, high, low, open, close, _change]: [u32; INDEX_QUOTE / 4],
     mode: StreamMode,
-    scale: Scale<D>,
-) -> Result<(u32, TickData), FrameError> {
-    Ok((
-        token,
-        TickData {
-            ohlc: Some(scale.ohlc([(open, 4), (high, 2), (low, 3), (close, 5)])?),
-            ..tick(mode, scale.price(last_price, 1)?)
-        },
-    ))
+) -> (u32, TickData) {
+    let data = TickData {
+        ohlc: Some(ohlc::<D>(open, high, low, close)),
+        ..tick(mode, price::<D>(last_price))
+    };
+    (token, data)
 }
 
 /// A 32-byte index full packet: the quote's fields and the exchange's timestamp.
 #[inline]
-fn decode_index_full<const D: i64>(
-    packet: &[u8; INDEX_FULL],
-    scale: Scale<D>,
-) -> Result<(u32, TickData), FrameError> {
+fn decode_index_full<const D: i64>(packet: &[u8; INDEX_FULL]) -> (u32, TickData) {
     let (quote, [exchange_time]) = split_words(packet);
-    let (token, data) = index_quote(quote, StreamMode::Full, scale)?;
-    Ok((
-        token,
-        TickData {
-            exchange_time: timestamp(exchange_time),
-            ..data
-        },
-    ))
+    let (token, data) = index_quote::<D>(quote, StreamMode::Full);
+    let data = TickData {
+        exchange_time: timestamp(exchange_time),
+        ..data
+    };
+    (token, data)
 }
 
 /// The 44 bytes a tradable quote and full packet share, the full one's first.
@@ -497,32 +468,26 @@ fn tradable_quote<const D: i64>(
         close,
     ]: [u32; QUOTE / 4],
     mode: StreamMode,
-    scale: Scale<D>,
-) -> Result<(u32, TickData), FrameError> {
-    Ok((
-        token,
-        TickData {
-            last_quantity: Some(u64::from(last_quantity)),
-            average_price: average(scale, average_price, 3)?,
-            volume: Some(u64::from(volume)),
-            total_buy_quantity: Some(u64::from(buy)),
-            total_sell_quantity: Some(u64::from(sell)),
-            ohlc: Some(scale.ohlc([(open, 7), (high, 8), (low, 9), (close, 10)])?),
-            ..tick(mode, scale.price(last_price, 1)?)
-        },
-    ))
+) -> (u32, TickData) {
+    let data = TickData {
+        last_quantity: Some(u64::from(last_quantity)),
+        average_price: average::<D>(average_price),
+        volume: Some(u64::from(volume)),
+        total_buy_quantity: Some(u64::from(buy)),
+        total_sell_quantity: Some(u64::from(sell)),
+        ohlc: Some(ohlc::<D>(open, high, low, close)),
+        ..tick(mode, price::<D>(last_price))
+    };
+    (token, data)
 }
 
-/// Words of a full packet before its depth.
-const FULL_HEAD_WORDS: usize = 16;
+/// Levels on each side of a full packet's depth.
+const LEVELS: usize = 5;
 
 /// A 184-byte tradable full packet: the quote's fields, last trade time, open interest and
 /// its day range, the exchange's timestamp, then five bids and five asks.
-#[inline]
-fn decode_full<const D: i64>(
-    packet: &[u8; FULL],
-    scale: Scale<D>,
-) -> Result<(u32, TickData), FrameError> {
+#[inline(always)]
+fn decode_full<const D: i64>(packet: &[u8; FULL]) -> (u32, TickData) {
     let (
         quote,
         [
@@ -534,26 +499,19 @@ fn decode_full<const D: i64>(
             depth @ ..,
         ],
     ): (_, [u32; (FULL - QUOTE) / 4]) = split_words(packet);
-    let (token, data) = tradable_quote(quote, StreamMode::Full, scale)?;
+    // Filled in place: a struct update would copy the whole tick once more.
+    let (token, mut data) = tradable_quote::<D>(quote, StreamMode::Full);
+    data.last_trade_time = timestamp(last_trade_time);
+    data.open_interest = Some(u64::from(open_interest));
+    data.oi_day_high = Some(u64::from(oi_day_high));
+    data.oi_day_low = Some(u64::from(oi_day_low));
+    data.exchange_time = timestamp(exchange_time);
     let (entries, _) = depth.as_chunks::<3>();
-    let entries = entries
-        .iter()
-        .enumerate()
-        .map(|(entry, &words)| (FULL_HEAD_WORDS + 3 * entry, words));
-    let bids = scale.depth_side(entries.clone().take(5))?;
-    let asks = scale.depth_side(entries.skip(5).take(5))?;
-    Ok((
-        token,
-        TickData {
-            last_trade_time: timestamp(last_trade_time),
-            open_interest: Some(u64::from(open_interest)),
-            oi_day_high: Some(u64::from(oi_day_high)),
-            oi_day_low: Some(u64::from(oi_day_low)),
-            exchange_time: timestamp(exchange_time),
-            depth: Some(Depth { bids, asks }),
-            ..data
-        },
-    ))
+    data.depth = Some(Depth {
+        bids: depth_side::<D>(entries.iter().take(LEVELS)),
+        asks: depth_side::<D>(entries.iter().skip(LEVELS)),
+    });
+    (token, data)
 }
 
 #[cfg(test)]
@@ -589,30 +547,17 @@ mod tests {
     }
 
     #[test]
-    fn every_u32_fits_as_a_price_under_every_kite_divisor() {
-        for raw in [0, 1, u32::MAX] {
-            assert!(Scale::<CDS_DIVISOR> { offset: 0 }.price(raw, 1).is_ok());
-            assert!(Scale::<BCD_DIVISOR> { offset: 0 }.price(raw, 1).is_ok());
-            assert!(Scale::<PAISE_DIVISOR> { offset: 0 }.price(raw, 1).is_ok());
+    fn prices_scale_exactly_up_to_the_largest_u32() {
+        let cases = [
+            (price::<CDS_DIVISOR>(u32::MAX), "429.4967295"),
+            (price::<BCD_DIVISOR>(u32::MAX), "429496.7295"),
+            (price::<PAISE_DIVISOR>(u32::MAX), "42949672.95"),
+            (price::<PAISE_DIVISOR>(1), "0.01"),
+            (price::<CDS_DIVISOR>(0), "0"),
+        ];
+        for (read, expected) in cases {
+            assert_eq!(read.to_string(), expected);
         }
-    }
-
-    #[test]
-    fn a_price_that_cannot_be_scaled_names_its_byte_offset() {
-        // No Kite divisor fails; one that does not divide 10^8 exercises the same path.
-        let error = Scale::<3> { offset: 20 }.price(7, 2).unwrap_err();
-        assert_eq!(
-            error,
-            FrameError::PriceOutOfRange {
-                offset: 28,
-                raw: 7,
-                divisor: 3
-            }
-        );
-        assert_eq!(
-            error.to_string(),
-            "the price at byte 28 (7 / 3) is out of range"
-        );
     }
 
     #[test]
