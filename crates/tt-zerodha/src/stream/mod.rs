@@ -13,3 +13,8 @@ mod message;
 mod packet;
 
 pub use packet::{FrameError, decode_ticks};
+
+/// The frame decoder for `benches/stream.rs`; not an API.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench;
