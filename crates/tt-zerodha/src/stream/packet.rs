@@ -8,7 +8,7 @@
 //! depth goes into [`tt_core::DepthSide`]'s inline storage. A frame is checked whole before any
 //! packet is handed out, so a damaged frame is skipped whole rather than half-delivered.
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime, Time};
 use tt_core::{Depth, DepthLevel, DepthSide, IST, Ohlc, Price, StreamMode, TickData};
 
 /// Bytes of a packet-count or packet-length prefix.
@@ -112,8 +112,9 @@ pub(crate) fn decode_frame(
         }
         packets += 1;
     }
+    let mut clock = IstClock::new();
     for packet in Packets::new(frame) {
-        decode_packet(packet?, &mut each)?;
+        decode_packet(packet?, &mut clock, &mut each)?;
     }
     Ok(packets)
 }
@@ -274,13 +275,14 @@ impl<'a> Iterator for Packets<'a> {
 #[inline]
 fn decode_packet(
     packet: PacketSlice<'_>,
+    clock: &mut IstClock,
     each: &mut impl FnMut(u32, TickData),
 ) -> Result<(), FrameError> {
     // The token is big-endian, so its low byte, the segment, is the packet's fourth byte.
     match packet.body.get(3) {
-        Some(&CDS_SEGMENT) => decode_scaled::<CDS_DIVISOR>(packet, each),
-        Some(&BCD_SEGMENT) => decode_scaled::<BCD_DIVISOR>(packet, each),
-        _ => decode_scaled::<PAISE_DIVISOR>(packet, each),
+        Some(&CDS_SEGMENT) => decode_scaled::<CDS_DIVISOR>(packet, clock, each),
+        Some(&BCD_SEGMENT) => decode_scaled::<BCD_DIVISOR>(packet, clock, each),
+        _ => decode_scaled::<PAISE_DIVISOR>(packet, clock, each),
     }
 }
 
@@ -289,18 +291,19 @@ fn decode_packet(
 #[inline]
 fn decode_scaled<const D: i64>(
     packet: PacketSlice<'_>,
+    clock: &mut IstClock,
     each: &mut impl FnMut(u32, TickData),
 ) -> Result<(), FrameError> {
     // Each conversion to a fixed array is a length comparison, the most frequent kinds first.
     let body = packet.body;
     let (token, data) = if let Ok(full) = body.try_into() {
-        decode_full::<D>(full)
+        decode_full::<D>(full, clock)
     } else if let Ok(quote) = <&[u8; QUOTE]>::try_from(body) {
         tradable_quote::<D>(words(quote), StreamMode::Quote)
     } else if let Ok(ltp) = body.try_into() {
         decode_ltp::<D>(ltp)
     } else if let Ok(index_full) = body.try_into() {
-        decode_index_full::<D>(index_full)
+        decode_index_full::<D>(index_full, clock)
     } else if let Ok(index) = <&[u8; INDEX_QUOTE]>::try_from(body) {
         index_quote::<D>(words(index), StreamMode::Quote)
     } else {
@@ -375,18 +378,49 @@ fn split_words<const N: usize, const A: usize, const B: usize>(
     (head, tail)
 }
 
-/// An epoch-seconds timestamp in IST; 0 (Kite's "none") is `None`.
-#[inline]
-fn timestamp(seconds: u32) -> Option<OffsetDateTime> {
-    if seconds == 0 {
-        return None;
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
+/// Turns Kite's epoch-seconds timestamps into IST times, remembering the last day's date: the
+/// timestamps of a frame nearly always share one, and finding a day's date is most of the
+/// cost of a conversion.
+struct IstClock {
+    /// The IST day (days since 1970-01-01 in IST) whose date `date` is; -1 before the first.
+    day: i64,
+    date: Date,
+}
+
+impl IstClock {
+    fn new() -> IstClock {
+        IstClock {
+            day: -1,
+            date: Date::MIN,
+        }
     }
-    // Shifting the count by IST's offset and labelling the result IST gives the same instant
-    // as converting from UTC, with one calendar computation instead of two. Every u32 count
-    // (up to the year 2106) is within `time`'s range, so `ok()` drops nothing.
-    OffsetDateTime::from_unix_timestamp(i64::from(seconds) + IST_SECONDS)
-        .ok()
-        .map(|utc_labelled| utc_labelled.replace_offset(IST))
+
+    /// The time `seconds` after the epoch, in IST; 0 (Kite's "none") is `None`.
+    #[inline]
+    fn at(&mut self, seconds: u32) -> Option<OffsetDateTime> {
+        if seconds == 0 {
+            return None;
+        }
+        let local = i64::from(seconds) + IST_SECONDS;
+        let (day, second) = (local / DAY, local % DAY);
+        if day != self.day {
+            // Every u32 count (up to the year 2106) is within `time`'s range, so `ok()?`
+            // drops nothing.
+            self.date = OffsetDateTime::from_unix_timestamp(day * DAY).ok()?.date();
+            self.day = day;
+        }
+        let part = |value: i64| u8::try_from(value).ok();
+        let time = Time::from_hms(
+            part(second / 3600)?,
+            part(second / 60 % 60)?,
+            part(second % 60)?,
+        )
+        .ok()?;
+        Some(OffsetDateTime::new_in_offset(self.date, time, IST))
+    }
 }
 
 /// Kite's "no trades yet" average is 0, read as no average (as the REST quote reads it).
@@ -441,11 +475,14 @@ fn index_quote<const D: i64>(
 
 /// A 32-byte index full packet: the quote's fields and the exchange's timestamp.
 #[inline]
-fn decode_index_full<const D: i64>(packet: &[u8; INDEX_FULL]) -> (u32, TickData) {
+fn decode_index_full<const D: i64>(
+    packet: &[u8; INDEX_FULL],
+    clock: &mut IstClock,
+) -> (u32, TickData) {
     let (quote, [exchange_time]) = split_words(packet);
     let (token, data) = index_quote::<D>(quote, StreamMode::Full);
     let data = TickData {
-        exchange_time: timestamp(exchange_time),
+        exchange_time: clock.at(exchange_time),
         ..data
     };
     (token, data)
@@ -487,7 +524,7 @@ const LEVELS: usize = 5;
 /// A 184-byte tradable full packet: the quote's fields, last trade time, open interest and
 /// its day range, the exchange's timestamp, then five bids and five asks.
 #[inline(always)]
-fn decode_full<const D: i64>(packet: &[u8; FULL]) -> (u32, TickData) {
+fn decode_full<const D: i64>(packet: &[u8; FULL], clock: &mut IstClock) -> (u32, TickData) {
     let (
         quote,
         [
@@ -501,11 +538,11 @@ fn decode_full<const D: i64>(packet: &[u8; FULL]) -> (u32, TickData) {
     ): (_, [u32; (FULL - QUOTE) / 4]) = split_words(packet);
     // Filled in place: a struct update would copy the whole tick once more.
     let (token, mut data) = tradable_quote::<D>(quote, StreamMode::Full);
-    data.last_trade_time = timestamp(last_trade_time);
+    data.last_trade_time = clock.at(last_trade_time);
     data.open_interest = Some(u64::from(open_interest));
     data.oi_day_high = Some(u64::from(oi_day_high));
     data.oi_day_low = Some(u64::from(oi_day_low));
-    data.exchange_time = timestamp(exchange_time);
+    data.exchange_time = clock.at(exchange_time);
     let (entries, _) = depth.as_chunks::<3>();
     data.depth = Some(Depth {
         bids: depth_side::<D>(entries.iter().take(LEVELS)),
@@ -535,15 +572,31 @@ mod tests {
 
     #[test]
     fn timestamps_are_the_same_instant_in_ist_and_zero_is_none() {
-        let read = timestamp(1_655_378_328).unwrap();
+        let mut clock = IstClock::new();
+        let read = clock.at(1_655_378_328).unwrap();
         assert_eq!(
             read,
             OffsetDateTime::from_unix_timestamp(1_655_378_328).unwrap()
         );
         assert_eq!(read.offset(), IST);
         assert_eq!((read.hour(), read.minute(), read.second()), (16, 48, 48));
-        assert_eq!(timestamp(0), None);
-        assert!(timestamp(u32::MAX).is_some());
+        assert_eq!(clock.at(0), None);
+        assert!(clock.at(u32::MAX).is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_clock_agrees_with_time_across_days(seconds in proptest::collection::vec(1..=u32::MAX, 1..20)) {
+            // One clock for the whole sequence, as in a frame, so its remembered day is used
+            // and replaced.
+            let mut clock = IstClock::new();
+            for s in seconds.iter().flat_map(|&s| [s, s.saturating_add(1), s.saturating_sub(1).max(1)]) {
+                let expected = OffsetDateTime::from_unix_timestamp(i64::from(s)).unwrap().to_offset(IST);
+                let read = clock.at(s).unwrap();
+                proptest::prop_assert_eq!(read, expected);
+                proptest::prop_assert_eq!((read.date(), read.time(), read.offset()), (expected.date(), expected.time(), IST));
+            }
+        }
     }
 
     #[test]
