@@ -340,8 +340,9 @@ fn ohlc<const D: i64>(open: u32, high: u32, low: u32, close: u32) -> Ohlc {
 
 /// One side of the depth from its 3-word entries: quantity, price, and the order count in the
 /// high half of the third word (its low half is padding). Every entry is kept, empty ones
-/// too, as Kite's own clients do; collecting is generic, so unlike `DepthSide::push` it
-/// compiles (and inlines) here, and five levels fit the side's inline storage.
+/// too, as Kite's own clients do. Collected rather than pushed: collecting is generic, so it
+/// is compiled here with the levels' sizes known, where `DepthSide::push` would be a call
+/// into tt-core per level; five levels fit the side's inline storage.
 #[inline]
 fn depth_side<'a, const D: i64>(entries: impl Iterator<Item = &'a [u32; 3]>) -> DepthSide {
     entries
