@@ -295,21 +295,27 @@ fn decode_scaled<const D: i64>(
     each: &mut impl FnMut(u32, TickData),
 ) -> Result<(), FrameError> {
     // Each conversion to a fixed array is a length comparison, the most frequent kinds first.
+    // Every arm hands its tick on itself: merging the arms' ticks into one value first would
+    // copy each tick once more.
     let body = packet.body;
-    let (token, data) = if let Ok(full) = body.try_into() {
-        decode_full::<D>(full, clock)
+    if let Ok(full) = body.try_into() {
+        let (token, data) = decode_full::<D>(full, clock);
+        each(token, data);
     } else if let Ok(quote) = <&[u8; QUOTE]>::try_from(body) {
-        tradable_quote::<D>(words(quote), StreamMode::Quote)
+        let (token, data) = tradable_quote::<D>(words(quote), StreamMode::Quote);
+        each(token, data);
     } else if let Ok(ltp) = body.try_into() {
-        decode_ltp::<D>(ltp)
+        let (token, data) = decode_ltp::<D>(ltp);
+        each(token, data);
     } else if let Ok(index_full) = body.try_into() {
-        decode_index_full::<D>(index_full, clock)
+        let (token, data) = decode_index_full::<D>(index_full, clock);
+        each(token, data);
     } else if let Ok(index) = <&[u8; INDEX_QUOTE]>::try_from(body) {
-        index_quote::<D>(words(index), StreamMode::Quote)
+        let (token, data) = index_quote::<D>(words(index), StreamMode::Quote);
+        each(token, data);
     } else {
         return Err(packet.unknown_length());
-    };
-    each(token, data);
+    }
     Ok(())
 }
 
