@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_core::Stream;
 
-use crate::{Exchange, Instrument, Order, OrderRecord, Result, StreamMode, Tick};
+use crate::{Exchange, Instrument, Order, OrderRecord, Position, Result, StreamMode, Tick};
 
 /// One of a feed's sockets: what it carries and, where a broker spreads subscriptions over
 /// several, which one.
@@ -198,6 +198,9 @@ pub enum FeedEvent {
     Tick(Tick),
     /// An update to one of the account's orders.
     OrderUpdate(Box<OrderUpdate>),
+    /// A change to one of the account's positions, as its net position now (brokers that
+    /// stream positions: Upstox).
+    PositionUpdate(Box<Position>),
     /// A socket is open and its subscriptions are (re)sent.
     Connected {
         /// The socket.
@@ -236,6 +239,29 @@ pub enum FeedEvent {
         /// Why.
         reason: CloseReason,
     },
+}
+
+impl FeedEvent {
+    /// An order update from the broker's record of it and, when its instrument resolved, the
+    /// canonical order; a record that does not read is an error event instead (naming why).
+    pub fn order_update(
+        broker: &'static str,
+        record: Result<OrderRecord>,
+        order: Option<Order>,
+    ) -> FeedEvent {
+        match record {
+            Ok(record) => FeedEvent::OrderUpdate(Box::new(OrderUpdate { record, order })),
+            Err(error) => FeedEvent::malformed(broker, error),
+        }
+    }
+
+    /// A message that did not decode: skipped, and reported as [`FeedError::Malformed`].
+    pub fn malformed(broker: &'static str, problem: impl fmt::Display) -> FeedEvent {
+        FeedEvent::Error(FeedError::Malformed {
+            broker,
+            problem: problem.to_string(),
+        })
+    }
 }
 
 /// A stream of feed events; it ends after [`FeedEvent::Closed`].

@@ -139,6 +139,7 @@ impl DepthSide {
     }
 
     /// Adds the next (worse) level.
+    #[inline]
     pub fn push(&mut self, level: DepthLevel) {
         self.0.push(level);
     }
@@ -155,6 +156,14 @@ impl Deref for DepthSide {
 impl FromIterator<DepthLevel> for DepthSide {
     fn from_iter<I: IntoIterator<Item = DepthLevel>>(levels: I) -> DepthSide {
         DepthSide(levels.into_iter().collect())
+    }
+}
+
+impl From<[DepthLevel; 5]> for DepthSide {
+    /// Five levels, held inline: the way a decoder builds a side without a heap allocation.
+    #[inline]
+    fn from(levels: [DepthLevel; 5]) -> DepthSide {
+        DepthSide(SmallVec::from_buf(levels))
     }
 }
 

@@ -132,9 +132,6 @@ impl Upstox {
 }
 
 // Linking this crate is all it takes for `Client::from_name("upstox", settings)` to find it.
-#[tt_core::async_trait]
-impl tt_core::MarketFeed for Upstox {}
-
 tt_core::register_broker!("upstox", Upstox::from_settings);
 
 impl Broker for Upstox {

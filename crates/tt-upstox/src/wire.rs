@@ -98,7 +98,7 @@ pub(crate) struct FundsData {
 }
 
 /// A row's symbol: `trading_symbol`, or its deprecated duplicate `tradingsymbol`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct SymbolFields {
     pub(crate) trading_symbol: Option<String>,
     pub(crate) tradingsymbol: Option<String>,
@@ -164,7 +164,7 @@ pub(crate) struct PositionData {
 }
 
 /// An order as the order book, `/v2/order/details` and `/v2/order/history` list it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct OrderData {
     pub(crate) order_id: String,
     #[serde(flatten)]

@@ -136,9 +136,6 @@ impl Zerodha {
 }
 
 // Linking this crate is all it takes for `Client::from_name("zerodha", settings)` to find it.
-#[tt_core::async_trait]
-impl tt_core::MarketFeed for Zerodha {}
-
 tt_core::register_broker!("zerodha", Zerodha::from_settings);
 
 impl Broker for Zerodha {

@@ -164,7 +164,7 @@ pub(crate) struct PositionsData {
     pub(crate) day: Vec<PositionData>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct OrderData {
     pub(crate) order_id: String,
     #[serde(default)]

@@ -2,15 +2,13 @@
 //! subscription requests) and the portfolio stream (JSON order, position, holding and GTT
 //! updates). The modules here are the pure wire parts: decoding frames (`feed`, `portfolio`),
 //! the schema (`proto`), and the client's requests with Upstox's subscription limits
-//! (`request`).
+//! (`request`); `protocol` runs them on tt-transport's feed engine (authorize, subscriptions,
+//! events) and is where `Upstox` implements `MarketFeed`.
 
 pub(crate) mod feed;
-// `portfolio` and `request` serve the connection code that comes next; until it does, only
-// their tests call them.
-#[allow(dead_code)]
 mod portfolio;
 pub(crate) mod proto;
-#[allow(dead_code)]
+mod protocol;
 mod request;
 
 pub use feed::{FeedDecodeError, decode_ticks};

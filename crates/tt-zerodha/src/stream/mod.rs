@@ -1,16 +1,10 @@
 //! Kite's WebSocket ticker: its binary market-data frames (`packet`) and its JSON text
-//! messages and requests (`message`), decoded and encoded without any I/O.
+//! messages and requests (`message`), decoded and encoded without any I/O; `protocol` runs
+//! them on tt-transport's feed engine and is where `Zerodha` implements `MarketFeed`.
 
-// Until the ticker connection calls them, only the unit tests do.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the ticker connection in this module will call them"
-    )
-)]
 mod message;
 mod packet;
+mod protocol;
 
 pub use packet::{FrameError, decode_ticks};
 

@@ -350,13 +350,19 @@ fn ohlc<const D: i64>(open: u32, high: u32, low: u32, close: u32) -> Ohlc {
 /// into tt-core per level; five levels fit the side's inline storage.
 #[inline]
 fn depth_side<'a, const D: i64>(entries: impl Iterator<Item = &'a [u32; 3]>) -> DepthSide {
-    entries
-        .map(|&[quantity, raw_price, orders]| DepthLevel {
+    let mut levels = [DepthLevel {
+        price: Price::ZERO,
+        quantity: 0,
+        orders: 0,
+    }; 5];
+    for (level, &[quantity, raw_price, orders]) in levels.iter_mut().zip(entries) {
+        *level = DepthLevel {
             price: price::<D>(raw_price),
             quantity: u64::from(quantity),
             orders: orders >> 16,
-        })
-        .collect()
+        };
+    }
+    DepthSide::from(levels)
 }
 
 /// A packet of `N` bytes as its `W` big-endian words. One pass the compiler turns into byte
