@@ -6,12 +6,17 @@
 //! tt instruments search RELI
 //! tt instruments chain NFO:NIFTY --expiry 2026-12-29
 //! tt sim --addr 127.0.0.1:8765
+//! tt stream --broker zerodha --root http://127.0.0.1:8765 --mode full --record infy.cap NSE:INFY
+//! tt decode --broker zerodha --db _cache/instruments.db infy.cap
 //! ```
 #![allow(clippy::print_stdout)]
 
+mod decode;
 mod instruments;
 mod output;
 mod sim;
+mod stream;
+mod ticks;
 
 use std::process::ExitCode;
 
@@ -30,8 +35,12 @@ enum Command {
     /// Build, refresh and query the instrument master.
     #[command(subcommand)]
     Instruments(instruments::Command),
-    /// Run a simulated Kite Connect v3 broker on a loopback address.
+    /// Run the simulated brokers (Kite Connect v3, Upstox v2/v3) on a loopback address.
     Sim(sim::Command),
+    /// Stream ticks and order updates from a broker as JSON lines.
+    Stream(stream::Command),
+    /// Decode a recorded capture into one JSON line per tick.
+    Decode(decode::Command),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +48,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Instruments(command) => instruments::run(command),
         Command::Sim(command) => sim::run(command),
+        Command::Stream(command) => stream::run(command),
+        Command::Decode(command) => decode::run(command),
     };
     match result {
         Ok(code) => code,
