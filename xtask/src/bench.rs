@@ -36,8 +36,78 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Some("sim") => {
             run_command(cargo().args(["bench", "-p", "tt-e2e", "--bench", "sim_book", "--quiet"]))
         }
-        _ => Err("usage: cargo xtask bench <instruments|json|rest|sim>".to_owned()),
+        Some("stream") => stream(),
+        _ => Err("usage: cargo xtask bench <instruments|json|rest|sim|stream>".to_owned()),
     }
+}
+
+/// The streaming figures: both decoders' rates (criterion), socket-to-Stream latency and memory
+/// at 50,000 ticks/s from tt-sim, and the official Python parsers on the same captures.
+fn stream() -> Result<(), String> {
+    run_command(cargo().args([
+        "bench",
+        "-p",
+        "tt-zerodha",
+        "--features",
+        "bench-internals",
+        "--bench",
+        "stream",
+        "--quiet",
+    ]))?;
+    run_command(cargo().args([
+        "bench",
+        "-p",
+        "tt-upstox",
+        "--features",
+        "bench-internals",
+        "--bench",
+        "feed",
+        "--quiet",
+    ]))?;
+    let latency = output(cargo().args([
+        "bench",
+        "-p",
+        "tt-e2e",
+        "--bench",
+        "stream_latency",
+        "--quiet",
+    ]))?;
+    println!("{latency}");
+    for (broker, venv) in [
+        ("zerodha", "/tmp/tt-kite-venv"),
+        ("upstox", "/tmp/tt-upstox-venv"),
+    ] {
+        let ours = latency
+            .lines()
+            .find(|l| l.starts_with(&format!("capture {broker}:")))
+            .and_then(|l| find_number(l, "rate ", " "));
+        let python = PathBuf::from(venv).join("bin/python");
+        if !python.exists() {
+            println!(
+                "{broker}: no {venv}; run tests/python/run_sim_checks.sh once to make it, then again"
+            );
+            continue;
+        }
+        let theirs = output(Command::new(&python).args([
+            "tests/python/decode_capture.py",
+            broker,
+            &format!("_cache/bench/{broker}.cap"),
+        ]))?;
+        let rate = find_number(&theirs, "rate ", "\n").or_else(|| {
+            theirs
+                .split_whitespace()
+                .last()
+                .and_then(|r| r.parse().ok())
+        });
+        match (ours, rate) {
+            (Some(ours), Some(theirs)) => println!(
+                "{broker}: the same capture decoded: tt-connect {ours:.0} ticks/s, the official Python parser {theirs:.0} ticks/s: {:.0}x",
+                ours / theirs
+            ),
+            _ => println!("{broker}: could not read the rates ({theirs})"),
+        }
+    }
+    Ok(())
 }
 
 fn instruments() -> Result<(), String> {

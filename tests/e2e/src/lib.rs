@@ -46,6 +46,55 @@ pub const MASTER_UPSTOX_JSON: &str = r#"[
 {"weekly":false,"segment":"NCD_FO","name":"USDINR","exchange":"NSE","expiry":1798568999000,"instrument_type":"FUT","asset_symbol":"USDINR","underlying_symbol":"USDINR","instrument_key":"NCD_FO|1612","lot_size":1,"freeze_quantity":10000.0,"exchange_token":"1612","minimum_lot":1,"tick_size":0.25,"asset_type":"CUR","underlying_type":"CUR","trading_symbol":"USDINR FUT 29 DEC 26","strike_price":0.0,"qty_multiplier":1000.0}
 ]"#;
 
+/// `count` synthetic NSE equities (`NSE:TTS00000`, …) as Kite's dump rows and, for the first
+/// `upstox` of them, Upstox's: tokens as each broker makes them, joining on the exchange token.
+pub fn synthetic_equities(count: u32, upstox: u32) -> (String, Vec<String>) {
+    let kite = (0..count)
+        .map(|n| {
+            let exchange_token = 900_000 + n;
+            format!(
+                "{},{exchange_token},TTS{n:05},\"TT STOCK {n}\",0,,0,0.05,1,EQ,NSE,NSE\n",
+                exchange_token * 256 + 1
+            )
+        })
+        .collect();
+    let upstox = (0..upstox.min(count))
+        .map(|n| {
+            format!(
+                r#"{{"segment":"NSE_EQ","name":"TT STOCK {n}","exchange":"NSE","isin":"INE{n:05}A01{d}","instrument_type":"EQ","instrument_key":"NSE_EQ|INE{n:05}A01{d}","lot_size":1,"freeze_quantity":100000.0,"exchange_token":"{t}","tick_size":5.0,"trading_symbol":"TTS{n:05}","qty_multiplier":1.0,"security_type":"NORMAL"}}"#,
+                d = n % 10,
+                t = 900_000 + n
+            )
+        })
+        .collect();
+    (kite, upstox)
+}
+
+/// Runs each scenario (an `async fn name<S: Side>()` of the calling test file) once per broker,
+/// as the tests `zerodha::name` and `upstox::name`; the file imports `ZerodhaSide` and
+/// `UpstoxSide`.
+#[macro_export]
+macro_rules! for_each_broker {
+    ($($scenario:ident),* $(,)?) => {
+        mod zerodha {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario::<super::ZerodhaSide>().await;
+                }
+            )*
+        }
+        mod upstox {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario::<super::UpstoxSide>().await;
+                }
+            )*
+        }
+    };
+}
+
 /// A canonical instrument from its text (`NSE:INFY`).
 pub fn instrument(text: &str) -> tt_connect::Instrument {
     text.parse().unwrap()
@@ -110,12 +159,34 @@ impl World {
         name: &str,
         configure: impl FnOnce(SimConfig) -> SimConfig,
     ) -> World {
+        World::start_with_rows(name, "", &[], configure).await
+    }
+
+    /// As [`World::start_configured`], with more rows of Kite's dump (CSV lines, each ending
+    /// in a newline) and of Upstox's (JSON objects, each joining one of the Kite rows).
+    pub async fn start_with_rows(
+        name: &str,
+        kite_rows: &str,
+        upstox_rows: &[String],
+        configure: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> World {
         let clock = Arc::new(ManualClock::running(WORLD_START));
         let dir = std::env::temp_dir().join(format!("tt-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("kite.csv"), MASTER_CSV).unwrap();
-        std::fs::write(dir.join("upstox.json"), MASTER_UPSTOX_JSON).unwrap();
+        std::fs::write(dir.join("kite.csv"), format!("{MASTER_CSV}{kite_rows}")).unwrap();
+        let upstox_json = match upstox_rows {
+            [] => MASTER_UPSTOX_JSON.to_owned(),
+            rows => format!(
+                "{},\n{}\n]",
+                MASTER_UPSTOX_JSON
+                    .trim_end()
+                    .trim_end_matches(']')
+                    .trim_end(),
+                rows.join(",\n")
+            ),
+        };
+        std::fs::write(dir.join("upstox.json"), upstox_json).unwrap();
         let kite = Zerodha::new(ZerodhaConfig::new("", ""));
         let upstox = Upstox::new(UpstoxConfig::new("", "", ""));
         let db = dir.join("instruments.db");
@@ -139,7 +210,8 @@ impl World {
         )
         .unwrap();
         assert_eq!(
-            report.joins.joined, 8,
+            report.joins.joined,
+            8 + upstox_rows.len() as u64,
             "every contract joins across the two brokers: {report:?}"
         );
         let master = Arc::new(InstrumentMaster::open(&db).unwrap());

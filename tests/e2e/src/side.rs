@@ -6,7 +6,7 @@ use std::future::Future;
 
 use time::Time;
 use time::macros::time;
-use tt_connect::{Login, Result, Secret, SessionInfo, Trading, Upstox, Zerodha};
+use tt_connect::{Login, MarketFeed, Result, Secret, SessionInfo, Trading, Upstox, Zerodha};
 use tt_sim::{FaultTarget, RateLimits, SimBroker};
 use tt_transport::RetryPolicy;
 
@@ -15,7 +15,7 @@ use crate::World;
 /// One broker as the shared scenarios drive it.
 pub trait Side {
     /// The adapter.
-    type Broker: Trading + Login + Clone + Send + Sync + 'static;
+    type Broker: Trading + Login + MarketFeed + Clone + Send + Sync + 'static;
     /// The broker's name (`Broker::name`, `Profile::broker`).
     const NAME: &'static str;
     /// Its book in the simulator.

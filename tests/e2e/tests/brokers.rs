@@ -25,29 +25,8 @@ async fn logged_in<S: Side>(world: &World) -> S::Broker {
     broker
 }
 
-/// Runs each scenario once per broker, as `zerodha::name` and `upstox::name`.
-macro_rules! for_each_broker {
-    ($($scenario:ident),* $(,)?) => {
-        mod zerodha {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario::<super::ZerodhaSide>().await;
-                }
-            )*
-        }
-        mod upstox {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario::<super::UpstoxSide>().await;
-                }
-            )*
-        }
-    };
-}
 
-for_each_broker!(
+tt_e2e::for_each_broker!(
     the_whole_rest_surface,
     refusals_before_the_network_never_reach_the_simulator,
     a_burst_of_orders_and_quotes_queues_instead_of_drawing_429s,
