@@ -4,10 +4,18 @@ use std::io::{self, Write};
 
 /// Writes one line to stdout; a closed pipe ends the program quietly.
 pub(crate) fn line(text: impl std::fmt::Display) {
-    let mut out = io::stdout().lock();
-    if writeln!(out, "{text}").is_err() {
+    if write_line(text).is_err() {
         std::process::exit(0);
     }
+}
+
+/// Writes one line to stdout, for a caller that must finish its work (flush a file) when the
+/// reader goes away instead of exiting on the spot.
+///
+/// # Errors
+/// The write's error: a closed pipe (`tt stream | head`), a full disk.
+pub(crate) fn write_line(text: impl std::fmt::Display) -> io::Result<()> {
+    writeln!(io::stdout().lock(), "{text}")
 }
 
 /// The process's peak resident memory in bytes, where the platform reports it (Linux).

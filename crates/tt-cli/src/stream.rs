@@ -6,19 +6,19 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use tt_connect::{
-    Client, FeedEvent, FeedOptions, FrameRecorder, Instrument, MarketFeed, Secret, StreamMode,
-    Upstox, UpstoxConfig, Zerodha, ZerodhaConfig,
+    Client, FeedEvent, FeedOptions, FrameRecorder, Instrument, Login, MarketFeed, Secret,
+    StreamMode, Upstox, UpstoxConfig, Zerodha, ZerodhaConfig,
 };
 use tt_instruments::default_master_path;
 
-use crate::output::line;
+use crate::output::write_line;
 use crate::ticks::event_line;
 
 /// Stream ticks and order updates from a broker (or `tt sim`) as JSON lines.
@@ -90,6 +90,15 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
 }
 
 async fn stream(command: Command) -> Result<ExitCode, String> {
+    // Everything the command line alone can refuse is refused before a file is opened.
+    let instruments = command
+        .instruments
+        .iter()
+        .map(|spec| {
+            spec.parse::<Instrument>()
+                .map_err(|e| format!("{spec}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let db = command.db.clone().unwrap_or_else(default_master_path);
     let session = command
         .session
@@ -99,7 +108,7 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
     match command.broker {
         BrokerName::Zerodha => {
             let mut config = ZerodhaConfig::new(&command.api_key, command.api_secret.as_str())
-                .session_file(session)
+                .session_file(&session)
                 .instrument_master_path(&db);
             if let Some(root) = &command.root {
                 config = config.api_root(root);
@@ -110,7 +119,12 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
                     .use_access_token("cli", token)
                     .map_err(|e| e.to_string())?;
             }
-            follow(Client::new(broker), &command).await
+            let feed = Feed {
+                command: &command,
+                instruments: &instruments,
+                session: &session,
+            };
+            feed.follow(Client::new(broker)).await
         }
         BrokerName::Upstox => {
             let mut config = UpstoxConfig::new(
@@ -118,7 +132,7 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
                 command.api_secret.as_str(),
                 "http://127.0.0.1/callback",
             )
-            .session_file(session)
+            .session_file(&session)
             .instrument_master_path(&db);
             if let Some(root) = &command.root {
                 config = config.api_root(root);
@@ -129,74 +143,141 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
                     .use_access_token("cli", token)
                     .map_err(|e| e.to_string())?;
             }
-            follow(Client::new(broker), &command).await
+            let feed = Feed {
+                command: &command,
+                instruments: &instruments,
+                session: &session,
+            };
+            feed.follow(Client::new(broker)).await
         }
     }
 }
 
-async fn follow<B: MarketFeed>(client: Client<B>, command: &Command) -> Result<ExitCode, String> {
-    let instruments = command
-        .instruments
-        .iter()
-        .map(|spec| {
-            spec.parse::<Instrument>()
-                .map_err(|e| format!("{spec}: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let capture = match &command.record {
-        Some(path) => Some(Capture::create(path)?),
-        None => None,
-    };
-    let options = FeedOptions {
-        order_updates: !command.no_order_updates,
-        recorder: capture.as_ref().map(Capture::recorder),
-        ..FeedOptions::default()
-    };
-    let (handle, mut events) = client
-        .stream_with(options)
-        .await
-        .map_err(|e| e.to_string())?;
-    handle
-        .subscribe(&instruments, command.mode)
-        .await
-        .map_err(|e| e.to_string())?;
-    let deadline = command
-        .seconds
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
-    let mut ticks = 0u64;
-    let mut code = ExitCode::SUCCESS;
-    loop {
-        let next = async {
-            match deadline {
-                Some(at) => tokio::time::timeout_at(at, events.next()).await.ok(),
-                None => Some(events.next().await),
-            }
+/// What to stream, and where the session was looked for.
+struct Feed<'a> {
+    command: &'a Command,
+    instruments: &'a [Instrument],
+    session: &'a Path,
+}
+
+impl Feed<'_> {
+    /// Checks the mode, the segments and the session, then streams until the count, the time
+    /// limit, Ctrl-C or the feed's end.
+    async fn follow<B: MarketFeed + Login>(&self, client: Client<B>) -> Result<ExitCode, String> {
+        let command = self.command;
+        let capabilities = client.capabilities();
+        // Before connecting: a mode the broker lacks would otherwise surface only after the
+        // feed (and its order stream) opened.
+        capabilities
+            .verify_stream_mode(command.mode)
+            .map_err(|e| format!("{e} (it streams {})", modes(capabilities.stream_modes())))?;
+        for instrument in self.instruments {
+            capabilities
+                .verify_segment(instrument.exchange())
+                .map_err(|e| format!("{instrument}: {e}"))?;
+        }
+        if client.broker().session().is_none() {
+            return Err(format!(
+                "not logged in to {}: pass --access-token TOKEN (or set TT_ACCESS_TOKEN), or \
+                 --session PATH naming a session a login saved (none usable at {})",
+                capabilities.broker(),
+                self.session.display()
+            ));
+        }
+        let capture = match &command.record {
+            Some(path) => Some(Capture::create(path)?),
+            None => None,
         };
-        let event = tokio::select! {
-            event = next => event,
-            _ = tokio::signal::ctrl_c() => None,
+        let options = FeedOptions {
+            order_updates: !command.no_order_updates,
+            recorder: capture.as_ref().map(Capture::recorder),
+            ..FeedOptions::default()
         };
-        let Some(Some(event)) = event else { break };
-        line(event_line(&event));
-        match event {
-            FeedEvent::Tick(_) => {
-                ticks += 1;
-                if command.count.is_some_and(|n| ticks >= n) {
-                    break;
+        let (handle, mut events) = client
+            .stream_with(options)
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .subscribe(self.instruments, command.mode)
+            .await
+            .map_err(|e| e.to_string())?;
+        let deadline = command
+            .seconds
+            .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+        // One listener for the whole run: a signal between two events is not lost.
+        let stop = stop_requested();
+        tokio::pin!(stop);
+        let mut ticks = 0u64;
+        let mut code = ExitCode::SUCCESS;
+        loop {
+            let next = async {
+                match deadline {
+                    Some(at) => tokio::time::timeout_at(at, events.next()).await.ok(),
+                    None => Some(events.next().await),
                 }
-            }
-            FeedEvent::Closed { .. } => {
-                code = ExitCode::FAILURE;
+            };
+            let event = tokio::select! {
+                event = next => event,
+                () = &mut stop => None,
+            };
+            let Some(Some(event)) = event else { break };
+            // Nobody reads any more (`tt stream | head`): stop, but finish the capture first.
+            if write_line(event_line(&event)).is_err() {
                 break;
             }
-            _ => {}
+            match event {
+                FeedEvent::Tick(_) => {
+                    ticks += 1;
+                    if command.count.is_some_and(|n| ticks >= n) {
+                        break;
+                    }
+                }
+                FeedEvent::Closed { .. } => {
+                    code = ExitCode::FAILURE;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        handle.close();
+        if let Some(capture) = capture {
+            capture.finish()?;
+        }
+        Ok(code)
+    }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `kill` and `timeout` send), so that either
+/// ends the stream with the capture flushed. A signal that cannot be listened for never fires.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                () = ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
         }
     }
-    handle.close();
-    if let Some(capture) = capture {
-        capture.finish()?;
+    ctrl_c().await;
+}
+
+/// Resolves on Ctrl-C; never, when Ctrl-C cannot be listened for.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
-    Ok(code)
+}
+
+/// Modes by name, comma-separated.
+fn modes(modes: &[StreamMode]) -> String {
+    modes
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A capture file being written.
