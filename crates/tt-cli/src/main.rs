@@ -6,7 +6,9 @@
 //! tt instruments search RELI
 //! tt instruments chain NFO:NIFTY --expiry 2026-12-29
 //! tt sim --addr 127.0.0.1:8765
+//! tt sim --addr 127.0.0.1:8765 --walk --walk-seed 7 --tick-ms 100
 //! tt stream --broker zerodha --root http://127.0.0.1:8765 --mode full --record infy.cap NSE:INFY
+//! tt stream --broker upstox --root http://127.0.0.1:8765 --access-token TOKEN --count 10 NSE:INFY
 //! tt decode --broker zerodha --db _cache/instruments.db infy.cap
 //! ```
 #![allow(clippy::print_stdout)]

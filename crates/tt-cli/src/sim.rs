@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 use tt_core::{Amount, Secret};
 use tt_instruments::{InstrumentMaster, default_master_path};
-use tt_sim::{KiteApp, RateLimits, SimConfig, Simulator, state_path_for};
+use tt_sim::{KiteApp, PriceWalk, RateLimits, SimConfig, Simulator, StreamConfig, state_path_for};
 
 use crate::output::line;
 
@@ -67,6 +68,45 @@ pub(crate) struct Command {
     /// printed at start].
     #[arg(long, env = "TT_SIM_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// How often the feeds (Kite's ticker, Upstox's market data feed) send each subscribed
+    /// instrument a tick, in milliseconds.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 250,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    tick_ms: u64,
+    /// Move every streamed instrument's price by a seeded random walk (up to two ticks of its
+    /// tick size each interval), so a demo sees a moving market; without it prices move only
+    /// when set (POST /__sim/prices) or traded through.
+    #[arg(long)]
+    walk: bool,
+    /// The walk's seed (implies --walk): the same seed and subscriptions give the same walk
+    /// [default: 1].
+    #[arg(long, value_name = "N")]
+    walk_seed: Option<u64>,
+}
+
+/// The walk's seed without --walk-seed: fixed, so that two demos run alike.
+const DEFAULT_WALK_SEED: u64 = 1;
+
+/// The largest move of the walk per tick interval, in ticks of the instrument's tick size.
+const WALK_STEP_TICKS: u32 = 2;
+
+impl Command {
+    /// The feeds' configuration the flags ask for.
+    fn stream_config(&self) -> StreamConfig {
+        let config = StreamConfig::default().tick_interval(Duration::from_millis(self.tick_ms));
+        if self.walk || self.walk_seed.is_some() {
+            config.walk(PriceWalk {
+                seed: self.walk_seed.unwrap_or(DEFAULT_WALK_SEED),
+                step_ticks: WALK_STEP_TICKS,
+            })
+        } else {
+            config
+        }
+    }
 }
 
 fn parse_amount(text: &str) -> Result<Amount, String> {
@@ -82,6 +122,7 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, String> {
 }
 
 async fn serve(command: Command) -> Result<ExitCode, String> {
+    let stream = command.stream_config();
     let db = command.db.unwrap_or_else(default_master_path);
     let master = InstrumentMaster::open(&db).map_err(|e| e.to_string())?;
     let state = command.state.unwrap_or_else(|| state_path_for(&db));
@@ -99,7 +140,8 @@ async fn serve(command: Command) -> Result<ExitCode, String> {
         .equity_funds(command.funds)
         .commodity_funds(command.commodity_funds)
         .reject_synchronously(command.reject_synchronously)
-        .state_file(state);
+        .state_file(state)
+        .stream(stream);
     if command.no_rate_limits {
         config = config.rate_limits(RateLimits::UNLIMITED);
     }
@@ -119,4 +161,61 @@ async fn serve(command: Command) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use clap::Parser;
+
+    use super::*;
+
+    /// `tt sim`'s flags on their own.
+    #[derive(Debug, Parser)]
+    struct Sim {
+        #[command(flatten)]
+        command: Command,
+    }
+
+    fn feeds(args: &[&str]) -> StreamConfig {
+        let args = std::iter::once("sim").chain(args.iter().copied());
+        Sim::try_parse_from(args).unwrap().command.stream_config()
+    }
+
+    #[test]
+    fn the_feeds_tick_every_250_ms_without_a_walk_by_default() {
+        let config = feeds(&[]);
+        assert_eq!(config.tick_period(), Duration::from_millis(250));
+        assert!(!format!("{config:?}").contains("PriceWalk"), "{config:?}");
+    }
+
+    #[test]
+    fn walk_flags_turn_the_seeded_walk_on() {
+        for (args, seed) in [
+            (&["--walk"][..], DEFAULT_WALK_SEED),
+            (&["--walk-seed", "7"][..], 7),
+            (&["--walk", "--walk-seed", "9", "--tick-ms", "20"][..], 9),
+        ] {
+            let walk = PriceWalk {
+                seed,
+                step_ticks: WALK_STEP_TICKS,
+            };
+            let config = feeds(args);
+            assert!(
+                format!("{config:?}").contains(&format!("{walk:?}")),
+                "{args:?}: {config:?}"
+            );
+        }
+        assert_eq!(
+            feeds(&["--tick-ms", "20"]).tick_period(),
+            Duration::from_millis(20)
+        );
+    }
+
+    #[test]
+    fn a_tick_interval_of_zero_is_refused() {
+        let refused = Sim::try_parse_from(["sim", "--tick-ms", "0"]).unwrap_err();
+        assert!(refused.to_string().contains("--tick-ms"), "{refused}");
+    }
 }
