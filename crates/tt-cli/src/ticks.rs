@@ -68,7 +68,7 @@ pub(crate) fn event_line(event: &FeedEvent) -> Value {
         FeedEvent::OrderUpdate(update) => json!({
             "order_id": update.record.id.as_str(),
             "status": update.record.status.raw,
-            "state": format!("{:?}", update.record.status.state).to_lowercase(),
+            "state": update.record.status.state.to_string(),
             "instrument": update
                 .order
                 .as_ref()
@@ -157,4 +157,55 @@ fn timestamp(at: OffsetDateTime) -> Value {
         .format(&Rfc3339)
         .map(Value::from)
         .unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use tt_core::{OrderId, OrderRecord, OrderState, OrderStatus};
+
+    use super::*;
+
+    fn update_in(state: OrderState, raw: &str) -> FeedEvent {
+        let record = OrderRecord {
+            id: OrderId::new("260101000000001").unwrap(),
+            tag: None,
+            status: OrderStatus::new(state, raw),
+            status_message: None,
+            exchange: "NSE".to_owned(),
+            symbol: "INFY".to_owned(),
+            token: None,
+            order_type: None,
+            validity: None,
+            quantity: 1,
+            filled_quantity: 0,
+            price: None,
+            trigger_price: None,
+            placed_at: None,
+        };
+        FeedEvent::order_update("zerodha", Ok(record), None)
+    }
+
+    #[test]
+    fn an_order_update_names_its_state_in_snake_case_beside_the_brokers_status() {
+        for (state, raw, name) in [
+            (
+                OrderState::TriggerPending,
+                "TRIGGER PENDING",
+                "trigger_pending",
+            ),
+            (
+                OrderState::ModifyPending,
+                "MODIFY PENDING",
+                "modify_pending",
+            ),
+            (OrderState::Complete, "COMPLETE", "complete"),
+        ] {
+            let line = event_line(&update_in(state, raw));
+            assert_eq!(line["event"], "order_update", "{line}");
+            assert_eq!(line["state"], name, "{line}");
+            assert_eq!(line["status"], raw, "{line}");
+        }
+    }
 }

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::io::{Cursor, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Cursor;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::datetime;
-use tokio::io::{AsyncBufReadExt, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
 use tokio::process::{Child, ChildStdout};
 use tt_core::{Clock, ManualClock, Price, SystemClock};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
@@ -627,19 +627,67 @@ async fn decode_reports_a_garbage_frame_and_a_cut_capture_by_offset_and_exits_2(
     );
 }
 
-/// One admin call to a simulator at `addr`, over a plain socket; the response's JSON body.
-fn admin_call(addr: SocketAddr, token: &str, path: &str) -> Value {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-Sim-Admin-Token: {token}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-    )
-    .unwrap();
+/// A `POST` to a simulator at `addr` over a plain socket, with `headers` and a form `body`;
+/// the JSON body of its 200 response.
+async fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: &str) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    stream.read_to_string(&mut response).await.unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{response}");
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
+}
+
+#[tokio::test]
+async fn order_updates_print_as_json_lines_beside_the_ticks() {
+    let ws = Workspace::new("order-update");
+    let sim = start_sim(&ws).await;
+    let (mut child, mut lines) = streaming_child(&ws, &sim, &ws.path("kite.cap")).await;
+    let auth = format!(
+        "token {}:{}",
+        sim.app().api_key,
+        sim.open_session_for(SimBroker::Kite)
+    );
+    let placed = post(
+        sim.addr(),
+        "/orders/regular",
+        &[("X-Kite-Version", "3"), ("Authorization", &auth)],
+        "tradingsymbol=INFY&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=CNC&validity=DAY&tag=cli",
+    )
+    .await;
+    let order_id = placed["data"]["order_id"].as_str().unwrap().to_owned();
+    let update = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("an order update");
+            let event: Value = serde_json::from_str(&line).unwrap();
+            if event["event"] == "order_update" && event["state"] == "complete" {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("the filled order's update within 30 s");
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    assert_eq!(update["order_id"], order_id.as_str(), "{update}");
+    assert_eq!(update["status"], "COMPLETE", "{update}");
+    assert_eq!(update["instrument"], "NSE:INFY", "{update}");
+    assert_eq!(update["symbol"], "INFY", "{update}");
+    assert_eq!(update["exchange"], "NSE", "{update}");
+    assert_eq!(update["quantity"], 3, "{update}");
+    assert_eq!(update["filled_quantity"], 3, "{update}");
+    assert_eq!(update["tag"], "cli", "{update}");
+    assert!(update["average_price"].is_number(), "{update}");
+    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -677,7 +725,13 @@ async fn tt_sim_with_a_walk_streams_a_moving_price() {
     let url = url.strip_prefix("listening on ").unwrap().to_owned();
     let admin_token = admin_token.strip_prefix("admin token ").unwrap().to_owned();
     let addr: SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
-    let session = admin_call(addr, &admin_token, "/__sim/session");
+    let session = post(
+        addr,
+        "/__sim/session",
+        &[("X-Sim-Admin-Token", &admin_token)],
+        "",
+    )
+    .await;
     let access_token = session["data"]["access_token"].as_str().unwrap().to_owned();
 
     let started = std::time::Instant::now();
