@@ -20,7 +20,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
 use tokio::process::{Child, ChildStdout};
 use tt_core::{Clock, ManualClock, Price, SystemClock};
 use tt_instruments::{BuildOptions, DumpInput, InstrumentMaster, build_master};
-use tt_sim::{RateLimits, SimBroker, SimConfig, SimHandle, Simulator, StreamConfig};
+use tt_sim::{RateLimits, SimBroker, SimConfig, SimHandle, Simulator, StreamConfig, StreamFault};
 use tt_upstox::{Upstox, UpstoxConfig};
 use tt_zerodha::{Zerodha, ZerodhaConfig};
 
@@ -558,6 +558,82 @@ async fn sigterm_stops_the_stream_with_the_capture_flushed() {
     while lines.next_line().await.unwrap().is_some() {}
     assert_exits_cleanly(&mut child).await;
     assert_complete_capture(&capture);
+    sim.shutdown().await;
+}
+
+/// The rest of a child's stdout, as JSON lines (at most 30 s of it).
+async fn remaining_events(lines: &mut Lines<tokio::io::BufReader<ChildStdout>>) -> Vec<Value> {
+    let mut events = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            events.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        }
+    })
+    .await
+    .expect("tt stream's output ended within 30 s");
+    events
+}
+
+#[tokio::test]
+async fn an_expired_session_ends_the_stream_with_a_closed_line_and_exit_1() {
+    let ws = Workspace::new("expired");
+    let sim = start_sim(&ws).await;
+    let capture = ws.path("kite.cap");
+    let (mut child, mut lines) = streaming_child(&ws, &sim, &capture).await;
+    sim.stream_fault(SimBroker::Kite, StreamFault::ExpireToken);
+    let events = remaining_events(&mut lines).await;
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{events:?}");
+    let last = events.last().unwrap();
+    assert_eq!(last["event"], "closed", "{events:?}");
+    assert_eq!(last["session_expired"], true, "{last}");
+    assert!(last["reason"].is_string(), "{last}");
+    assert_complete_capture(&capture);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_garbage_frame_on_the_wire_is_an_error_line_and_decode_finds_it_in_the_capture() {
+    let ws = Workspace::new("wire-garbage");
+    let sim = start_sim(&ws).await;
+    let capture = ws.path("kite.cap");
+    let (mut child, mut lines) = streaming_child(&ws, &sim, &capture).await;
+    sim.stream_fault(SimBroker::Kite, StreamFault::Garbage);
+    // The error, then ticks again: the stream goes on past a frame it cannot read.
+    let mut error = None;
+    let mut ticks_after = 0;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while ticks_after < 3 {
+            let line = lines.next_line().await.unwrap().expect("more events");
+            let event: Value = serde_json::from_str(&line).unwrap();
+            match event["event"].as_str() {
+                Some("error") => error = Some(event),
+                Some("tick") if error.is_some() => ticks_after += 1,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("an error and three ticks after it within 30 s");
+    let error = error.unwrap();
+    assert!(error["error"].is_string(), "{error}");
+    drop(lines);
+    assert_exits_cleanly(&mut child).await;
+
+    let out = ws
+        .tt(&["decode", "--broker", "zerodha", "--db", &ws.db(), &capture])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let reports: Vec<&str> = stderr.lines().collect();
+    assert_eq!(reports.len(), 1, "{stderr}");
+    assert!(reports[0].contains("frame skipped"), "{stderr}");
+    // The first tick and the three after the error at least, all of them readable.
+    let decoded = json_lines(&out.stdout);
+    assert!(decoded.len() >= 4, "{decoded:?}");
     sim.shutdown().await;
 }
 
