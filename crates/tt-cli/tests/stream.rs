@@ -419,6 +419,36 @@ async fn upstox_stream_prints_full_ticks_at_the_sims_price_and_records_a_capture
 }
 
 #[tokio::test]
+async fn seconds_ends_the_stream_after_that_long_with_exit_0() {
+    let ws = Workspace::new("seconds");
+    let sim = start_sim(&ws).await;
+    let token = sim.open_session_for(SimBroker::Kite);
+    let started = std::time::Instant::now();
+    let out = ws
+        .stream(
+            "zerodha",
+            &sim.url(),
+            &token,
+            &[
+                "--api-key",
+                &sim.app().api_key,
+                "--seconds",
+                "1",
+                "NSE:INFY",
+            ],
+        )
+        .await;
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    let ticks = ticks_of(&json_lines(&out.stdout));
+    // A tick every 20 ms for most of a second.
+    assert!(ticks.len() >= 10, "{ticks:?}");
+    assert!(ticks.iter().all(|t| t["mode"] == "ltp"), "{ticks:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_mode_the_broker_lacks_is_refused_by_name_before_connecting() {
     let ws = Workspace::new("mode");
     let root = SilentRoot::new();
@@ -700,6 +730,19 @@ async fn decode_reports_a_garbage_frame_and_a_cut_capture_by_offset_and_exits_2(
             ("408065", "NSE:INFY", "1523.45".to_owned()),
             ("738561", "NSE:RELIANCE", "2500.1".to_owned()),
         ]
+    );
+}
+
+#[tokio::test]
+async fn decode_without_a_master_prints_tokens_without_instruments() {
+    let ws = Workspace::new("no-master");
+    let path = ws.path("one.cap");
+    std::fs::write(&path, framed(&kite_ltp_frame(408_065, 152_345))).unwrap();
+    let out = ws.tt(&["decode", "--broker", "zerodha", &path]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        json_lines(&out.stdout),
+        [serde_json::json!({"token": "408065", "mode": "ltp", "last_price": 1523.45})]
     );
 }
 
