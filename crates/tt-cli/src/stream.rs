@@ -105,6 +105,11 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
         .clone()
         .unwrap_or_else(|| db.with_file_name("session.json"));
     let token = command.access_token.clone().map(Secret::new);
+    let feed = Feed {
+        command: &command,
+        instruments: &instruments,
+        session: &session,
+    };
     match command.broker {
         BrokerName::Zerodha => {
             let mut config = ZerodhaConfig::new(&command.api_key, command.api_secret.as_str())
@@ -119,11 +124,6 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
                     .use_access_token("cli", token)
                     .map_err(|e| e.to_string())?;
             }
-            let feed = Feed {
-                command: &command,
-                instruments: &instruments,
-                session: &session,
-            };
             feed.follow(Client::new(broker)).await
         }
         BrokerName::Upstox => {
@@ -143,11 +143,6 @@ async fn stream(command: Command) -> Result<ExitCode, String> {
                     .use_access_token("cli", token)
                     .map_err(|e| e.to_string())?;
             }
-            let feed = Feed {
-                command: &command,
-                instruments: &instruments,
-                session: &session,
-            };
             feed.follow(Client::new(broker)).await
         }
     }
