@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tt_core::{CloseReason, DepthSide, FeedEvent, IST, Instrument, Price, TickData};
+use tt_core::{CloseReason, DepthSide, FeedEvent, IST, Instrument, MarketPhase, Price, TickData};
 
 /// One tick: its token, its canonical instrument when known, and what it carries.
 pub(crate) fn tick_line(token: &str, instrument: Option<&Instrument>, data: &TickData) -> Value {
@@ -83,6 +83,15 @@ pub(crate) fn event_line(event: &FeedEvent) -> Value {
             "tag": update.record.tag,
             "status_message": update.record.status_message,
         }),
+        FeedEvent::PositionUpdate(position) => json!({
+            "instrument": position.instrument.as_ref().map(ToString::to_string),
+            "token": position.broker_token.token,
+            "product": position.product.to_string(),
+            "quantity": position.quantity,
+            "average_price": price(position.average_price),
+            "last_price": price(position.last_price),
+            "pnl": position.pnl.to_f64(),
+        }),
         FeedEvent::Connected { connection } => json!({"connection": connection.to_string()}),
         FeedEvent::Reconnecting {
             connection,
@@ -104,7 +113,7 @@ pub(crate) fn event_line(event: &FeedEvent) -> Value {
             "segments": statuses.iter().map(|s| json!({
                 "exchange": s.segment.exchange.to_string(),
                 "index": s.segment.index,
-                "phase": format!("{:?}", s.phase),
+                "phase": phase_name(s.phase),
             })).collect::<Vec<_>>(),
         }),
         FeedEvent::Message(text) => json!({"message": text}),
@@ -126,6 +135,7 @@ fn event_name(event: &FeedEvent) -> &'static str {
     match event {
         FeedEvent::Tick(_) => "tick",
         FeedEvent::OrderUpdate(_) => "order_update",
+        FeedEvent::PositionUpdate(_) => "position_update",
         FeedEvent::Connected { .. } => "connected",
         FeedEvent::Reconnecting { .. } => "reconnecting",
         FeedEvent::Stalled { .. } => "stalled",
@@ -134,6 +144,18 @@ fn event_name(event: &FeedEvent) -> &'static str {
         FeedEvent::Lagged { .. } => "lagged",
         FeedEvent::Error(_) => "error",
         FeedEvent::Closed { .. } => "closed",
+        _ => "other",
+    }
+}
+
+fn phase_name(phase: MarketPhase) -> &'static str {
+    match phase {
+        MarketPhase::PreOpenStart => "pre_open_start",
+        MarketPhase::PreOpenEnd => "pre_open_end",
+        MarketPhase::NormalOpen => "normal_open",
+        MarketPhase::NormalClose => "normal_close",
+        MarketPhase::ClosingStart => "closing_start",
+        MarketPhase::ClosingEnd => "closing_end",
         _ => "other",
     }
 }

@@ -1,16 +1,21 @@
 //! Socket-to-Stream latency of tt-connect's feeds: tt-sim streams ticks on loopback at a fixed
-//! rate (50,000 a second by default: 500 instruments every 10 ms), and each tick's time from
-//! the simulator handing its frame to the socket to the tick leaving the client's `FeedEvents`
-//! is measured, with the process's resident memory sampled through the run.
+//! rate (50,000 a second by default: 50 instruments every millisecond, one frame each), and
+//! each tick's time from the simulator handing its frame to the socket to the tick leaving the
+//! client's `FeedEvents` is measured, with the process's resident memory sampled through the
+//! run.
 //!
 //! Run with `cargo xtask bench stream` (or `cargo bench -p tt-e2e --bench stream_latency`).
-//! `TT_BENCH_SECONDS` (default 60) sets each broker's run, `TT_BENCH_RATE` the ticks a second.
+//! `TT_BENCH_SECONDS` (default 60) sets each broker's run, `TT_BENCH_RATE` the ticks a second,
+//! `TT_BENCH_INSTRUMENTS` (default 50) how many instruments share them (so how many ticks a
+//! frame carries).
 //! The simulator runs on a runtime of its own thread, the client on the main thread.
 //!
 //! Matching a tick to its frame: the simulator's frame tap stamps each market-data frame and
 //! hands a copy to a matcher thread, which decodes it with the adapter's own decoder
 //! (`decode_ticks`) and notes each tick's (token, volume): every tick is a trade, so the
-//! volume is unique per instrument. The stamp is taken before the copy, so the copy counts
+//! volume is unique per instrument. The consumer only stamps each tick it receives and hands
+//! (token, volume, time) to the same thread, which matches and counts (in a fixed histogram),
+//! off the consumer's path. The frame's stamp is taken before its copy, so the copy counts
 //! against the SDK. Kite streams in quote mode, Upstox in full mode (the modes that carry the
 //! volume). Each broker's run also writes a capture (`_cache/bench/<broker>.cap`, the format
 //! `tt decode` reads) for the side-by-side with the official Python parsers.
@@ -34,11 +39,6 @@ use tt_connect::{
 };
 use tt_e2e::{World, synthetic_equities};
 use tt_sim::{SimBroker, StreamConfig};
-
-const INSTRUMENTS: u32 = 500;
-
-/// Frame stamps waiting to be matched, by (token, volume).
-type Stamps = Arc<Mutex<HashMap<(String, u64), Instant>>>;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -115,12 +115,65 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// What the matcher thread hears: a frame as the simulator wrote it, or a tick as the
+/// consumer got it.
+enum Seen {
+    Frame(SimBroker, Instant, Vec<u8>),
+    Tick(Arc<str>, u64, Instant),
+    /// Start counting afresh (the warm-up is over).
+    Reset,
+    /// Hand back the counts.
+    Done(mpsc::Sender<(Histogram, u64)>),
+}
+
+/// Matches ticks to their frames' stamps; stamps never matched within 5 s are counted and
+/// dropped, so the map stays the size of what is in flight.
+fn matcher(seen: mpsc::Receiver<Seen>) {
+    let mut stamps: HashMap<(Arc<str>, u64), Instant> = HashMap::new();
+    let mut latencies = Histogram::new();
+    let mut unmatched = 0u64;
+    let mut pruned_at = Instant::now();
+    for message in seen {
+        match message {
+            Seen::Frame(broker, sent, frame) => {
+                for (token, data) in decode(broker, &frame) {
+                    if let Some(volume) = data.volume {
+                        stamps.insert((Arc::from(token), volume), sent);
+                    }
+                }
+                if pruned_at.elapsed() > Duration::from_secs(5) {
+                    let before = stamps.len();
+                    stamps.retain(|_, at| at.elapsed() < Duration::from_secs(5));
+                    unmatched += (before - stamps.len()) as u64;
+                    pruned_at = Instant::now();
+                }
+            }
+            Seen::Tick(token, volume, arrived) => match stamps.remove(&(token, volume)) {
+                Some(sent) => latencies.push(arrived.saturating_duration_since(sent)),
+                None => unmatched += 1,
+            },
+            Seen::Reset => {
+                latencies = Histogram::new();
+                unmatched = 0;
+            }
+            Seen::Done(reply) => {
+                let _ = reply.send((
+                    std::mem::replace(&mut latencies, Histogram::new()),
+                    unmatched,
+                ));
+                unmatched = 0;
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn measure<B: MarketFeed>(
     runtime: &tokio::runtime::Runtime,
     client: &Client<B>,
     instruments: &[Instrument],
     mode: StreamMode,
-    stamps: &Stamps,
+    seen: &mpsc::Sender<Seen>,
     capture: PathBuf,
     seconds: u64,
 ) -> Run {
@@ -131,9 +184,9 @@ fn measure<B: MarketFeed>(
     let recorder = {
         let file = Arc::clone(&capture_file);
         let written = Arc::clone(&written);
-        // Ten seconds of frames make the capture; the rest of the run is not recorded.
+        // The first 10,000 frames make the capture; the rest of the run is not recorded.
         FrameRecorder::new(move |payload| {
-            if written.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 1_000 {
+            if written.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 10_000 {
                 let mut file = file.lock().unwrap();
                 file.write_all(&(payload.len() as u32).to_be_bytes())
                     .unwrap();
@@ -147,80 +200,62 @@ fn measure<B: MarketFeed>(
         recorder: Some(recorder),
         ..FeedOptions::default()
     };
-    let run = runtime.block_on(async {
+    let (lagged, memory) = runtime.block_on(async {
         let (handle, mut events) = client.stream_with(options).await.unwrap();
         handle.subscribe(instruments, mode).await.unwrap();
-        // Warm up: let every instrument tick a few times before measuring.
-        let warm_until = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < warm_until {
-            let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
+        // Warm up: let every instrument tick for a while before measuring.
+        let warm = tokio::time::sleep(Duration::from_secs(3));
+        tokio::pin!(warm);
+        loop {
+            tokio::select! {
+                () = &mut warm => break,
+                event = events.next() => if let Some(FeedEvent::Tick(tick)) = event
+                    && let Some(volume) = tick.volume
+                {
+                    let _ = seen.send(Seen::Tick(Arc::clone(&tick.token), volume, Instant::now()));
+                },
+            }
         }
-        stamps.lock().unwrap().clear();
-        let mut latencies = Histogram::new();
-        let mut pending: Vec<((String, u64), Instant)> = Vec::new();
-        let mut unmatched = 0u64;
+        let _ = seen.send(Seen::Reset);
         let mut lagged = 0u64;
         let mut memory = vec![(0, resident_bytes())];
         let started = Instant::now();
-        let end = started + Duration::from_secs(seconds);
-        let mut next_sample = started + Duration::from_secs(5);
-        while Instant::now() < end {
-            let Ok(Some(event)) = tokio::time::timeout(Duration::from_secs(1), events.next()).await
-            else {
-                continue;
-            };
-            let arrived = Instant::now();
-            match event {
-                FeedEvent::Tick(tick) => {
-                    let Some(volume) = tick.volume else { continue };
-                    let key = (tick.token.to_string(), volume);
-                    match stamps.lock().unwrap().remove(&key) {
-                        Some(sent) => latencies.push(arrived.saturating_duration_since(sent)),
-                        // The matcher thread has not reached this frame yet: look again later.
-                        None => pending.push((key, arrived)),
+        let end = tokio::time::sleep(Duration::from_secs(seconds));
+        tokio::pin!(end);
+        let mut sample = tokio::time::interval(Duration::from_secs(5));
+        sample.tick().await;
+        loop {
+            tokio::select! {
+                biased;
+                event = events.next() => match event {
+                    Some(FeedEvent::Tick(tick)) => {
+                        let arrived = Instant::now();
+                        if let Some(volume) = tick.volume {
+                            let _ = seen.send(Seen::Tick(Arc::clone(&tick.token), volume, arrived));
+                        }
                     }
-                }
-                FeedEvent::Lagged { dropped } => lagged += dropped,
-                _ => {}
-            }
-            if pending.len() > 1_000 {
-                let mut map = stamps.lock().unwrap();
-                pending.retain(|(key, arrived)| match map.remove(key) {
-                    Some(sent) => {
-                        latencies.push(arrived.saturating_duration_since(sent));
-                        false
-                    }
-                    None => true,
-                });
-                if pending.len() > 100_000 {
-                    unmatched += pending.len() as u64;
-                    pending.clear();
-                }
-            }
-            if arrived >= next_sample {
-                memory.push((started.elapsed().as_secs(), resident_bytes()));
-                next_sample += Duration::from_secs(5);
-                // Stamps of ticks that never came (none should) would grow the map: count them.
-                let mut map = stamps.lock().unwrap();
-                let before = map.len();
-                map.retain(|_, sent| {
-                    arrived.saturating_duration_since(*sent) < Duration::from_secs(5)
-                });
-                unmatched += (before - map.len()) as u64;
+                    Some(FeedEvent::Lagged { dropped }) => lagged += dropped,
+                    Some(_) => {}
+                    None => break,
+                },
+                _ = sample.tick() => memory.push((started.elapsed().as_secs(), resident_bytes())),
+                () = &mut end => break,
             }
         }
-        unmatched += pending.len() as u64;
         handle.close();
-        Run {
-            latencies,
-            unmatched,
-            lagged,
-            memory,
-            seconds,
-        }
+        (lagged, memory)
     });
     capture_file.lock().unwrap().flush().unwrap();
-    run
+    let (reply, counts) = mpsc::channel();
+    seen.send(Seen::Done(reply)).unwrap();
+    let (latencies, unmatched) = counts.recv().unwrap();
+    Run {
+        latencies,
+        unmatched,
+        lagged,
+        memory,
+        seconds,
+    }
 }
 
 fn report(label: &str, run: Run, rate: u64) {
@@ -286,38 +321,28 @@ fn time_capture(broker: SimBroker, name: &str, path: &PathBuf) {
 fn main() {
     let seconds = env_u64("TT_BENCH_SECONDS", 60);
     let rate = env_u64("TT_BENCH_RATE", 50_000);
-    let interval = Duration::from_secs_f64(f64::from(INSTRUMENTS) / rate as f64);
+    let instruments_count = env_u64("TT_BENCH_INSTRUMENTS", 50) as u32;
+    let interval = Duration::from_secs_f64(f64::from(instruments_count) / rate as f64);
     let out = PathBuf::from("../../_cache/bench");
     std::fs::create_dir_all(&out).unwrap();
 
-    let stamps: Stamps = Arc::new(Mutex::new(HashMap::new()));
-    let (frames, to_match) = mpsc::channel::<(SimBroker, Instant, Vec<u8>)>();
-    let frames = Mutex::new(frames);
+    let (seen, to_match) = mpsc::channel::<Seen>();
+    std::thread::spawn(move || matcher(to_match));
+    let frames = Mutex::new(seen.clone());
     let tap: tt_sim::FrameTap = Arc::new(move |broker, frame: &[u8]| {
         let sent = Instant::now();
-        let _ = frames.lock().unwrap().send((broker, sent, frame.to_vec()));
+        let _ = frames
+            .lock()
+            .unwrap()
+            .send(Seen::Frame(broker, sent, frame.to_vec()));
     });
-    {
-        let stamps = Arc::clone(&stamps);
-        std::thread::spawn(move || {
-            for (broker, sent, frame) in to_match {
-                let ticks = decode(broker, &frame);
-                let mut map = stamps.lock().unwrap();
-                for (token, data) in ticks {
-                    if let Some(volume) = data.volume {
-                        map.insert((token, volume), sent);
-                    }
-                }
-            }
-        });
-    }
 
     let sim_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let (kite_rows, upstox_rows) = synthetic_equities(INSTRUMENTS, INSTRUMENTS);
+    let (kite_rows, upstox_rows) = synthetic_equities(instruments_count, instruments_count);
     let world = sim_runtime.block_on(World::start_with_rows(
         "bench-stream",
         &kite_rows,
@@ -330,7 +355,7 @@ fn main() {
             )
         },
     ));
-    let instruments: Vec<Instrument> = (0..INSTRUMENTS)
+    let instruments: Vec<Instrument> = (0..instruments_count)
         .map(|n| format!("NSE:TTS{n:05}").parse().unwrap())
         .collect();
     for instrument in &instruments {
@@ -344,7 +369,7 @@ fn main() {
         .build()
         .unwrap();
     println!(
-        "{INSTRUMENTS} instruments every {:.1} ms = {rate} ticks/s, {seconds} s a broker, on loopback",
+        "{instruments_count} instruments every {:.1} ms = {rate} ticks/s, {seconds} s a broker, on loopback",
         interval.as_secs_f64() * 1e3
     );
 
@@ -355,7 +380,7 @@ fn main() {
         &Client::new(zerodha),
         &instruments,
         StreamMode::Quote,
-        &stamps,
+        &seen,
         out.join("zerodha.cap"),
         seconds,
     );
@@ -368,7 +393,7 @@ fn main() {
         &Client::new(upstox),
         &instruments,
         StreamMode::Full,
-        &stamps,
+        &seen,
         out.join("upstox.cap"),
         seconds,
     );

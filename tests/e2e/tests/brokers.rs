@@ -25,7 +25,6 @@ async fn logged_in<S: Side>(world: &World) -> S::Broker {
     broker
 }
 
-
 tt_e2e::for_each_broker!(
     the_whole_rest_surface,
     refusals_before_the_network_never_reach_the_simulator,

@@ -16,7 +16,6 @@ use tt_e2e::side::{Side, UpstoxSide, ZerodhaSide};
 use tt_e2e::{World, instrument, price, synthetic_equities};
 use tt_sim::{StreamConfig, StreamFault};
 
-
 tt_e2e::for_each_broker!(
     ticks_carry_the_contract_its_token_and_exact_prices,
     order_updates_follow_the_simulated_book,
@@ -530,4 +529,78 @@ async fn kite_spreads_subscriptions_over_three_connections_and_refuses_past_nine
         "{err}"
     );
     assert_eq!(handle.subscriptions().len(), 7_000, "refused whole");
+}
+
+/// Kite scales each segment's prices by its own divisor (10^7 currency at NSE, 10^4 at BSE,
+/// 100 elsewhere) and sends an index in packets of its own (28 and 32 bytes, high-low-open-close):
+/// every one streamed from tt-sim comes back as the exact price set.
+#[tokio::test]
+async fn kite_ticks_every_segment_and_the_index_in_their_own_units() {
+    let rows = "128028676,500112,SBIN,\"STATE BANK OF INDIA\",0,,0,0.05,1,EQ,BSE,BSE
+111872007,437000,GOLD26DECFUT,\"GOLD\",0,2026-12-29,0,1,1,FUT,MCX-FUT,MCX
+1234950,4824,USDINR26DECFUT,\"USDINR\",0,2026-12-29,0,0.0025,1,FUT,BCD-FUT,BCD
+";
+    let world = World::start_with_rows("stream-segments", rows, &[], |config| {
+        config.stream(StreamConfig::default().tick_interval(Duration::from_millis(20)))
+    })
+    .await;
+    let client = logged_in::<ZerodhaSide>(&world).await;
+    let prices = [
+        ("NSE:INFY", "1500.05"),
+        ("BSE:SBIN", "801.35"),
+        ("NFO:NIFTY:2026-12-29:24000:CE", "101.25"),
+        ("CDS:USDINR:2026-12-29:FUT", "83.2575"),
+        ("BCD:USDINR:2026-12-29:FUT", "83.2625"),
+        ("MCX:GOLD:2026-12-29:FUT", "76543"),
+    ];
+    for (spec, value) in prices {
+        world.sim.set_price(spec, price(value)).unwrap();
+    }
+    let nifty = instrument("NSE:INDEX:NIFTY 50");
+    let (handle, mut events) = client.stream_with(quick()).await.unwrap();
+    for mode in [StreamMode::Quote, StreamMode::Full] {
+        let all: Vec<Instrument> = prices
+            .iter()
+            .map(|(spec, _)| instrument(spec))
+            .chain([nifty.clone()])
+            .collect();
+        handle.subscribe(&all, mode).await.unwrap();
+        for (spec, value) in prices {
+            let want = instrument(spec);
+            let tick = until(
+                &mut events,
+                spec,
+                |e| matches!(e, FeedEvent::Tick(t) if t.instrument == want && t.mode == mode),
+            )
+            .await
+            .0;
+            let FeedEvent::Tick(tick) = tick else {
+                unreachable!()
+            };
+            assert_eq!(tick.last_price, price(value), "{spec} in {mode}");
+            assert!(tick.ohlc.is_some(), "{spec} in {mode}");
+            assert_eq!(
+                tick.depth.is_some(),
+                mode == StreamMode::Full,
+                "{spec} in {mode}"
+            );
+        }
+        let index = until(
+            &mut events,
+            "the index",
+            |e| matches!(e, FeedEvent::Tick(t) if t.instrument == nifty && t.mode == mode),
+        )
+        .await
+        .0;
+        let FeedEvent::Tick(index) = index else {
+            unreachable!()
+        };
+        let ohlc = index.ohlc.expect("an index packet carries OHLC");
+        assert!(
+            ohlc.low <= index.last_price && index.last_price <= ohlc.high,
+            "{ohlc:?}"
+        );
+        assert_eq!(index.depth, None, "an index has no depth");
+        assert_eq!(index.exchange_time.is_some(), mode == StreamMode::Full);
+    }
 }
