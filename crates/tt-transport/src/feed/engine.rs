@@ -301,12 +301,14 @@ impl<P: FeedProtocol> FeedControl for Control<P> {
     }
 
     async fn unsubscribe(&self, instruments: &[Instrument]) -> Result<()> {
+        // A set, so unsubscribing thousands at once stays linear.
+        let wanted: std::collections::HashSet<&Instrument> = instruments.iter().collect();
         let keys: Vec<SubscriptionKey> = {
             let state = self.0.state();
             state
                 .subscriptions
                 .iter()
-                .filter(|(_, placed)| instruments.contains(&placed.subscription.instrument))
+                .filter(|(_, placed)| wanted.contains(&placed.subscription.instrument))
                 .map(|(key, _)| key.clone())
                 .collect()
         };
