@@ -124,27 +124,38 @@ impl Price {
     ///
     /// # Errors
     /// [`PriceError::NotFinite`] for NaN or infinity, [`PriceError::OutOfRange`] beyond ±10^10.
+    // Inlined into the feed decoders (sixteen prices a full Upstox feed): the common case is a
+    // multiplication, a conversion and two compares, and the rest is out of line.
+    #[inline]
     pub fn from_f64(value: f64) -> Result<Price, PriceError> {
+        // NaN fails the comparison and so takes the slow path too.
+        if value.abs() < 1.0e7 {
+            // Below 10^7 rupees the scaled value stays under 2^53, where f64 holds integers
+            // exactly, so one multiplication and a rounding is exact to the eighth place.
+            Ok(Price(round_scaled(value)))
+        } else {
+            Price::from_large_f64(value)
+        }
+    }
+
+    /// [`Price::from_f64`] at and above 10^7 rupees, and for NaN and infinities.
+    #[cold]
+    #[inline(never)]
+    fn from_large_f64(value: f64) -> Result<Price, PriceError> {
         if !value.is_finite() {
             return Err(PriceError::NotFinite(value.to_string()));
         }
         if value.abs() > PRICE_LIMIT_RUPEES as f64 {
             return Err(PriceError::OutOfRange(value.to_string()));
         }
-        if value.abs() < 1.0e7 {
-            // Below 10^7 rupees the scaled value stays under 2^53, where f64 holds integers
-            // exactly, so one multiplication and a rounding is exact to the eighth place.
-            Ok(Price((value * SCALE as f64).round() as i64))
-        } else {
-            // Larger magnitudes go through the shortest decimal text of the float, which is
-            // exactly what the broker wrote.
-            parse_decimal(&value.to_string(), true).and_then(|m| {
-                i64::try_from(m)
-                    .ok()
-                    .and_then(Price::from_mantissa)
-                    .ok_or_else(|| PriceError::OutOfRange(value.to_string()))
-            })
-        }
+        // Larger magnitudes go through the shortest decimal text of the float, which is
+        // exactly what the broker wrote.
+        parse_decimal(&value.to_string(), true).and_then(|m| {
+            i64::try_from(m)
+                .ok()
+                .and_then(Price::from_mantissa)
+                .ok_or_else(|| PriceError::OutOfRange(value.to_string()))
+        })
     }
 
     /// The nearest `f64`, for analytics and display only; never feed it back into order prices.
@@ -293,19 +304,27 @@ impl Amount {
     ///
     /// # Errors
     /// [`PriceError::NotFinite`] for NaN or infinity, [`PriceError::OutOfRange`] beyond ±10^20.
+    #[inline]
     pub fn from_f64(value: f64) -> Result<Amount, PriceError> {
+        if value.abs() < 1.0e7 {
+            // Exact below 2^53 after scaling; see `Price::from_f64`.
+            Ok(Amount(i128::from(round_scaled(value))))
+        } else {
+            Amount::from_large_f64(value)
+        }
+    }
+
+    /// [`Amount::from_f64`] at and above 10^7 rupees, and for NaN and infinities.
+    #[cold]
+    #[inline(never)]
+    fn from_large_f64(value: f64) -> Result<Amount, PriceError> {
         if !value.is_finite() {
             return Err(PriceError::NotFinite(value.to_string()));
         }
         if value.abs() > 1.0e20 {
             return Err(PriceError::OutOfRange(value.to_string()));
         }
-        if value.abs() < 1.0e7 {
-            // Exact below 2^53 after scaling; see `Price::from_f64`.
-            Ok(Amount((value * SCALE as f64).round() as i128))
-        } else {
-            parse_decimal(&value.to_string(), true).map(Amount)
-        }
+        parse_decimal(&value.to_string(), true).map(Amount)
     }
 
     /// The nearest `f64`, for analytics and display only.
@@ -387,6 +406,30 @@ impl Neg for Amount {
 impl Sum for Amount {
     fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
         iter.fold(Amount::ZERO, Add::add)
+    }
+}
+
+/// `(value * 10^8).round()` as an integer, for `|value| < 10^7`, without calling libm's `round`
+/// (baseline x86-64 has no rounding instruction, so `f64::round` is a call that is never
+/// inlined).
+///
+/// Exactly `f64::round` (halves away from zero) on the scaled value: it is below 2^53 in
+/// magnitude, so its truncation is an `i64` that converts back exactly, and their difference,
+/// the scaled value's fraction, is exact too (below 1 in magnitude the truncation is 0, and
+/// above it is at least half the value, where a subtraction is exact). Comparing that fraction
+/// with ±0.5 is then the rounding itself.
+#[inline]
+fn round_scaled(value: f64) -> i64 {
+    let scaled = value * SCALE as f64;
+    // Truncates toward zero; in range, as |scaled| < 2^53.
+    let whole = scaled as i64;
+    let fraction = scaled - whole as f64;
+    if fraction >= 0.5 {
+        whole + 1
+    } else if fraction <= -0.5 {
+        whole - 1
+    } else {
+        whole
     }
 }
 
@@ -583,6 +626,157 @@ mod wire_float_tests {
         ] {
             let float: f64 = serde_json::from_str(json).unwrap();
             assert_eq!(Price::from_f64(float), Ok(price(expected)), "{json}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_rounding_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `Price::from_f64` as it was before the rounding avoided libm: the specification the
+    /// fast path must match for every input.
+    fn reference_price(value: f64) -> Result<Price, PriceError> {
+        if !value.is_finite() {
+            return Err(PriceError::NotFinite(value.to_string()));
+        }
+        if value.abs() > PRICE_LIMIT_RUPEES as f64 {
+            return Err(PriceError::OutOfRange(value.to_string()));
+        }
+        if value.abs() < 1.0e7 {
+            Ok(Price((value * SCALE as f64).round() as i64))
+        } else {
+            parse_decimal(&value.to_string(), true).and_then(|m| {
+                i64::try_from(m)
+                    .ok()
+                    .and_then(Price::from_mantissa)
+                    .ok_or_else(|| PriceError::OutOfRange(value.to_string()))
+            })
+        }
+    }
+
+    /// `Amount::from_f64` as it was, likewise.
+    fn reference_amount(value: f64) -> Result<Amount, PriceError> {
+        if !value.is_finite() {
+            return Err(PriceError::NotFinite(value.to_string()));
+        }
+        if value.abs() > 1.0e20 {
+            return Err(PriceError::OutOfRange(value.to_string()));
+        }
+        if value.abs() < 1.0e7 {
+            Ok(Amount((value * SCALE as f64).round() as i128))
+        } else {
+            parse_decimal(&value.to_string(), true).map(Amount)
+        }
+    }
+
+    fn agrees(value: f64) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            Price::from_f64(value),
+            reference_price(value),
+            "{:e}",
+            value
+        );
+        prop_assert_eq!(
+            Amount::from_f64(value),
+            reference_amount(value),
+            "{:e}",
+            value
+        );
+        Ok(())
+    }
+
+    /// The doubles next to `value`, a few steps either way: where a rounding would go wrong.
+    fn neighbours(value: f64) -> impl Iterator<Item = f64> {
+        let bits = value.to_bits();
+        (0..=4_u64).flat_map(move |step| {
+            [
+                f64::from_bits(bits.wrapping_add(step)),
+                f64::from_bits(bits.wrapping_sub(step)),
+            ]
+        })
+    }
+
+    /// Doubles of every kind: any bit pattern (NaNs, infinities, subnormals, huge), a price
+    /// range, and exact halves of the eighth place with the doubles around them.
+    fn any_double() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<u64>().prop_map(f64::from_bits),
+            -2.0e10..2.0e10_f64,
+            -1.0e7..1.0e7_f64,
+            -1.0..1.0_f64,
+            (-1_000_000_000_000_000_i64..1_000_000_000_000_000_i64)
+                .prop_map(|units| (units as f64 + 0.5) / SCALE as f64),
+            (-10_000_000_i64..10_000_000, 0..1000_i64)
+                .prop_map(|(whole, cents)| whole as f64 + cents as f64 / 1000.0 + 0.000_000_005),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(50_000))]
+
+        #[test]
+        fn the_fast_rounding_agrees_with_libm_round_everywhere(value in any_double()) {
+            for v in neighbours(value) {
+                agrees(v)?;
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_rounding_agrees_on_the_edges() {
+        let mut edges = vec![
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            f64::from_bits(1 | 1 << 63),
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            1e-9,
+            -1e-9,
+            5e-9,
+            -5e-9,
+            4.999_999_999_999_999e-9,
+            1.5e-8,
+            2.5e-8,
+            0.000_000_015,
+            0.000_000_025,
+            1.005,
+            2.675,
+            1.125,
+            -1.125,
+            99725.05000000002,
+            52.04999923706055,
+            9_999_999.999_999_995,
+            9.2e10,
+            -9.2e10,
+            1e7,
+            -1e7,
+            1e10,
+            -1e10,
+            1e10 + 1e-5,
+            1e20,
+            1e21,
+            9_007_199_254_740_992.0 / SCALE as f64,
+            0.49999999999999994 / SCALE as f64,
+        ];
+        for whole in [0.0, 1.0, 7.0, 99.0, 1022.0, 24000.0, 99725.0, 9_999_999.0] {
+            for thousandths in [5.0, 15.0, 25.0, 125.0, 995.0] {
+                edges.push(whole + thousandths / 1000.0);
+                edges.push(-(whole + thousandths / 1000.0));
+            }
+        }
+        for value in edges {
+            for v in neighbours(value) {
+                agrees(v).unwrap();
+            }
         }
     }
 }
