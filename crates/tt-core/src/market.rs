@@ -167,6 +167,15 @@ impl From<[DepthLevel; 5]> for DepthSide {
     }
 }
 
+impl From<&[DepthLevel]> for DepthSide {
+    /// A copy of `levels`: one copy into the inline storage for up to five, a heap allocation
+    /// past that. The way a decoder that reads levels into a buffer of its own builds a side.
+    #[inline]
+    fn from(levels: &[DepthLevel]) -> DepthSide {
+        DepthSide(SmallVec::from_slice(levels))
+    }
+}
+
 impl From<Vec<DepthLevel>> for DepthSide {
     fn from(levels: Vec<DepthLevel>) -> DepthSide {
         DepthSide(SmallVec::from_vec(levels))
