@@ -50,6 +50,11 @@ fn main() {
     });
     group.finish();
     criterion.final_summary();
+    // Under a profiler (`--profile-time`, as for callgrind's instruction counts) only
+    // criterion's runs are wanted.
+    if std::env::args().any(|arg| arg == "--profile-time") {
+        return;
+    }
 
     // On a shared machine criterion's means carry other processes' load; the fastest of many
     // single calls is the closest figure to an idle core's, the median the typical one.

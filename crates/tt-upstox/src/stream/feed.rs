@@ -47,8 +47,8 @@ use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_f
 use prost::{DecodeError, UnknownEnumValue};
 use time::OffsetDateTime;
 use tt_core::{
-    Depth, DepthLevel, Exchange, Greeks, MarketPhase, MarketSegment, MarketStatus, Ohlc, Price,
-    PriceError, StreamMode, TickData,
+    Depth, DepthLevel, DepthSide, Exchange, Greeks, MarketPhase, MarketSegment, MarketStatus, Ohlc,
+    Price, PriceError, StreamMode, TickData,
 };
 
 use super::proto;
@@ -226,6 +226,19 @@ fn next_field(buf: &mut &[u8]) -> Result<(u32, WireType), WireError> {
 /// which describes it.
 #[inline(always)]
 fn read_varint(buf: &mut &[u8]) -> Result<u64, WireError> {
+    // One byte (every length of a feed's messages but the feed's own, quantities below 128)
+    // and two bytes cover nearly every varint of a feed; they are read without the loop.
+    match **buf {
+        [low, ref rest @ ..] if low < 0x80 => {
+            *buf = rest;
+            return Ok(u64::from(low));
+        }
+        [low, high, ref rest @ ..] if high < 0x80 => {
+            *buf = rest;
+            return Ok(u64::from(low & 0x7f) | u64::from(high) << 7);
+        }
+        _ => {}
+    }
     let mut value = 0u64;
     for (i, &byte) in buf.iter().take(10).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * i);
@@ -241,11 +254,23 @@ fn read_varint(buf: &mut &[u8]) -> Result<u64, WireError> {
     Ok(decode_varint(buf)?)
 }
 
+#[inline(always)]
 fn expect(actual: WireType, expected: WireType) -> Result<(), WireError> {
+    if actual == expected {
+        Ok(())
+    } else {
+        wrong_wire_type(actual, expected)
+    }
+}
+
+/// prost's description of a wire type mismatch, built out of line: no feed Upstox sends has one.
+#[cold]
+#[inline(never)]
+fn wrong_wire_type(actual: WireType, expected: WireType) -> Result<(), WireError> {
     Ok(prost::encoding::check_wire_type(expected, actual)?)
 }
 
-#[inline]
+#[inline(always)]
 fn double(buf: &mut &[u8], wire_type: WireType) -> Result<f64, WireError> {
     expect(wire_type, WireType::SixtyFourBit)?;
     let (bytes, rest) = buf.split_first_chunk::<8>().ok_or(WireError::Truncated {
@@ -257,7 +282,7 @@ fn double(buf: &mut &[u8], wire_type: WireType) -> Result<f64, WireError> {
 }
 
 /// An `int64` (or an enum, which protobuf also sends as a varint).
-#[inline]
+#[inline(always)]
 fn varint(buf: &mut &[u8], wire_type: WireType) -> Result<i64, WireError> {
     expect(wire_type, WireType::Varint)?;
     // protobuf's int64 is the varint's 64 bits, two's complement.
@@ -269,7 +294,7 @@ fn enumeration(buf: &mut &[u8], wire_type: WireType) -> Result<i32, WireError> {
     varint(buf, wire_type).map(|v| v as i32)
 }
 
-#[inline]
+#[inline(always)]
 fn delimited<'a>(buf: &mut &'a [u8], wire_type: WireType) -> Result<&'a [u8], WireError> {
     expect(wire_type, WireType::LengthDelimited)?;
     let declared = read_varint(buf)?;
@@ -294,6 +319,34 @@ fn skip(buf: &mut &[u8], tag: u32, wire_type: WireType) -> Result<(), WireError>
         WireType::SixtyFourBit => double(buf, wire_type).map(drop),
         WireType::LengthDelimited => delimited(buf, wire_type).map(drop),
         _ => Ok(skip_field(wire_type, tag, buf, DecodeContext::default())?),
+    }
+}
+
+/// A varint field with the one-byte key `key`, if it is the next field: `Some(None)` when it is
+/// not, `None` when it is but its varint is malformed. For the in-order fast paths below.
+#[inline(always)]
+fn leading_varint(buf: &mut &[u8], key: u8) -> Option<Option<u64>> {
+    match **buf {
+        [first, ref rest @ ..] if first == key => {
+            let mut rest = rest;
+            let value = read_varint(&mut rest).ok()?;
+            *buf = rest;
+            Some(Some(value))
+        }
+        _ => Some(None),
+    }
+}
+
+/// A `double` field with the one-byte key `key`, likewise: `None` when it is cut short.
+#[inline(always)]
+fn leading_double(buf: &mut &[u8], key: u8) -> Option<Option<f64>> {
+    match **buf {
+        [first, ref rest @ ..] if first == key => {
+            let (bytes, rest) = rest.split_first_chunk::<8>()?;
+            *buf = rest;
+            Some(Some(f64::from_le_bytes(*bytes)))
+        }
+        _ => Some(None),
     }
 }
 
@@ -369,12 +422,10 @@ pub(crate) fn decode_feed_response(
             }
             2 => {
                 let (key, feed) = map_entry(delimited(buf, wire_type).map_err(wire)?)?;
-                match decode_feed(key, feed, &mut levels)? {
-                    Some(tick) => {
-                        message.feeds += 1;
-                        each(key, tick);
-                    }
-                    None => message.empty_feeds += 1,
+                if decode_feed(key, feed, &mut levels, |tick| each(key, tick))? {
+                    message.feeds += 1;
+                } else {
+                    message.empty_feeds += 1;
                 }
             }
             3 => {
@@ -512,16 +563,27 @@ impl<'k, 's> FeedParts<'k, 's> {
         move |e| e.at(at, Some(key))
     }
 
+    /// Sixteen a full feed: the conversion is inlined here, the error built out of line.
+    #[inline(always)]
     fn price(&self, value: f64, field: &'static str) -> Decoded<Price> {
-        Price::from_f64(value).map_err(|source| {
-            Box::new(FeedDecodeError::Price {
-                field,
-                instrument_key: self.key.to_owned(),
-                source,
-            })
+        match Price::from_f64(value) {
+            Ok(price) => Ok(price),
+            Err(source) => Err(self.price_error(field, source)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn price_error(&self, field: &'static str, source: PriceError) -> Box<FeedDecodeError> {
+        Box::new(FeedDecodeError::Price {
+            field,
+            instrument_key: self.key.to_owned(),
+            source,
         })
     }
 
+    #[cold]
+    #[inline(never)]
     fn quantity_error(
         &self,
         field: &'static str,
@@ -534,11 +596,13 @@ impl<'k, 's> FeedParts<'k, 's> {
         })
     }
 
+    #[inline(always)]
     fn count(&self, value: i64, field: &'static str) -> Decoded<u64> {
         u64::try_from(value).map_err(|_| self.quantity_error(field, value))
     }
 
     /// A quantity Upstox sends as a double (`oi`, `tbq`, `tsq`): whole and not negative.
+    #[inline(always)]
     fn whole(&self, value: f64, field: &'static str) -> Decoded<u64> {
         // Below 2^53 every whole double converts exactly; quantities are far smaller.
         if value >= 0.0 && value.fract() == 0.0 && value <= 9.0e15 {
@@ -550,6 +614,10 @@ impl<'k, 's> FeedParts<'k, 's> {
 
     /// Merges an `LTPC` (read here, not by prost: it is in every feed). `iep` is skipped.
     fn merge_ltpc(&mut self, bytes: &[u8]) -> Decoded<()> {
+        // A partly done fast path leaves only values the full reading below sets again.
+        if merge_in_order_ltpc(&mut self.ltpc, bytes).is_some() {
+            return Ok(());
+        }
         let wire = self.wire("LTPC");
         let ltpc = &mut self.ltpc;
         read_fields(bytes, &wire, |buf, tag, wire_type| {
@@ -565,7 +633,11 @@ impl<'k, 's> FeedParts<'k, 's> {
     }
 
     /// A `Quote` (read here, not by prost: a full feed has one a level).
+    #[inline]
     fn quote(&self, bytes: &[u8]) -> Decoded<proto::Quote> {
+        if let Some(quote) = in_order_quote(bytes) {
+            return Ok(quote);
+        }
         let wire = self.wire("Quote");
         let mut quote = proto::Quote::default();
         read_fields(bytes, &wire, |buf, tag, wire_type| {
@@ -583,6 +655,10 @@ impl<'k, 's> FeedParts<'k, 's> {
 
     /// Merges an `OptionGreeks`.
     fn merge_greeks(&mut self, bytes: &[u8]) -> Decoded<()> {
+        // As for the LTPC: a partly done fast path is redone in full.
+        if merge_in_order_greeks(self.greeks.get_or_insert_default(), bytes).is_some() {
+            return Ok(());
+        }
         let wire = self.wire("OptionGreeks");
         let greeks = self.greeks.get_or_insert_default();
         read_fields(bytes, &wire, |buf, tag, wire_type| {
@@ -751,8 +827,13 @@ impl<'k, 's> FeedParts<'k, 's> {
         })
     }
 
-    /// The tick these parts make, or `None` for a feed with no arm set.
-    fn tick(&self) -> Decoded<Option<TickData>> {
+    /// Hands the tick these parts make to `hand_on`; `false` (and no tick) for a feed with no
+    /// arm set.
+    ///
+    /// The tick (some 560 bytes) is built in the call that hands it on, so that it is written
+    /// once, where the closure takes it, rather than returned and copied on the way.
+    #[inline]
+    fn hand_on(&self, hand_on: impl FnOnce(TickData)) -> Decoded<bool> {
         let mode = match self.request_mode {
             Some(value) => match proto::RequestMode::try_from(value) {
                 Ok(proto::RequestMode::Ltpc) => StreamMode::Ltp,
@@ -768,7 +849,7 @@ impl<'k, 's> FeedParts<'k, 's> {
                 }
             },
             None => match self.arm {
-                Arm::None => return Ok(None),
+                Arm::None => return Ok(false),
                 Arm::Ltpc => StreamMode::Ltp,
                 Arm::MarketFull | Arm::IndexFull if self.levels.sent > FULL_LEVELS => {
                     StreamMode::FullDepth30
@@ -778,7 +859,7 @@ impl<'k, 's> FeedParts<'k, 's> {
             },
         };
         if self.arm == Arm::None {
-            return Ok(None);
+            return Ok(false);
         }
         let ltpc = self.ltpc;
         let (market, index, first) = (
@@ -796,9 +877,7 @@ impl<'k, 's> FeedParts<'k, 's> {
             _ => None,
         };
         let traded = market || first;
-        // Built in one expression, so that the tick is written where it is returned rather
-        // than assembled and copied.
-        Ok(Some(TickData {
+        hand_on(TickData {
             mode,
             last_price: self.price(ltpc.ltp, "ltpc.ltp")?,
             last_quantity: Some(self.count(ltpc.ltq, "ltpc.ltq")?).filter(|q| *q != 0),
@@ -815,10 +894,10 @@ impl<'k, 's> FeedParts<'k, 's> {
             oi_day_low: None,
             last_trade_time: epoch_millis(ltpc.ltt, "ltpc.ltt", Some(self.key))?,
             exchange_time: None,
-            // Exact-size copies: the sides' inline storage is filled without a check a level.
+            // Slice copies: up to five levels are one copy into the sides' inline storage.
             depth: traded.then(|| Depth {
-                bids: self.levels.bids.iter().copied().collect(),
-                asks: self.levels.asks.iter().copied().collect(),
+                bids: DepthSide::from(self.levels.bids.as_slice()),
+                asks: DepthSide::from(self.levels.asks.as_slice()),
             }),
             greeks: self.greeks.filter(|_| traded).map(|g| Greeks {
                 delta: g.delta,
@@ -828,12 +907,84 @@ impl<'k, 's> FeedParts<'k, 's> {
                 rho: g.rho,
             }),
             implied_volatility: Some(self.iv).filter(|iv| traded && *iv != 0.0),
-        }))
+        });
+        Ok(true)
     }
 }
 
-/// One `Feed` as a tick, or `None` when it carries no data.
-fn decode_feed(key: &str, bytes: &[u8], levels: &mut Levels) -> Decoded<Option<TickData>> {
+// The fast paths of the small messages a full feed has many of. An encoder writes a message's
+// fields once each, in field-number order, leaving out zeros; a message written so is read
+// here with a compare a field and no loop. Anything else (a field repeated or out of order, an
+// unknown field, a wrong wire type, bytes cut short) gives `None`, and the caller reads the
+// message again field by field, which also describes any error: the result is the same either
+// way.
+
+/// A `Quote` written in field order.
+#[inline(always)]
+fn in_order_quote(bytes: &[u8]) -> Option<proto::Quote> {
+    let mut buf = bytes;
+    let mut quote = proto::Quote::default();
+    // int64 fields are the varint's 64 bits, two's complement.
+    if let Some(bid_q) = leading_varint(&mut buf, 0x08)? {
+        quote.bid_q = bid_q as i64;
+    }
+    if let Some(bid_p) = leading_double(&mut buf, 0x11)? {
+        quote.bid_p = bid_p;
+    }
+    if let Some(ask_q) = leading_varint(&mut buf, 0x18)? {
+        quote.ask_q = ask_q as i64;
+    }
+    if let Some(ask_p) = leading_double(&mut buf, 0x21)? {
+        quote.ask_p = ask_p;
+    }
+    buf.is_empty().then_some(quote)
+}
+
+/// Merges an `LTPC` written in field order (without `iep`) into `ltpc`.
+#[inline(always)]
+fn merge_in_order_ltpc(ltpc: &mut proto::Ltpc, bytes: &[u8]) -> Option<()> {
+    let mut buf = bytes;
+    if let Some(ltp) = leading_double(&mut buf, 0x09)? {
+        ltpc.ltp = ltp;
+    }
+    if let Some(ltt) = leading_varint(&mut buf, 0x10)? {
+        ltpc.ltt = ltt as i64;
+    }
+    if let Some(ltq) = leading_varint(&mut buf, 0x18)? {
+        ltpc.ltq = ltq as i64;
+    }
+    if let Some(cp) = leading_double(&mut buf, 0x21)? {
+        ltpc.cp = cp;
+    }
+    buf.is_empty().then_some(())
+}
+
+/// Merges an `OptionGreeks` written in field order into `greeks`.
+#[inline(always)]
+fn merge_in_order_greeks(greeks: &mut proto::OptionGreeks, bytes: &[u8]) -> Option<()> {
+    let mut buf = bytes;
+    for (key, value) in [
+        (0x09, &mut greeks.delta),
+        (0x11, &mut greeks.theta),
+        (0x19, &mut greeks.gamma),
+        (0x21, &mut greeks.vega),
+        (0x29, &mut greeks.rho),
+    ] {
+        if let Some(read) = leading_double(&mut buf, key)? {
+            *value = read;
+        }
+    }
+    buf.is_empty().then_some(())
+}
+
+/// Hands one `Feed`'s tick to `hand_on`; `false` (and no tick) when it carries no data.
+#[inline]
+fn decode_feed(
+    key: &str,
+    bytes: &[u8],
+    levels: &mut Levels,
+    hand_on: impl FnOnce(TickData),
+) -> Decoded<bool> {
     let mut parts = FeedParts::new(key, levels);
     let wire = parts.wire("Feed");
     read_fields(bytes, &wire, |buf, tag, wire_type| {
@@ -849,7 +1000,7 @@ fn decode_feed(key: &str, bytes: &[u8], levels: &mut Levels) -> Decoded<Option<T
         }
         Ok(true)
     })?;
-    parts.tick()
+    parts.hand_on(hand_on)
 }
 
 /// `MarketInfo`'s segment phases: those of tt-core's segments, and the names of the rest.
@@ -1456,9 +1607,16 @@ mod tests {
         // Two encodings back to back are one message merged: the second arm wins whole.
         let first = feed(market(samples::market_full_feed(10.0, 5)), None).encode_to_vec();
         let second = feed(FeedUnion::Ltpc(ltpc(11.0, 9.0)), None).encode_to_vec();
-        let tick = decode_feed(KEY, &[first, second].concat(), &mut Levels::default())
-            .unwrap()
-            .unwrap();
+        let mut ticks = Vec::new();
+        let handed_on = decode_feed(
+            KEY,
+            &[first, second].concat(),
+            &mut Levels::default(),
+            |tick| ticks.push(tick),
+        )
+        .unwrap();
+        assert!(handed_on);
+        let tick = ticks.pop().unwrap();
         assert_eq!(tick.mode, StreamMode::Ltp);
         assert_eq!(tick.last_price, price("11"));
         assert_eq!((tick.depth, tick.volume), (None, None));
