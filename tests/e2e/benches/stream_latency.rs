@@ -119,49 +119,91 @@ fn micros(d: Duration) -> f64 {
 /// consumer got it.
 enum Seen {
     Frame(SimBroker, Instant, Vec<u8>),
-    Tick(Arc<str>, u64, Instant),
+    Ticks(Vec<(Arc<str>, u64, Instant)>),
     /// Start counting afresh (the warm-up is over).
     Reset,
     /// Hand back the counts.
     Done(mpsc::Sender<(Histogram, u64)>),
 }
 
+/// Where the simulator's tap and the consumer leave what they saw, for the matcher to pick up
+/// every millisecond: a push under an uncontended lock, so neither pays for waking a thread.
+#[derive(Clone, Default)]
+struct Inbox(Arc<Mutex<Vec<Seen>>>);
+
+impl Inbox {
+    fn send(&self, seen: Seen) {
+        self.0.lock().unwrap().push(seen);
+    }
+
+    fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// Ticks the consumer saw, handed to the matcher in batches.
+struct Arrivals {
+    inbox: Inbox,
+    batch: Vec<(Arc<str>, u64, Instant)>,
+}
+
+impl Arrivals {
+    fn push(&mut self, token: &Arc<str>, volume: u64, arrived: Instant) {
+        self.batch.push((Arc::clone(token), volume, arrived));
+        if self.batch.len() == 256 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(256));
+        self.inbox.send(Seen::Ticks(batch));
+    }
+}
+
 /// Matches ticks to their frames' stamps; stamps never matched within 5 s are counted and
 /// dropped, so the map stays the size of what is in flight.
-fn matcher(seen: mpsc::Receiver<Seen>) {
+fn matcher(inbox: Inbox) {
     let mut stamps: HashMap<(Arc<str>, u64), Instant> = HashMap::new();
     let mut latencies = Histogram::new();
     let mut unmatched = 0u64;
     let mut pruned_at = Instant::now();
-    for message in seen {
-        match message {
-            Seen::Frame(broker, sent, frame) => {
-                for (token, data) in decode(broker, &frame) {
-                    if let Some(volume) = data.volume {
-                        stamps.insert((Arc::from(token), volume), sent);
+    loop {
+        std::thread::sleep(Duration::from_millis(1));
+        for message in inbox.take() {
+            match message {
+                Seen::Frame(broker, sent, frame) => {
+                    for (token, data) in decode(broker, &frame) {
+                        if let Some(volume) = data.volume {
+                            stamps.insert((Arc::from(token), volume), sent);
+                        }
+                    }
+                    if pruned_at.elapsed() > Duration::from_secs(5) {
+                        let before = stamps.len();
+                        stamps.retain(|_, at| at.elapsed() < Duration::from_secs(5));
+                        unmatched += (before - stamps.len()) as u64;
+                        pruned_at = Instant::now();
                     }
                 }
-                if pruned_at.elapsed() > Duration::from_secs(5) {
-                    let before = stamps.len();
-                    stamps.retain(|_, at| at.elapsed() < Duration::from_secs(5));
-                    unmatched += (before - stamps.len()) as u64;
-                    pruned_at = Instant::now();
+                Seen::Ticks(ticks) => {
+                    for (token, volume, arrived) in ticks {
+                        match stamps.remove(&(token, volume)) {
+                            Some(sent) => latencies.push(arrived.saturating_duration_since(sent)),
+                            None => unmatched += 1,
+                        }
+                    }
                 }
-            }
-            Seen::Tick(token, volume, arrived) => match stamps.remove(&(token, volume)) {
-                Some(sent) => latencies.push(arrived.saturating_duration_since(sent)),
-                None => unmatched += 1,
-            },
-            Seen::Reset => {
-                latencies = Histogram::new();
-                unmatched = 0;
-            }
-            Seen::Done(reply) => {
-                let _ = reply.send((
-                    std::mem::replace(&mut latencies, Histogram::new()),
-                    unmatched,
-                ));
-                unmatched = 0;
+                Seen::Reset => {
+                    latencies = Histogram::new();
+                    unmatched = 0;
+                }
+                Seen::Done(reply) => {
+                    let _ = reply.send((
+                        std::mem::replace(&mut latencies, Histogram::new()),
+                        unmatched,
+                    ));
+                    unmatched = 0;
+                }
             }
         }
     }
@@ -173,7 +215,7 @@ fn measure<B: MarketFeed>(
     client: &Client<B>,
     instruments: &[Instrument],
     mode: StreamMode,
-    seen: &mpsc::Sender<Seen>,
+    inbox: &Inbox,
     capture: PathBuf,
     seconds: u64,
 ) -> Run {
@@ -200,6 +242,10 @@ fn measure<B: MarketFeed>(
         recorder: Some(recorder),
         ..FeedOptions::default()
     };
+    let mut arrivals = Arrivals {
+        inbox: inbox.clone(),
+        batch: Vec::with_capacity(256),
+    };
     let (lagged, memory) = runtime.block_on(async {
         let (handle, mut events) = client.stream_with(options).await.unwrap();
         handle.subscribe(instruments, mode).await.unwrap();
@@ -212,11 +258,12 @@ fn measure<B: MarketFeed>(
                 event = events.next() => if let Some(FeedEvent::Tick(tick)) = event
                     && let Some(volume) = tick.volume
                 {
-                    let _ = seen.send(Seen::Tick(Arc::clone(&tick.token), volume, Instant::now()));
+                    arrivals.push(&tick.token, volume, Instant::now());
                 },
             }
         }
-        let _ = seen.send(Seen::Reset);
+        arrivals.flush();
+        inbox.send(Seen::Reset);
         let mut lagged = 0u64;
         let mut memory = vec![(0, resident_bytes())];
         let started = Instant::now();
@@ -231,7 +278,7 @@ fn measure<B: MarketFeed>(
                     Some(FeedEvent::Tick(tick)) => {
                         let arrived = Instant::now();
                         if let Some(volume) = tick.volume {
-                            let _ = seen.send(Seen::Tick(Arc::clone(&tick.token), volume, arrived));
+                            arrivals.push(&tick.token, volume, arrived);
                         }
                     }
                     Some(FeedEvent::Lagged { dropped }) => lagged += dropped,
@@ -243,11 +290,12 @@ fn measure<B: MarketFeed>(
             }
         }
         handle.close();
+        arrivals.flush();
         (lagged, memory)
     });
     capture_file.lock().unwrap().flush().unwrap();
     let (reply, counts) = mpsc::channel();
-    seen.send(Seen::Done(reply)).unwrap();
+    inbox.send(Seen::Done(reply));
     let (latencies, unmatched) = counts.recv().unwrap();
     Run {
         latencies,
@@ -326,15 +374,15 @@ fn main() {
     let out = PathBuf::from("../../_cache/bench");
     std::fs::create_dir_all(&out).unwrap();
 
-    let (seen, to_match) = mpsc::channel::<Seen>();
-    std::thread::spawn(move || matcher(to_match));
-    let frames = Mutex::new(seen.clone());
+    let inbox = Inbox::default();
+    {
+        let inbox = inbox.clone();
+        std::thread::spawn(move || matcher(inbox));
+    }
+    let frames = inbox.clone();
     let tap: tt_sim::FrameTap = Arc::new(move |broker, frame: &[u8]| {
         let sent = Instant::now();
-        let _ = frames
-            .lock()
-            .unwrap()
-            .send(Seen::Frame(broker, sent, frame.to_vec()));
+        frames.send(Seen::Frame(broker, sent, frame.to_vec()));
     });
 
     let sim_runtime = tokio::runtime::Builder::new_multi_thread()
@@ -380,7 +428,7 @@ fn main() {
         &Client::new(zerodha),
         &instruments,
         StreamMode::Quote,
-        &seen,
+        &inbox,
         out.join("zerodha.cap"),
         seconds,
     );
@@ -393,7 +441,7 @@ fn main() {
         &Client::new(upstox),
         &instruments,
         StreamMode::Full,
-        &seen,
+        &inbox,
         out.join("upstox.cap"),
         seconds,
     );

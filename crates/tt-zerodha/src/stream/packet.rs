@@ -393,13 +393,18 @@ fn split_words<const N: usize, const A: usize, const B: usize>(
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
-/// Turns Kite's epoch-seconds timestamps into IST times, remembering the last day's date: the
-/// timestamps of a frame nearly always share one, and finding a day's date is most of the
+/// Turns Kite's epoch-seconds timestamps into IST times, remembering the last day's date and
+/// the last two times made: the packets of a frame nearly always share their exchange
+/// timestamp and mostly their last trade's second, and finding a day's date is most of the
 /// cost of a conversion.
 struct IstClock {
     /// The IST day (days since 1970-01-01 in IST) whose date `date` is; -1 before the first.
     day: i64,
     date: Date,
+    /// The last two conversions (0 seconds marks an empty slot: 0 is never converted).
+    recent: [(u32, OffsetDateTime); 2],
+    /// The slot the next conversion replaces.
+    next: usize,
 }
 
 impl IstClock {
@@ -407,6 +412,8 @@ impl IstClock {
         IstClock {
             day: -1,
             date: Date::MIN,
+            recent: [(0, OffsetDateTime::UNIX_EPOCH); 2],
+            next: 0,
         }
     }
 
@@ -416,6 +423,19 @@ impl IstClock {
         if seconds == 0 {
             return None;
         }
+        if let Some(&(_, known)) = self.recent.iter().find(|(s, _)| *s == seconds) {
+            return Some(known);
+        }
+        let converted = self.convert(seconds)?;
+        if let Some(slot) = self.recent.get_mut(self.next) {
+            *slot = (seconds, converted);
+        }
+        self.next = 1 - self.next;
+        Some(converted)
+    }
+
+    /// A conversion not remembered.
+    fn convert(&mut self, seconds: u32) -> Option<OffsetDateTime> {
         let local = i64::from(seconds) + IST_SECONDS;
         let (day, second) = (local / DAY, local % DAY);
         if day != self.day {
@@ -608,10 +628,11 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_clock_agrees_with_time_across_days(seconds in proptest::collection::vec(1..=u32::MAX, 1..20)) {
-            // One clock for the whole sequence, as in a frame, so its remembered day is used
-            // and replaced.
+            // One clock for the whole sequence, as in a frame, so its remembered day and its
+            // remembered times are used and replaced (each value comes again, as a frame's
+            // shared timestamps do).
             let mut clock = IstClock::new();
-            for s in seconds.iter().flat_map(|&s| [s, s.saturating_add(1), s.saturating_sub(1).max(1)]) {
+            for s in seconds.iter().flat_map(|&s| [s, s.saturating_add(1), s, s.saturating_sub(1).max(1), s]) {
                 let expected = OffsetDateTime::from_unix_timestamp(i64::from(s)).unwrap().to_offset(IST);
                 let read = clock.at(s).unwrap();
                 proptest::prop_assert_eq!(read, expected);
