@@ -296,6 +296,30 @@ pub struct TickData {
 }
 
 impl TickData {
+    /// A tick in `mode` at `last_price` with nothing else known yet: what a decoder starts from
+    /// and fills in as the wire carries more.
+    #[inline]
+    pub const fn new(mode: StreamMode, last_price: Price) -> TickData {
+        TickData {
+            mode,
+            last_price,
+            last_quantity: None,
+            average_price: None,
+            volume: None,
+            total_buy_quantity: None,
+            total_sell_quantity: None,
+            ohlc: None,
+            open_interest: None,
+            oi_day_high: None,
+            oi_day_low: None,
+            last_trade_time: None,
+            exchange_time: None,
+            depth: None,
+            greeks: None,
+            implied_volatility: None,
+        }
+    }
+
     /// Change from the previous close, in rupees, when the close is known and not zero.
     pub fn change(&self) -> Option<Price> {
         let close = self.ohlc?.close;

@@ -283,24 +283,7 @@ fn every_segment_divides_prices_by_its_own_divisor() {
 fn an_ltp_packet_carries_the_last_price_alone() {
     let (token_read, tick) = only_tick(&frame(&[packet(&[token(3045, 1), 80_015])]));
     assert_eq!(token_read, token(3045, 1));
-    let expected = TickData {
-        mode: StreamMode::Ltp,
-        last_price: price("800.15"),
-        last_quantity: None,
-        average_price: None,
-        volume: None,
-        total_buy_quantity: None,
-        total_sell_quantity: None,
-        ohlc: None,
-        open_interest: None,
-        oi_day_high: None,
-        oi_day_low: None,
-        last_trade_time: None,
-        exchange_time: None,
-        depth: None,
-        greeks: None,
-        implied_volatility: None,
-    };
+    let expected = TickData::new(StreamMode::Ltp, price("800.15"));
     assert_eq!(tick, expected);
 }
 

@@ -498,25 +498,7 @@ fn ltp_tick(instrument: &Instrument, price: Price) -> Tick {
     Tick::new(
         instrument.clone(),
         token,
-        TickData {
-            mode: StreamMode::Ltp,
-            last_price: price,
-            last_quantity: None,
-            average_price: None,
-            volume: None,
-            total_buy_quantity: None,
-            total_sell_quantity: None,
-            ohlc: None,
-            open_interest: None,
-            last_trade_time: None,
-            exchange_time: None,
-            depth: None,
-
-            oi_day_high: None,
-            oi_day_low: None,
-            greeks: None,
-            implied_volatility: None,
-        },
+        TickData::new(StreamMode::Ltp, price),
     )
 }
 

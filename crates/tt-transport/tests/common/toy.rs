@@ -213,24 +213,7 @@ impl SocketProtocol for ToySocket {
 }
 
 fn tick_data(mode: StreamMode, last_price: Price) -> TickData {
-    TickData {
-        mode,
-        last_price,
-        last_quantity: None,
-        average_price: None,
-        volume: None,
-        total_buy_quantity: None,
-        total_sell_quantity: None,
-        ohlc: None,
-        open_interest: None,
-        oi_day_high: None,
-        oi_day_low: None,
-        last_trade_time: None,
-        exchange_time: None,
-        depth: None,
-        greeks: None,
-        implied_volatility: None,
-    }
+    TickData::new(mode, last_price)
 }
 
 /// Options that heal fast: 20 ms first backoff up to 200 ms, a 300 ms stall timeout.

@@ -464,24 +464,7 @@ fn average<const D: i64>(raw: u32) -> Option<Price> {
 /// A tick of `mode` at `last_price` with nothing else known yet.
 #[inline]
 fn tick(mode: StreamMode, last_price: Price) -> TickData {
-    TickData {
-        mode,
-        last_price,
-        last_quantity: None,
-        average_price: None,
-        volume: None,
-        total_buy_quantity: None,
-        total_sell_quantity: None,
-        ohlc: None,
-        open_interest: None,
-        oi_day_high: None,
-        oi_day_low: None,
-        last_trade_time: None,
-        exchange_time: None,
-        depth: None,
-        greeks: None,
-        implied_volatility: None,
-    }
+    TickData::new(mode, last_price)
 }
 
 /// An 8-byte packet: token and last price.
