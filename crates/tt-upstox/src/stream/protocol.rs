@@ -3,10 +3,10 @@
 //! own). Each connection starts from the authorize endpoint's single-use URL, so a refused
 //! token shows as the REST call's session error and closes the feed instead of retrying.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use tt_core::{
     ConnectionId, ConnectionKind, Error, Feed, FeedEvent, FeedOptions, Instrument, MarketFeed,
@@ -158,7 +158,7 @@ impl FeedProtocol for Feeds {
                 order_updates,
             }),
             _ => Box::new(MarketSocket {
-                keys: HashMap::new(),
+                keys: FxHashMap::default(),
                 guid: Arc::clone(&self.guid),
             }),
         }
@@ -168,7 +168,7 @@ impl FeedProtocol for Feeds {
 /// One market data feed connection: the instruments it streams, by instrument key, with
 /// their modes.
 struct MarketSocket {
-    keys: HashMap<Arc<str>, (Instrument, StreamMode)>,
+    keys: FxHashMap<Arc<str>, (Instrument, StreamMode)>,
     guid: Arc<AtomicU64>,
 }
 

@@ -6,9 +6,9 @@
 //! every connection of the api_key, so only the first one's are delivered (it opens at once
 //! when order updates are wanted).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use tt_core::{
     ConnectionId, ConnectionKind, Error, Feed, FeedEvent, FeedOptions, Instrument, MarketFeed,
     Result, StreamMode, Tick, async_trait,
@@ -107,7 +107,7 @@ impl FeedProtocol for Ticker {
     fn socket(&self, _connection: ConnectionId, order_updates: bool) -> Box<dyn SocketProtocol> {
         Box::new(TickerSocket {
             broker: self.0.clone(),
-            tokens: HashMap::new(),
+            tokens: FxHashMap::default(),
             order_updates,
         })
     }
@@ -116,7 +116,7 @@ impl FeedProtocol for Ticker {
 /// One ticker connection: the instruments it streams, by Kite token.
 struct TickerSocket {
     broker: Zerodha,
-    tokens: HashMap<u32, (Instrument, Arc<str>)>,
+    tokens: FxHashMap<u32, (Instrument, Arc<str>)>,
     order_updates: bool,
 }
 
