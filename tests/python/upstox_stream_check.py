@@ -20,45 +20,18 @@ import argparse
 import json
 import sys
 import threading
-import time
 import types
 
 import requests
 import upstox_client
 from upstox_client.feeder import market_data_feeder_v3, portfolio_data_feeder
 
-FAILURES = []
+from stream_check_common import FAILURES, admin, check, wait_for
 SDK_FEED_URL = "wss://api.upstox.com/v3/feed/market-data-feed"
 SDK_HOST = "wss://api.upstox.com"
 INFY = "NSE_EQ|INE009A01021"
 TCS = "NSE_EQ|INE467B01029"
 
-
-def check(condition, what):
-    """Records a failed expectation and keeps going, so one run reports every mismatch."""
-    if condition:
-        print(f"ok    {what}")
-    else:
-        print(f"FAIL  {what}")
-        FAILURES.append(what)
-
-
-def admin(root, token, method, path, body=None):
-    """Calls one of the simulator's own `/__sim/` endpoints, with the run's admin token."""
-    answer = requests.request(method, f"{root}/__sim{path}", json=body, timeout=7,
-                              headers={"X-Sim-Admin-Token": token})
-    answer.raise_for_status()
-    return answer.json()["data"]
-
-
-def wait_for(condition, seconds=10.0):
-    """Polls `condition` until it holds or `seconds` pass; answers whether it held."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def point_feed_at(root):
